@@ -1,0 +1,39 @@
+# Nudge — the two commands a new clone needs: `make run` and `make test`.
+PYTHON ?= $(shell ls -d /root/.pyenv/versions/3.13*/bin/python3 2>/dev/null | tail -n1 | grep . || command -v python3.13 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench build clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## replay the demo storyline on the local runtime
+	$(BIN)/nudge local demo
+
+test: $(STAMP)  ## the whole suite, the same command .ci/run runs
+	$(BIN)/ruff check .
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+# The SAM CLI lives in its own virtual environment: its pinned dependencies are not Nudge's.
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+
+$(SAM):
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli
+
+build: $(SAM)  ## sam build: arm64 layers and functions, no container (python3.13 must be on PATH)
+	PATH="$(dir $(PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM) build
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam

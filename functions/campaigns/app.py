@@ -1,0 +1,81 @@
+"""Campaign runs from the campaign-runs queue (the admin API's "send now", or a campaign's schedule):
+evaluate the segment now, queue one send job per member."""
+
+import json
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from nudge import admin, clock
+from nudge.adapters.catalog import DynamoCatalog, catalog
+from nudge.adapters.dynamodb import DynamoStoreDirectory, store_directory
+from nudge.adapters.segment_reader import SegmentReader
+from nudge.adapters.sqs import JsonQueue, send_queue
+from nudge.campaign_runs import run_campaign
+from nudge.observability import logger as make_logger
+from nudge.send_jobs import occurrence_of
+
+logger = make_logger()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@cache
+def dependencies() -> tuple[DynamoStoreDirectory, DynamoCatalog, JsonQueue, SegmentReader]:
+    return store_directory(), catalog(), send_queue(), SegmentReader()
+
+
+def _occurrence(value: str) -> str:
+    """A schedule names its occurrence by its scheduled instant; "send now" brings a run id."""
+    if value.startswith("now-"):
+        return value
+    from datetime import datetime
+
+    return occurrence_of(datetime.fromisoformat(value.replace("Z", "+00:00")))
+
+
+def handle_run(record: SQSRecord) -> None:
+    request: dict[str, Any] = json.loads(record.body)
+    stores, campaigns, queue, reader = dependencies()
+    store_id, campaign_id = request["store_id"], request["campaign_id"]
+    store = stores.get(store_id)
+    document = campaigns.get(store_id, admin.CAMPAIGN, campaign_id)
+    if store is None or document is None:
+        # Deleted since it was scheduled: nothing to send, and nothing to retry.
+        logger.info(
+            "campaign run skipped: campaign gone", extra={"store_id": store_id, "campaign_id": campaign_id}
+        )
+        return
+    campaign = admin.load_campaign(document)
+    segment = campaigns.get(store_id, admin.SEGMENT, campaign.segment_id)
+    if segment is None:
+        logger.warning("campaign run skipped: segment gone", extra={"campaign_id": campaign_id})
+        return
+    now = clock.now()
+    members = reader.members(store, segment["definition"], now)
+    result = run_campaign(
+        campaign, _occurrence(request["occurrence"]), members, queue, campaigns, now, store.zone
+    )
+    logger.info(
+        "campaign run",
+        extra={
+            "campaign_id": campaign_id,
+            "occurrence": result.occurrence,
+            "targeted": result.targeted,
+            "skipped": result.skipped,
+        },
+    )
+    metrics.add_metric(name="CampaignSendJobs", unit=MetricUnit.Count, value=result.targeted)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return process_partial_response(
+        event=event, record_handler=handle_run, processor=processor, context=context
+    )

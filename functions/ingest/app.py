@@ -1,0 +1,61 @@
+"""POST /webhooks/{platform}/{store_id}: Cafe24, Shopify and Nudge-format webhooks into customer profiles."""
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from nudge import clock
+from nudge.adapters.dynamodb import profile_repository, store_directory
+from nudge.adapters.sqs import events_publisher
+from nudge.adapters.ssm import SsmSecretStore
+from nudge.errors import NudgeError
+from nudge.http import HttpRequest, check_body, error_response, json_response
+from nudge.ingest import IngestDependencies, receive_webhook
+from nudge.observability import logger as make_logger
+from nudge.platforms.delivery import WebhookRequest
+
+logger = make_logger()
+metrics = Metrics()
+
+
+@cache
+def dependencies() -> IngestDependencies:
+    return IngestDependencies(store_directory(), SsmSecretStore(), profile_repository(), events_publisher())
+
+
+def receive(request: HttpRequest) -> dict[str, Any]:
+    platform = request.path_parameters.get("platform", "")
+    store_id = request.path_parameters.get("store_id", "")
+    try:
+        check_body(request.headers, request.body)
+        webhook = WebhookRequest(platform, store_id, request.headers, request.body, clock.now())
+        result = receive_webhook(webhook, dependencies())
+    except NudgeError as error:
+        logger.warning(
+            "webhook refused",
+            extra={"store_id": store_id, "platform": platform, "status": error.status, "detail": str(error)},
+        )
+        metrics.add_metric(name="WebhookRefused", unit=MetricUnit.Count, value=1)
+        return error_response(error)
+    logger.info(
+        "webhook %s",
+        result.status,
+        extra={
+            "store_id": store_id,
+            "platform": platform,
+            "events": list(result.event_types),
+            "reason": result.reason,
+        },
+    )
+    metrics.add_metric(name=f"Webhook{result.status.capitalize()}", unit=MetricUnit.Count, value=1)
+    return json_response(200, result.as_dict())
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return receive(HttpRequest.from_event(event))

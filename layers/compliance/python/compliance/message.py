@@ -1,0 +1,701 @@
+"""A message definition and its validation before it is ever scheduled.
+
+`validate_message` returns every problem at once, each naming its field ("buttons[5]: brand message TEXT
+allows at most 5 buttons"); `parse_message` builds the model or raises `MessageInvalid` with them all.
+A definition is validated once, then `decide` reuses it for every recipient.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+
+from compliance import formats, labelling
+from compliance.classes import MessageClass, promotional_words
+from compliance.problems import MessageInvalid, Problem
+from compliance.quiet_hours import NightWindow, night_window
+from compliance.reasons import Reason
+from compliance.settings import StoreSettings
+
+Channel = Literal["sms", "alimtalk", "brand_message", "friendtalk", "push", "email"]
+Targeting = Literal["I", "M", "N"]
+
+# Which consent an ad on each channel needs (§50 ①: per medium). AlimTalk carries no ads.
+CONSENT_CHANNEL: dict[str, str | None] = {
+    "sms": "sms",
+    "brand_message": "kakao",
+    "friendtalk": "kakao",
+    "push": "push",
+    "email": "email",
+    "alimtalk": None,
+}
+DEFAULT_FORMAT: dict[str, str] = {
+    "sms": "AUTO",
+    "alimtalk": "NONE",
+    "brand_message": "TEXT",
+    "friendtalk": "TEXT",
+    "push": "TEXT",
+    "email": "HTML",
+}
+KAKAO_AD_CHANNELS = ("brand_message", "friendtalk")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Button(_Model):
+    name: str
+    type: str = "WL"  # WL AL DS BK MD BC BT AC BF P1 P2 P3 TN
+    link_mo: str | None = None
+    link_pc: str | None = None
+
+
+class Coupon(_Model):
+    title: str  # one of the five fixed forms, e.g. "10% 할인 쿠폰"
+    description: str
+    link_mo: str | None = None
+
+
+class Item(_Model):
+    title: str
+    description: str = ""
+    image_url: str | None = None
+
+
+class Commerce(_Model):
+    title: str | None = None
+    regular_price: Annotated[int, Field(ge=0)] | None = None
+    discount_price: Annotated[int, Field(ge=0)] | None = None
+    additional_info: str = ""
+
+
+class Card(_Model):
+    header: str = ""
+    text: str = ""
+    buttons: tuple[Button, ...] = ()
+    image_url: str | None = None
+    commerce: Commerce | None = None
+
+
+class Message(_Model):
+    """One message definition (a campaign's or an automation step's), before any recipient."""
+
+    message_class: MessageClass
+    channel: Channel
+    format: str | None = None  # sms: AUTO/SMS/LMS/MMS; Kakao: chat bubble type; AlimTalk: emphasis type
+    content: str
+    title: str | None = None  # LMS title, AlimTalk emphasis title / item-list header, video/commerce header
+    buttons: tuple[Button, ...] = ()
+    coupon: Coupon | None = None
+    items: tuple[Item, ...] = ()
+    cards: tuple[Card, ...] = ()
+    intro: Card | None = None  # CAROUSEL_COMMERCE intro card
+    commerce: Commerce | None = None
+    image_url: str | None = None
+    video_url: str | None = None
+    targeting: Targeting | None = None  # brand messages; None means I
+    promotion_group: str | None = None  # one ad of a promotion group per customer per day
+    goods_kind: str | None = None  # for the existing-customer exemption ("same kind of goods")
+    adult_only: bool = False  # youth-harmful content: age-verified adults only
+    valid_until: AwareDatetime | None = None  # a deferral past this instant becomes `expired`
+    on_quiet_hours: Literal["defer", "drop"] = "defer"
+    fallback_sms: bool = False  # send a (complete, labelled) SMS/LMS if Kakao delivery fails
+    fallback_text: str | None = None  # its body; default: the content and the first link
+    # AlimTalk
+    template_code: str | None = None
+    template_approved: bool = False
+    template_message_type: Literal["BA", "EX", "AD", "MI"] = "BA"
+    extra_info: str = ""  # EX / MI templates: counted in the length
+
+    # Caches filled on first use by `decide` (private attributes: not fields, not frozen).
+    _prepared: Any = PrivateAttr(default=None)
+    _renders: Any = PrivateAttr(default=None)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> "Message":
+        """A copy without the caches: they describe the original (pydantic does not re-validate `update`)."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy._prepared = None
+        copy._renders = None
+        return copy
+
+    @property
+    def bubble(self) -> str:
+        return self.format or DEFAULT_FORMAT[self.channel]
+
+    @property
+    def is_ad(self) -> bool:
+        return self.message_class == "advertising"
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What `decide` needs from a definition, computed once per Message object."""
+
+    problems: tuple[Problem, ...]
+    problem_reasons: tuple[Reason, ...]
+    is_ad: bool
+    consent_channel: str | None
+    window: NightWindow | None
+    has_variables: bool
+    variables: tuple[str, ...]
+
+
+def prepared(message: Message) -> Prepared:
+    """The definition's store-independent checks and facts, cached on the (immutable) message."""
+    private = message.__pydantic_private__  # direct: pydantic's __getattr__ for private names is slow
+    cached = private["_prepared"] if private else None
+    if cached is None:
+        problems = tuple(_problems(message, None))
+        texts = (message.content, message.title or "", message.fallback_text or "")
+        names = tuple(dict.fromkeys(name for text in texts for name in formats.variables_in(text)))
+        cached = Prepared(
+            problems=problems,
+            problem_reasons=tuple(dict.fromkeys(problem.code for problem in problems)),
+            is_ad=message.is_ad,
+            consent_channel=CONSENT_CHANNEL[message.channel],
+            window=night_window(message.channel, message.is_ad),
+            has_variables=bool(names),
+            variables=names,
+        )
+        message._prepared = cached
+    return cached
+
+
+def validate_message(
+    definition: Message | Mapping[str, Any], store: StoreSettings | None = None
+) -> list[Problem]:
+    """Every problem in a message definition, each with its field path. Empty means it may be scheduled.
+
+    With the store's settings, also the store-dependent rules: the ad label and 080 line must fit the SMS
+    limits, an ad SMS needs an 080 number and a sender contact, M/N targeting needs the channel's approval.
+    """
+    if isinstance(definition, Message):
+        message = definition
+    else:
+        try:
+            message = Message.model_validate(definition)
+        except ValidationError as error:
+            return [_from_pydantic(detail) for detail in error.errors()]
+    return list(_problems(message, store))
+
+
+def parse_message(definition: Mapping[str, Any], store: StoreSettings | None = None) -> Message:
+    """The validated definition, or `MessageInvalid` carrying every problem."""
+    try:
+        message = Message.model_validate(definition)
+    except ValidationError as error:
+        raise MessageInvalid([_from_pydantic(detail) for detail in error.errors()]) from None
+    problems = list(_problems(message, store))
+    if problems:
+        raise MessageInvalid(problems)
+    return message
+
+
+def field_path(location: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "message"
+
+
+def _from_pydantic(detail: Mapping[str, Any]) -> Problem:
+    code = Reason.MISSING_FIELD if detail["type"] == "missing" else Reason.INVALID_MESSAGE
+    return Problem(field_path(tuple(detail["loc"])), code, detail["msg"])
+
+
+# --- The checks ------------------------------------------------------------------------------------------
+
+
+def _problems(message: Message, store: StoreSettings | None) -> list[Problem]:
+    out: list[Problem] = []
+    channel, bubble = message.channel, message.bubble
+    if not message.content.strip() and bubble not in ("CAROUSEL_FEED", "CAROUSEL_COMMERCE"):
+        out.append(Problem("content", Reason.MISSING_FIELD, "is empty"))
+    if message.is_ad:
+        _check_advertising(message, out)
+    else:
+        _check_informational(message, out)
+    if message.targeting is not None and channel != "brand_message":
+        out.append(
+            Problem("targeting", Reason.INVALID_MESSAGE, "M/N/I targeting exists for brand messages only")
+        )
+    if message.fallback_sms and channel not in ("alimtalk", *KAKAO_AD_CHANNELS):
+        out.append(
+            Problem("fallback_sms", Reason.INVALID_MESSAGE, "SMS fallback exists for Kakao messages only")
+        )
+    if channel == "sms":
+        _check_sms(message, store, out)
+    elif channel == "alimtalk":
+        _check_alimtalk(message, out)
+    elif channel in KAKAO_AD_CHANNELS:
+        _check_kakao(message, store, out)
+    if store is not None and message.is_ad and (channel == "sms" or message.fallback_sms):
+        _check_store_for_ad_sms(store, out)
+    return out
+
+
+def _texts(message: Message) -> list[tuple[str, str]]:
+    """(field, text) for every text a recipient reads."""
+    texts = [("content", message.content)]
+    if message.title:
+        texts.append(("title", message.title))
+    texts += [(f"buttons[{i}].name", button.name) for i, button in enumerate(message.buttons)]
+    texts += [(f"items[{i}].title", item.title) for i, item in enumerate(message.items)]
+    texts += [(f"items[{i}].description", item.description) for i, item in enumerate(message.items)]
+    for i, card in enumerate(message.cards):
+        texts += [(f"cards[{i}].header", card.header), (f"cards[{i}].text", card.text)]
+    if message.extra_info:
+        texts.append(("extra_info", message.extra_info))
+    if message.fallback_text:
+        texts.append(("fallback_text", message.fallback_text))
+    return texts
+
+
+def _check_informational(message: Message, out: list[Problem]) -> None:
+    if message.channel in KAKAO_AD_CHANNELS:
+        out.append(
+            Problem("message_class", Reason.INVALID_MESSAGE, "brand messages and FriendTalk are advertising")
+        )
+    for field, text in _texts(message):
+        words = promotional_words(text)
+        if words:
+            out.append(
+                Problem(
+                    field,
+                    Reason.PROMOTIONAL_CONTENT_IN_INFORMATIONAL,
+                    f"promotional content ({', '.join(words)}) makes the whole message advertising: "
+                    "remove it or send it as an ad",
+                )
+            )
+    if message.coupon is not None:
+        out.append(
+            Problem(
+                "coupon",
+                Reason.PROMOTIONAL_CONTENT_IN_INFORMATIONAL,
+                "a coupon makes the message advertising",
+            )
+        )
+
+
+def _check_advertising(message: Message, out: list[Problem]) -> None:
+    if message.channel == "alimtalk":
+        out.append(
+            Problem(
+                "message_class",
+                Reason.ALIMTALK_NOT_INFORMATIONAL,
+                "AlimTalk carries informational messages only; send ads as brand messages or ad SMS",
+            )
+        )
+    for field in ("content", "title", "fallback_text"):
+        text = getattr(message, field) or ""
+        label = labelling.handwritten_label(text)
+        if label:
+            out.append(
+                Problem(
+                    field,
+                    Reason.INVALID_AD_LABEL,
+                    f"remove {label!r}: Nudge writes the '(광고)' label itself",
+                )
+            )
+        optout = labelling.handwritten_optout(text)
+        if optout and message.channel in ("sms", *KAKAO_AD_CHANNELS):
+            out.append(
+                Problem(
+                    field, Reason.INVALID_AD_LABEL, f"remove {optout!r}: Nudge writes the 080 opt-out line"
+                )
+            )
+
+
+def _check_store_for_ad_sms(store: StoreSettings, out: list[Problem]) -> None:
+    if store.optout_080_number is None:
+        out.append(
+            Problem(
+                "store.optout_080_number",
+                Reason.MISSING_OPTOUT_NUMBER,
+                "an ad SMS needs the store's free 080 opt-out number",
+            )
+        )
+    if not store.contact_phone:
+        out.append(
+            Problem(
+                "store.contact_phone", Reason.MISSING_SENDER_CONTACT, "an ad SMS needs the sender's contact"
+            )
+        )
+
+
+def _check_encodable(field: str, text: str, out: list[Problem]) -> bool:
+    bad = formats.unsupported_characters(text)
+    if bad:
+        shown = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in bad[:5])
+        out.append(
+            Problem(field, Reason.UNSUPPORTED_CHARACTER, f"cannot be sent by SMS (not EUC-KR): {shown}")
+        )
+    return not bad
+
+
+def _check_sms(message: Message, store: StoreSettings | None, out: list[Problem]) -> None:
+    requested = message.bubble
+    if requested not in formats.SMS_FORMATS:
+        out.append(
+            Problem("format", Reason.INVALID_MESSAGE, f"SMS format must be one of {formats.SMS_FORMATS}")
+        )
+        return
+    if message.buttons or message.coupon or message.items or message.cards:
+        out.append(Problem("buttons", Reason.INVALID_MESSAGE, "SMS/LMS carries text only"))
+    title = formats.without_variables(message.title or "")
+    if title and _check_encodable("title", title, out):
+        title_bytes = formats.sms_bytes(title) or 0
+        if title_bytes > formats.LMS_TITLE_MAX_BYTES:
+            out.append(
+                Problem(
+                    "title",
+                    Reason.TOO_LONG,
+                    f"{title_bytes} bytes; an LMS title allows at most "
+                    f"{formats.LMS_TITLE_MAX_BYTES} bytes (EUC-KR)",
+                )
+            )
+    body = formats.without_variables(message.content)
+    if not _check_encodable("content", body, out):
+        return
+    labelled = message.is_ad and store is not None and store.optout_080_number is not None
+    if labelled:
+        assert store is not None and store.optout_080_number is not None
+        body = labelling.label_ad_sms(body, store.name, store.optout_080_number)
+    size = formats.sms_bytes(body) or 0
+    if formats.choose_sms_kind(size, bool(title), requested) is None:
+        limit = formats.SMS_MAX_BYTES if requested == "SMS" else formats.LMS_MAX_BYTES
+        kind = "SMS" if requested == "SMS" else "LMS"
+        after = " with the ad label and opt-out line" if labelled else ""
+        detail = " (an SMS has no title)" if requested == "SMS" and title else ""
+        out.append(
+            Problem(
+                "content",
+                Reason.TOO_LONG,
+                f"{size} bytes{after}; {kind} allows at most {limit} bytes (EUC-KR){detail}",
+            )
+        )
+
+
+def _check_buttons_common(
+    buttons: tuple[Button, ...], prefix: str, name_max: int, out: list[Problem], kind: str
+) -> None:
+    for i, button in enumerate(buttons):
+        if len(button.name) > name_max:
+            out.append(
+                Problem(
+                    f"{prefix}[{i}].name",
+                    Reason.TOO_LONG,
+                    f"{len(button.name)} characters; {kind} button names allow at most {name_max}",
+                )
+            )
+        if "#{" in button.name:
+            out.append(
+                Problem(
+                    f"{prefix}[{i}].name",
+                    Reason.VARIABLE_IN_BUTTON_NAME,
+                    "button names cannot hold variables",
+                )
+            )
+
+
+def _check_alimtalk(message: Message, out: list[Problem]) -> None:
+    if not message.template_code:
+        out.append(Problem("template_code", Reason.MISSING_FIELD, "AlimTalk sends approved templates only"))
+    if not message.template_approved:
+        out.append(
+            Problem(
+                "template_approved", Reason.TEMPLATE_NOT_APPROVED, "the template is not approved by Kakao"
+            )
+        )
+    emphasis = message.bubble
+    if emphasis not in formats.ALIMTALK_EMPHASIS_TYPES:
+        out.append(
+            Problem(
+                "format",
+                Reason.INVALID_MESSAGE,
+                f"AlimTalk emphasis must be one of {formats.ALIMTALK_EMPHASIS_TYPES}",
+            )
+        )
+    names = formats.variables_in(message.content + message.extra_info)
+    if len(names) > formats.ALIMTALK_MAX_VARIABLES:
+        out.append(
+            Problem(
+                "content",
+                Reason.TOO_MANY,
+                f"{len(names)} variables; an AlimTalk template allows at most "
+                f"{formats.ALIMTALK_MAX_VARIABLES}",
+            )
+        )
+    limit = alimtalk_limit(message)
+    length = len(formats.without_variables(message.content)) + len(
+        formats.without_variables(message.extra_info)
+    )
+    if length > limit:
+        out.append(
+            Problem(
+                "content",
+                Reason.TOO_LONG,
+                f"{length} characters; this AlimTalk template allows at most {limit}",
+            )
+        )
+    if len(message.buttons) > formats.ALIMTALK_MAX_BUTTONS:
+        out.append(
+            Problem(
+                f"buttons[{formats.ALIMTALK_MAX_BUTTONS}]",
+                Reason.TOO_MANY,
+                f"AlimTalk allows at most {formats.ALIMTALK_MAX_BUTTONS} buttons",
+            )
+        )
+    _check_buttons_common(message.buttons, "buttons", formats.BUTTON_NAME_MAX_CHARS, out, "AlimTalk")
+    if message.template_message_type in ("AD", "MI"):
+        first = message.buttons[0] if message.buttons else None
+        if first is None or (first.type, first.name) != formats.CHANNEL_ADD_BUTTON:
+            out.append(
+                Problem(
+                    "buttons[0]",
+                    Reason.CHANNEL_ADD_BUTTON_FIRST,
+                    f"{message.template_message_type} templates start with the AC '채널 추가' button",
+                )
+            )
+    if emphasis == "TEXT" and len(message.title or "") > formats.ALIMTALK_EMPHASIS_TITLE_MAX:
+        out.append(
+            Problem(
+                "title",
+                Reason.TOO_LONG,
+                f"emphasis titles allow at most {formats.ALIMTALK_EMPHASIS_TITLE_MAX}",
+            )
+        )
+    if emphasis == "ITEM_LIST":
+        if len(message.title or "") > formats.ALIMTALK_ITEM_LIST_HEADER_MAX:
+            out.append(
+                Problem(
+                    "title",
+                    Reason.TOO_LONG,
+                    f"item-list headers allow at most {formats.ALIMTALK_ITEM_LIST_HEADER_MAX}",
+                )
+            )
+        low, high = formats.ALIMTALK_ITEM_LIST_ITEMS
+        _check_count("items", len(message.items), low, high, "AlimTalk item lists", "items", out)
+        for i, item in enumerate(message.items):
+            if len(item.title) > formats.ALIMTALK_ITEM_TITLE_MAX:
+                out.append(
+                    Problem(
+                        f"items[{i}].title",
+                        Reason.TOO_LONG,
+                        f"at most {formats.ALIMTALK_ITEM_TITLE_MAX} characters",
+                    )
+                )
+            if len(item.description) > formats.ALIMTALK_ITEM_DESCRIPTION_MAX:
+                out.append(
+                    Problem(
+                        f"items[{i}].description",
+                        Reason.TOO_LONG,
+                        f"at most {formats.ALIMTALK_ITEM_DESCRIPTION_MAX} characters",
+                    )
+                )
+
+
+def alimtalk_limit(message: Message) -> int:
+    """Characters an AlimTalk may hold after variables: 1,000 (700 for item lists), less the channel-add
+    notice's reserve for AD/MI templates."""
+    limit = (
+        formats.ALIMTALK_ITEM_LIST_MAX_CHARS if message.bubble == "ITEM_LIST" else formats.ALIMTALK_MAX_CHARS
+    )
+    if message.template_message_type in ("AD", "MI"):
+        limit -= formats.ALIMTALK_CHANNEL_ADD_RESERVE
+    return limit
+
+
+def _check_count(
+    field: str, count: int, low: int, high: int, what: str, noun: str, out: list[Problem]
+) -> None:
+    if count > high:
+        out.append(Problem(f"{field}[{high}]", Reason.TOO_MANY, f"{what} allow at most {high} {noun}"))
+    elif count < low:
+        out.append(Problem(field, Reason.TOO_FEW, f"{what} need at least {low} {noun}"))
+
+
+def kakao_content(message: Message) -> str:
+    """The Kakao ad content as it will be sent (variables aside): labelled where the gateway does not."""
+    return labelling.label_kakao_ad(message.content, message.channel) if message.is_ad else message.content
+
+
+def _check_kakao(message: Message, store: StoreSettings | None, out: list[Problem]) -> None:
+    table = formats.BRAND_MESSAGE if message.channel == "brand_message" else formats.FRIENDTALK
+    kind = "brand message" if message.channel == "brand_message" else "FriendTalk"
+    bubble = message.bubble
+    limits = table.get(bubble)
+    if limits is None:
+        out.append(Problem("format", Reason.INVALID_MESSAGE, f"{kind} format must be one of {tuple(table)}"))
+        return
+    what = f"{kind} {bubble}"
+    content = formats.without_variables(kakao_content(message))
+    if limits.content_max is not None and len(content) > limits.content_max:
+        out.append(
+            Problem(
+                "content",
+                Reason.TOO_LONG,
+                f"{len(content)} characters; {what} allows at most {limits.content_max}",
+            )
+        )
+    if limits.line_breaks_max is not None and content.count("\n") > limits.line_breaks_max:
+        out.append(
+            Problem("content", Reason.TOO_LONG, f"{what} allows at most {limits.line_breaks_max} line breaks")
+        )
+    buttons_max = limits.buttons_max
+    with_coupon = message.coupon is not None and limits.buttons_max_with_coupon is not None
+    if with_coupon:
+        assert limits.buttons_max_with_coupon is not None
+        buttons_max = limits.buttons_max_with_coupon
+    if len(message.buttons) > buttons_max:
+        suffix = " with a coupon" if with_coupon else ""
+        out.append(
+            Problem(
+                f"buttons[{buttons_max}]",
+                Reason.TOO_MANY,
+                f"{what} allows at most {buttons_max} buttons{suffix}",
+            )
+        )
+    elif len(message.buttons) < limits.buttons_min:
+        out.append(Problem("buttons", Reason.TOO_FEW, f"{what} needs at least {limits.buttons_min} button"))
+    _check_kakao_buttons(message, message.buttons, "buttons", limits, what, out)
+    if limits.needs_image and not message.image_url:
+        out.append(Problem("image_url", Reason.MISSING_FIELD, f"{what} needs an image"))
+    if limits.header_max is not None and len(message.title or "") > limits.header_max:
+        out.append(
+            Problem("title", Reason.TOO_LONG, f"{what} headers allow at most {limits.header_max} characters")
+        )
+    if limits.items is not None:
+        _check_count("items", len(message.items), *limits.items, what, "items", out)
+        for i, item in enumerate(message.items):
+            cap = limits.first_item_title_max if i == 0 else limits.item_title_max
+            if cap is not None and len(item.title) > cap:
+                out.append(
+                    Problem(f"items[{i}].title", Reason.TOO_LONG, f"{what} item titles allow at most {cap}")
+                )
+    if limits.cards is not None:
+        low, high = limits.cards_with_intro if message.intro and limits.cards_with_intro else limits.cards
+        _check_count("cards", len(message.cards), low, high, what, "cards", out)
+        for i, card in enumerate(message.cards):
+            _check_card(card, f"cards[{i}]", limits, what, out)
+    elif message.cards:
+        out.append(Problem("cards", Reason.INVALID_MESSAGE, f"{what} has no cards"))
+    if limits.commerce_required:
+        if limits.cards is None:
+            _check_commerce(message.commerce, "commerce", limits, what, out)
+        else:
+            for i, card in enumerate(message.cards):
+                _check_commerce(card.commerce, f"cards[{i}].commerce", limits, what, out)
+    if limits.video_required and not (message.video_url and formats.KAKAO_TV_URL.match(message.video_url)):
+        out.append(Problem("video_url", Reason.MISSING_FIELD, f"{what} needs a Kakao TV video URL"))
+    if message.coupon is not None:
+        if not formats.is_valid_coupon_title(message.coupon.title):
+            out.append(
+                Problem(
+                    "coupon.title",
+                    Reason.INVALID_COUPON,
+                    "coupon titles take one of five forms: 'N원 할인 쿠폰', 'N% 할인 쿠폰', "
+                    "'배송비 할인 쿠폰', 'OOO 무료 쿠폰', 'OOO UP 쿠폰'",
+                )
+            )
+        if len(message.coupon.description) > limits.coupon_description_max:
+            out.append(
+                Problem(
+                    "coupon.description",
+                    Reason.TOO_LONG,
+                    f"{what} coupon descriptions allow at most {limits.coupon_description_max} characters",
+                )
+            )
+    targeting = message.targeting or "I"
+    if message.channel == "brand_message" and targeting in ("M", "N") and store is not None:
+        if not store.mn_targeting_approved:
+            out.append(
+                Problem(
+                    "targeting",
+                    Reason.TARGETING_NOT_APPROVED,
+                    f"targeting {targeting} needs the channel's M/N approval (gateway code 1028)",
+                )
+            )
+        if store.optout_080_number is None:
+            out.append(
+                Problem(
+                    "store.optout_080_number",
+                    Reason.MISSING_OPTOUT_NUMBER,
+                    f"targeting {targeting} needs an 080 number on the sender profile",
+                )
+            )
+
+
+def _check_kakao_buttons(
+    message: Message,
+    buttons: tuple[Button, ...],
+    prefix: str,
+    limits: formats.BubbleLimits,
+    what: str,
+    out: list[Problem],
+) -> None:
+    _check_buttons_common(buttons, prefix, limits.button_name_max, out, what)
+    for i, button in enumerate(buttons):
+        if limits.button_types is not None and button.type not in limits.button_types:
+            out.append(
+                Problem(f"{prefix}[{i}].type", Reason.INVALID_BUTTON, f"{what} buttons must be WL or AL")
+            )
+        if button.type == "AC" and (
+            message.channel != "brand_message" or message.targeting not in ("M", "N")
+        ):
+            out.append(
+                Problem(
+                    f"{prefix}[{i}].type", Reason.INVALID_BUTTON, "the AC channel-add button is for M/N only"
+                )
+            )
+        if button.type == "BF" and i != 0:
+            out.append(Problem(f"{prefix}[{i}].type", Reason.INVALID_BUTTON, "a BF button must be the first"))
+
+
+def _check_card(card: Card, prefix: str, limits: formats.BubbleLimits, what: str, out: list[Problem]) -> None:
+    if limits.card_header_max is not None and len(card.header) > limits.card_header_max:
+        out.append(
+            Problem(
+                f"{prefix}.header",
+                Reason.TOO_LONG,
+                f"{what} card headers allow at most {limits.card_header_max}",
+            )
+        )
+    if limits.card_text_max is not None and len(card.text) > limits.card_text_max:
+        out.append(
+            Problem(
+                f"{prefix}.text", Reason.TOO_LONG, f"{what} card texts allow at most {limits.card_text_max}"
+            )
+        )
+    if limits.card_buttons is not None:
+        low, high = limits.card_buttons
+        _check_count(f"{prefix}.buttons", len(card.buttons), low, high, f"{what} cards", "buttons", out)
+    _check_buttons_common(card.buttons, f"{prefix}.buttons", limits.button_name_max, out, what)
+    if limits.button_types is not None:
+        for i, button in enumerate(card.buttons):
+            if button.type not in limits.button_types:
+                out.append(
+                    Problem(
+                        f"{prefix}.buttons[{i}].type",
+                        Reason.INVALID_BUTTON,
+                        f"{what} buttons must be WL or AL",
+                    )
+                )
+
+
+def _check_commerce(
+    commerce: Commerce | None, field: str, limits: formats.BubbleLimits, what: str, out: list[Problem]
+) -> None:
+    if commerce is None or not commerce.title or commerce.regular_price is None:
+        out.append(Problem(field, Reason.MISSING_FIELD, f"{what} needs a product title and a regular price"))
+        return
+    if limits.additional_info_max is not None and len(commerce.additional_info) > limits.additional_info_max:
+        out.append(
+            Problem(
+                f"{field}.additional_info",
+                Reason.TOO_LONG,
+                f"{what} additional info allows at most {limits.additional_info_max} characters",
+            )
+        )

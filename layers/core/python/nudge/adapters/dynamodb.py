@@ -1,0 +1,195 @@
+"""DynamoDB adapters: profiles with their delivery records, the order index, and store settings."""
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from nudge import config
+from nudge.adapters.profile_item import from_item, partition_key, to_item
+from nudge.ports import DeliveryRecord, SaveOutcome
+from nudge.profile import Profile
+from nudge.stores import Store
+
+# Delivery records only need to outlive the platforms' retry windows (Shopify: 4 hours; Cafe24: ❓) and
+# a reasonable replay of old webhooks; the order index lives as long as orders are kept on a profile.
+DELIVERY_RECORD_TTL = timedelta(days=90)
+ORDER_INDEX_TTL = timedelta(days=800)
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def _encode(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in item.items()}
+
+
+def _decode(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+@cache
+def dynamodb_client() -> Any:
+    return boto3.client("dynamodb")
+
+
+def delivery_key(store_id: str, key: str) -> str:
+    return f"d#{store_id}#{key}"
+
+
+def order_index_key(store_id: str, order_id: str) -> str:
+    return f"o#{store_id}#{order_id}"
+
+
+class DynamoProfileRepository:
+    """Profiles in PROFILES_TABLE; delivery records and the order index in EVENTS_TABLE."""
+
+    def __init__(self, profiles_table: str, events_table: str, client: Any | None = None) -> None:
+        self.profiles_table = profiles_table
+        self.events_table = events_table
+        self.client = client or dynamodb_client()
+
+    def load(self, store_id: str, customer_id: str) -> Profile | None:
+        response = self.client.get_item(
+            TableName=self.profiles_table,
+            Key={"pk": {"S": partition_key(store_id, customer_id)}, "sk": {"S": customer_id}},
+            ConsistentRead=True,  # the version we read is the one the write is conditioned on
+        )
+        item = response.get("Item")
+        return None if item is None else from_item(store_id, _decode(item))
+
+    def customer_for_order(self, store_id: str, order_id: str) -> str | None:
+        response = self.client.get_item(
+            TableName=self.events_table,
+            Key={"pk": {"S": order_index_key(store_id, order_id)}},
+            ProjectionExpression="c",
+        )
+        item = response.get("Item")
+        return None if item is None else item["c"]["S"]
+
+    def save(self, profile: Profile, record: DeliveryRecord, expected_version: int) -> SaveOutcome:
+        profile.version = expected_version + 1
+        profile_put: dict[str, Any] = {
+            "TableName": self.profiles_table,
+            "Item": _encode(to_item(profile)),
+        }
+        if expected_version == 0:
+            profile_put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            profile_put["ConditionExpression"] = "v = :v"
+            profile_put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
+        items: list[dict[str, Any]] = [{"Put": self._record_put(record)}, {"Put": profile_put}]
+        expires = _epoch(record, ORDER_INDEX_TTL)
+        for order_id in record.orders_placed:
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.events_table,
+                        "Item": _encode(
+                            {
+                                "pk": order_index_key(record.store_id, order_id),
+                                "c": profile.customer_id,
+                                "ttl": expires,
+                            }
+                        ),
+                    }
+                }
+            )
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            profile.version = expected_version
+            return _cancellation_outcome(exc)
+        return SaveOutcome.APPLIED
+
+    def record(self, record: DeliveryRecord) -> SaveOutcome:
+        try:
+            self.client.put_item(**self._record_put(record))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return SaveOutcome.DUPLICATE
+            raise
+        return SaveOutcome.APPLIED
+
+    def _record_put(self, record: DeliveryRecord) -> dict[str, Any]:
+        item = {
+            "pk": delivery_key(record.store_id, record.key),
+            "st": record.status,
+            "at": int(record.received_at.timestamp()),
+            "c": record.customer_id,
+            "ty": list(record.event_types) or None,
+            "why": record.reason,
+            "ttl": _epoch(record, DELIVERY_RECORD_TTL),
+        }
+        return {
+            "TableName": self.events_table,
+            "Item": _encode({k: v for k, v in item.items() if v is not None}),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+
+
+def _epoch(record: DeliveryRecord, ttl: timedelta) -> int:
+    return int((record.received_at + ttl).timestamp())
+
+
+def _cancellation_outcome(exc: ClientError) -> SaveOutcome:
+    if exc.response["Error"]["Code"] != "TransactionCanceledException":
+        raise exc
+    reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+    if reasons and reasons[0] == "ConditionalCheckFailed":
+        return SaveOutcome.DUPLICATE
+    if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+        return SaveOutcome.CONFLICT
+    if "TransactionConflict" in reasons:
+        return SaveOutcome.CONFLICT
+    raise exc
+
+
+class DynamoStoreDirectory:
+    """Store settings in STORES_TABLE (pk store#{id}, sk settings), cached briefly per container."""
+
+    def __init__(
+        self,
+        table: str,
+        client: Any | None = None,
+        max_age_seconds: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.table = table
+        self.client = client or dynamodb_client()
+        self.max_age = max_age_seconds
+        self.monotonic = monotonic
+        self._cache: dict[str, tuple[float, Store | None]] = {}
+
+    @staticmethod
+    def key(store_id: str) -> dict[str, Any]:
+        return {"pk": {"S": f"store#{store_id}"}, "sk": {"S": "settings"}}
+
+    def get(self, store_id: str) -> Store | None:
+        cached = self._cache.get(store_id)
+        if cached and self.monotonic() - cached[0] < self.max_age:
+            return cached[1]
+        item = self.client.get_item(TableName=self.table, Key=self.key(store_id)).get("Item")
+        store = None if item is None else Store.model_validate_json(item["settings"]["S"])
+        self._cache[store_id] = (self.monotonic(), store)
+        return store
+
+    def put(self, store: Store) -> None:
+        self.client.put_item(
+            TableName=self.table,
+            Item={**self.key(store.store_id), "settings": {"S": store.model_dump_json()}},
+        )
+        self._cache.pop(store.store_id, None)
+
+
+def store_directory() -> DynamoStoreDirectory:
+    return DynamoStoreDirectory(config.stores_table())
+
+
+def profile_repository() -> DynamoProfileRepository:
+    return DynamoProfileRepository(config.profiles_table(), config.events_table())

@@ -1,0 +1,311 @@
+"""What the admin API does for a store's marketer and engineer: store settings, segments (with a live
+count preview), campaigns (saved, scheduled, run). Each operation validates everything before it writes
+anything, so a refused request leaves nothing half-saved."""
+
+import json
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from nudge.campaigns import Campaign, Immediate, new_campaign_id, schedule_of, validate_campaign
+from nudge.errors import FieldError, InvalidPayload, NotFound, field_errors
+from nudge.ports import ProfileRepository, StoreDirectory
+from nudge.privacy import mask_name, mask_phone
+from nudge.segments.evaluate import CompiledSegment, compile_segment
+from nudge.segments.language import SegmentInvalid, parse_segment, segment_json
+from nudge.stores import Store
+
+SEGMENT = "segment"
+CAMPAIGN = "campaign"
+PREVIEW_SAMPLE = 5
+
+
+class Catalog(Protocol):
+    def put(
+        self, store_id: str, kind: str, item_id: str, document: dict[str, Any], *, create: bool
+    ) -> bool: ...
+
+    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None: ...
+
+    def documents(self, store_id: str, kind: str) -> list[dict[str, Any]]: ...
+
+    def delete(self, store_id: str, kind: str, item_id: str) -> bool: ...
+
+    def runs(self, store_id: str, campaign_id: str) -> list[dict[str, Any]]: ...
+
+
+class Scheduler(Protocol):
+    def put(
+        self,
+        name: str,
+        expression: str,
+        timezone: str,
+        payload: dict[str, Any],
+        *,
+        one_time: bool,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        now: datetime | None = None,
+    ) -> bool: ...
+
+    def delete(self, name: str) -> None: ...
+
+
+class RunRequests(Protocol):
+    def send(self, bodies: list[str]) -> None: ...
+
+
+class StoreSettings(StoreDirectory, Protocol):
+    def put(self, store: Store) -> None: ...
+
+
+class MemberReader(Protocol):
+    def members(self, store: Store, segment: CompiledSegment) -> Iterator[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AdminDependencies:
+    stores: StoreSettings
+    catalog: Catalog
+    profiles: ProfileRepository
+    members: MemberReader
+    scheduler: Scheduler
+    run_requests: RunRequests
+
+
+def _segment_problems(error: SegmentInvalid, prefix: str) -> list[FieldError]:
+    out = []
+    for line in error.errors:
+        path, _, message = line.partition(": ")
+        out.append(FieldError(f"{prefix}.{path}" if path and path != "segment" else prefix, message or line))
+    return out
+
+
+# ---------------------------------------------------------------- stores
+
+
+def put_store(deps: AdminDependencies, store_id: str, payload: Any) -> Store:
+    data = {**payload, "store_id": store_id} if isinstance(payload, dict) else payload
+    try:
+        store = Store.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidPayload("store settings are not valid", field_errors(exc)) from exc
+    deps.stores.put(store)
+    return store
+
+
+def get_store(deps: AdminDependencies, store_id: str) -> Store:
+    store = deps.stores.get(store_id)
+    if store is None:
+        raise NotFound(f"unknown store {store_id!r}")
+    return store
+
+
+# ---------------------------------------------------------------- segments
+
+
+def _segment_document(segment_id: str, payload: Any, now: datetime, created_at: str | None) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise InvalidPayload("body must be a JSON object", [FieldError("body", "expected an object")])
+    name = payload.get("name")
+    if not isinstance(name, str) or not 1 <= len(name) <= 100:
+        raise InvalidPayload(
+            "segment is not valid", [FieldError("name", "a name of 1-100 characters is required")]
+        )
+    try:
+        segment = parse_segment(payload.get("definition", {}))
+    except SegmentInvalid as exc:
+        raise InvalidPayload("segment is not valid", _segment_problems(exc, "definition")) from exc
+    return {
+        "segment_id": segment_id,
+        "name": name,
+        "description": str(payload.get("description") or ""),
+        "definition": segment_json(segment),
+        "created_at": created_at or now.isoformat(),
+        "updated_at": now.isoformat(),
+    }
+
+
+def create_segment(deps: AdminDependencies, store_id: str, payload: Any, now: datetime) -> dict[str, Any]:
+    get_store(deps, store_id)
+    requested = payload.get("segment_id") if isinstance(payload, dict) else None
+    segment_id = requested or "seg_" + secrets.token_hex(6)
+    if not isinstance(segment_id, str) or not segment_id.replace("-", "").replace("_", "").isalnum():
+        raise InvalidPayload(
+            "segment is not valid", [FieldError("segment_id", "letters, digits, - and _ only")]
+        )
+    document = _segment_document(segment_id, payload, now, None)
+    if not deps.catalog.put(store_id, SEGMENT, segment_id, document, create=True):
+        raise InvalidPayload("segment exists", [FieldError("segment_id", f"{segment_id!r} already exists")])
+    return document
+
+
+def update_segment(
+    deps: AdminDependencies, store_id: str, segment_id: str, payload: Any, now: datetime
+) -> dict[str, Any]:
+    current = get_segment(deps, store_id, segment_id)
+    document = _segment_document(segment_id, payload, now, current["created_at"])
+    if not deps.catalog.put(store_id, SEGMENT, segment_id, document, create=False):
+        raise NotFound(f"unknown segment {segment_id!r}")
+    return document
+
+
+def get_segment(deps: AdminDependencies, store_id: str, segment_id: str) -> dict[str, Any]:
+    get_store(deps, store_id)
+    document = deps.catalog.get(store_id, SEGMENT, segment_id)
+    if document is None:
+        raise NotFound(f"unknown segment {segment_id!r}")
+    return document
+
+
+def delete_segment(deps: AdminDependencies, store_id: str, segment_id: str) -> None:
+    get_store(deps, store_id)
+    using = [
+        c["campaign_id"] for c in deps.catalog.documents(store_id, CAMPAIGN) if c["segment_id"] == segment_id
+    ]
+    if using:
+        raise InvalidPayload("segment is in use", [FieldError("segment_id", f"used by campaigns {using}")])
+    if not deps.catalog.delete(store_id, SEGMENT, segment_id):
+        raise NotFound(f"unknown segment {segment_id!r}")
+
+
+def preview(deps: AdminDependencies, store_id: str, definition: Any, now: datetime) -> dict[str, Any]:
+    """How many customers are in the segment now, and a few of them with personal data masked."""
+    store = get_store(deps, store_id)
+    try:
+        compiled = compile_segment(definition, store.zone, now)
+    except SegmentInvalid as exc:
+        raise InvalidPayload("segment is not valid", _segment_problems(exc, "definition")) from exc
+    members = list(deps.members.members(store, compiled))
+    sample = []
+    for customer_id in islice(members, PREVIEW_SAMPLE):
+        profile = deps.profiles.load(store_id, customer_id)
+        sample.append(
+            {
+                "customer_id": customer_id,
+                "phone": mask_phone(profile.phone if profile else None),
+                "name": mask_name(profile.name if profile else None),
+            }
+        )
+    return {"count": len(members), "sample": sample, "evaluated_at": now.isoformat()}
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+def _campaign_document(campaign: Campaign, definition: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "campaign_id": campaign.campaign_id,
+        "store_id": campaign.store_id,
+        "name": campaign.name,
+        "segment_id": campaign.segment_id,
+        "message": definition["message"],
+        "send": campaign.send.model_dump(mode="json"),
+        "tracking": campaign.tracking.model_dump(mode="json", exclude_none=True),
+        "created_at": campaign.created_at.isoformat(),
+        "updated_at": campaign.updated_at.isoformat(),
+    }
+
+
+def load_campaign(document: dict[str, Any]) -> Campaign:
+    return Campaign.model_validate({k: v for k, v in document.items() if k != "runs"})
+
+
+def run_request(campaign: Campaign, occurrence: str) -> dict[str, str]:
+    """What the campaign-runs queue carries (from the admin API, or from the schedule)."""
+    return {"store_id": campaign.store_id, "campaign_id": campaign.campaign_id, "occurrence": occurrence}
+
+
+def _schedule(deps: AdminDependencies, campaign: Campaign, store: Store, now: datetime) -> None:
+    spec = schedule_of(campaign, store)
+    if spec is None:
+        return
+    # The schedule's own instant names the occurrence, the same on every retry of one firing.
+    payload = {**run_request(campaign, "<aws.scheduler.scheduled-time>")}
+    deps.scheduler.put(
+        spec.name,
+        spec.expression,
+        spec.timezone,
+        payload,
+        one_time=spec.one_time,
+        start=spec.start,
+        end=spec.end,
+        now=now,
+    )
+
+
+def create_campaign(deps: AdminDependencies, store_id: str, payload: Any, now: datetime) -> dict[str, Any]:
+    store = get_store(deps, store_id)
+    campaign_id = new_campaign_id()
+    campaign = validate_campaign(
+        payload, store, lambda s: deps.catalog.get(store_id, SEGMENT, s) is not None, now, campaign_id
+    )
+    document = _campaign_document(campaign, payload)
+    _schedule(deps, campaign, store, now)
+    try:
+        deps.catalog.put(store_id, CAMPAIGN, campaign_id, document, create=True)
+        if isinstance(campaign.send, Immediate):
+            deps.run_requests.send([_json(run_request(campaign, f"now-{now:%Y%m%dT%H%M%S}-{campaign_id}"))])
+    except Exception:
+        # Nothing half-saved: a campaign that cannot be stored (or started) leaves no schedule or document.
+        if (spec := schedule_of(campaign, store)) is not None:
+            deps.scheduler.delete(spec.name)
+        deps.catalog.delete(store_id, CAMPAIGN, campaign_id)
+        raise
+    return document
+
+
+def update_campaign(
+    deps: AdminDependencies, store_id: str, campaign_id: str, payload: Any, now: datetime
+) -> dict[str, Any]:
+    store = get_store(deps, store_id)
+    current = get_campaign(deps, store_id, campaign_id)
+    campaign = validate_campaign(
+        payload,
+        store,
+        lambda s: deps.catalog.get(store_id, SEGMENT, s) is not None,
+        now,
+        campaign_id,
+        created_at=datetime.fromisoformat(current["created_at"]),
+    )
+    old = load_campaign(current)
+    if (old_spec := schedule_of(old, store)) is not None and schedule_of(campaign, store) is None:
+        deps.scheduler.delete(old_spec.name)
+    _schedule(deps, campaign, store, now)
+    document = _campaign_document(campaign, payload)
+    deps.catalog.put(store_id, CAMPAIGN, campaign_id, document, create=False)
+    return document
+
+
+def get_campaign(deps: AdminDependencies, store_id: str, campaign_id: str) -> dict[str, Any]:
+    get_store(deps, store_id)
+    document = deps.catalog.get(store_id, CAMPAIGN, campaign_id)
+    if document is None:
+        raise NotFound(f"unknown campaign {campaign_id!r}")
+    return {**document, "runs": deps.catalog.runs(store_id, campaign_id)}
+
+
+def delete_campaign(deps: AdminDependencies, store_id: str, campaign_id: str) -> None:
+    store = get_store(deps, store_id)
+    document = get_campaign(deps, store_id, campaign_id)
+    if (spec := schedule_of(load_campaign(document), store)) is not None:
+        deps.scheduler.delete(spec.name)
+    deps.catalog.delete(store_id, CAMPAIGN, campaign_id)
+
+
+def run_campaign_now(
+    deps: AdminDependencies, store_id: str, campaign_id: str, now: datetime
+) -> dict[str, str]:
+    campaign = load_campaign(get_campaign(deps, store_id, campaign_id))
+    request = run_request(campaign, f"now-{now:%Y%m%dT%H%M%S}-{campaign_id}")
+    deps.run_requests.send([_json(request)])
+    return request
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False)

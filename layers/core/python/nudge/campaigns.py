@@ -1,0 +1,209 @@
+"""Campaigns: a segment, a message, a channel and a moment, set up by a store's CRM marketer.
+
+A campaign = segment + message (its channel, M/N/I targeting and promotion group are part of the
+message definition the compliance layer validates) + send mode (immediate, reserved for one instant, or
+recurring on a cron within a start and end date, in the store's time zone) + landing-URL tracking.
+Reserved and recurring campaigns are EventBridge Scheduler schedules; every run evaluates the segment
+*then* and puts one send job per member on the send queue.
+"""
+
+import secrets
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from compliance.message import Message, validate_message
+from nudge.errors import FieldError, InvalidPayload, field_errors
+from nudge.schedules import InvalidSchedule, at_expression, validate_expression
+from nudge.stores import Store
+
+# A reserved send needs this much lead time; anything sooner is an immediate send.
+MIN_LEAD = timedelta(minutes=2)
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Immediate(_Model):
+    mode: Literal["immediate"] = "immediate"
+
+
+class Reserved(_Model):
+    mode: Literal["reserved"] = "reserved"
+    at: AwareDatetime
+
+
+class Recurring(_Model):
+    """`cron` is EventBridge Scheduler's six fields, e.g. "0 10 ? * MON-FRI *", in the store's time zone."""
+
+    mode: Literal["recurring"] = "recurring"
+    cron: Annotated[str, Field(min_length=11, max_length=100)]
+    start: date
+    end: date
+
+
+SendMode = Annotated[Immediate | Reserved | Recurring, Field(discriminator="mode")]
+
+
+class Tracking(_Model):
+    landing_url: Annotated[str, Field(pattern=r"^https?://", max_length=1000)] | None = None
+    utm_source: Annotated[str, Field(max_length=100)] = "nudge"
+    utm_medium: Annotated[str, Field(max_length=100)] | None = None  # default: the channel
+    utm_campaign: Annotated[str, Field(max_length=100)] | None = None  # default: the campaign id
+    campaign_code: Annotated[str, Field(max_length=100)] | None = None
+    login_required: bool = False  # the landing page needs a login (e.g. the cart): use the return-URL form
+
+
+class CampaignDefinition(_Model):
+    """What the marketer sends to create or change a campaign."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    segment_id: Identifier
+    message: dict[str, Any]
+    send: SendMode
+    tracking: Tracking = Tracking()
+
+
+class Campaign(_Model):
+    campaign_id: Identifier
+    store_id: str
+    name: str
+    segment_id: str
+    message: Message
+    send: SendMode
+    tracking: Tracking
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+    @property
+    def source(self) -> str:
+        """How send jobs and the ledger name this campaign."""
+        return f"campaign:{self.campaign_id}"
+
+    @property
+    def schedule_name(self) -> str:
+        return f"campaign-{self.campaign_id}"
+
+
+def new_campaign_id() -> str:
+    return "cmp_" + secrets.token_hex(8)
+
+
+def validate_campaign(
+    payload: Any,
+    store: Store,
+    segment_exists: Callable[[str], bool],
+    now: datetime,
+    campaign_id: str,
+    created_at: datetime | None = None,
+) -> Campaign:
+    """The campaign, or InvalidPayload naming every wrong field: nothing is saved before this passes."""
+    try:
+        definition = CampaignDefinition.model_validate(payload)
+    except ValidationError as exc:
+        raise InvalidPayload("campaign is not valid", field_errors(exc)) from exc
+    problems: list[FieldError] = [
+        FieldError(f"message.{p.field}" if p.field != "message" else "message", p.message)
+        for p in validate_message(definition.message, store.compliance)
+    ]
+    if not segment_exists(definition.segment_id):
+        problems.append(FieldError("segment_id", f"no segment {definition.segment_id!r} in this store"))
+    problems.extend(_send_problems(definition.send, store, now))
+    if problems:
+        raise InvalidPayload("campaign is not valid", problems)
+    return Campaign(
+        campaign_id=campaign_id,
+        store_id=store.store_id,
+        name=definition.name,
+        segment_id=definition.segment_id,
+        message=Message.model_validate(definition.message),
+        send=definition.send,
+        tracking=definition.tracking,
+        created_at=created_at or now,
+        updated_at=now,
+    )
+
+
+def _send_problems(send: Immediate | Reserved | Recurring, store: Store, now: datetime) -> list[FieldError]:
+    if isinstance(send, Reserved):
+        if send.at < now + MIN_LEAD:
+            return [FieldError("send.at", "must be at least 2 minutes ahead; send it immediately instead")]
+        return []
+    if isinstance(send, Recurring):
+        problems = []
+        try:
+            validate_expression(f"cron({send.cron})")
+        except InvalidSchedule as exc:
+            problems.append(FieldError("send.cron", str(exc)))
+        if send.end < send.start:
+            problems.append(FieldError("send.end", "must not be before send.start"))
+        elif send.end < now.astimezone(store.zone).date():
+            problems.append(FieldError("send.end", "is in the past"))
+        return problems
+    return []
+
+
+class ScheduleSpec(_Model):
+    name: str
+    expression: str
+    timezone: str
+    start: datetime | None = None
+    end: datetime | None = None
+    one_time: bool
+
+
+def schedule_of(campaign: Campaign, store: Store) -> ScheduleSpec | None:
+    """The EventBridge Scheduler schedule a campaign needs (None: an immediate campaign has none)."""
+    send = campaign.send
+    if isinstance(send, Reserved):
+        return ScheduleSpec(
+            name=campaign.schedule_name,
+            expression=at_expression(send.at, store.zone),
+            timezone=store.timezone,
+            one_time=True,
+        )
+    if isinstance(send, Recurring):
+        # No StartDate: Scheduler refuses one more than 5 minutes in the past (a campaign starting today),
+        # so the schedule starts now and a run before the start date does nothing (`runs_on`).
+        return ScheduleSpec(
+            name=campaign.schedule_name,
+            expression=f"cron({send.cron})",
+            timezone=store.timezone,
+            end=datetime.combine(send.end + timedelta(days=1), time.min, store.zone),
+            one_time=False,
+        )
+    return None
+
+
+def runs_on(campaign: Campaign, day: date) -> bool:
+    """Whether a run on this store-local day is within the campaign's dates."""
+    send = campaign.send
+    return not isinstance(send, Recurring) or send.start <= day <= send.end
+
+
+def landing_url(campaign: Campaign, store: Store) -> str | None:
+    """The landing URL with UTM parameters and the campaign code, through the store's login form when the
+    page needs a login (otherwise the login redirect drops the parameters, seed 001)."""
+    tracking = campaign.tracking
+    if tracking.landing_url is None:
+        return None
+    parts = urlsplit(tracking.landing_url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query.update(
+        {
+            "utm_source": tracking.utm_source,
+            "utm_medium": tracking.utm_medium or campaign.message.channel,
+            "utm_campaign": tracking.utm_campaign or campaign.campaign_id,
+        }
+    )
+    if tracking.campaign_code:
+        query["nudge_campaign"] = tracking.campaign_code
+    url = urlunsplit(parts._replace(query=urlencode(query)))
+    if tracking.login_required and store.login_return_url:
+        return store.login_return_url.replace("{url}", quote(url, safe=""))
+    return url

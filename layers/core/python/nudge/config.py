@@ -1,0 +1,57 @@
+"""Where things are: read from the environment the template gives each function (and the local runtime
+gives it too). The names of the variables live here and in template.yaml, nowhere else."""
+
+import os
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(
+            f"environment variable {name} is not set (template.yaml sets it for each function)"
+        )
+    return value
+
+
+def profiles_table() -> str:
+    return _required("PROFILES_TABLE")
+
+
+def events_table() -> str:
+    return _required("EVENTS_TABLE")
+
+
+def stores_table() -> str:
+    return _required("STORES_TABLE")
+
+
+def events_queue_url() -> str:
+    return _required("EVENTS_QUEUE_URL")
+
+
+def store_secrets_path() -> str:
+    return _required("STORE_SECRETS_PATH").rstrip("/")
+
+
+def send_queue_url() -> str:
+    return _required("SEND_QUEUE_URL")
+
+
+def campaign_runs_queue_url() -> str:
+    return _required("CAMPAIGN_RUNS_QUEUE_URL")
+
+
+def campaign_runs_queue_arn() -> str:
+    return _required("CAMPAIGN_RUNS_QUEUE_ARN")
+
+
+def schedule_group() -> str:
+    return _required("SCHEDULE_GROUP")
+
+
+def scheduler_role_arn() -> str:
+    return _required("SCHEDULER_ROLE_ARN")
+
+
+def schedule_dead_letter_arn() -> str:
+    return _required("SCHEDULE_DEAD_LETTER_ARN")

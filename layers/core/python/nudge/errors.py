@@ -1,0 +1,83 @@
+"""Errors a caller can act on. Each maps to one HTTP status; `fields` names what was wrong."""
+
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+@dataclass
+class NudgeError(Exception):
+    message: str
+    fields: list[FieldError] = field(default_factory=list)
+    status = 400
+    code = "bad_request"
+
+    def __str__(self) -> str:
+        if not self.fields:
+            return self.message
+        return self.message + ": " + "; ".join(f"{f.field}: {f.message}" for f in self.fields)
+
+    def as_dict(self) -> dict[str, object]:
+        body: dict[str, object] = {"error": self.code, "message": str(self)}
+        if self.fields:
+            body["fields"] = [f.as_dict() for f in self.fields]
+        return body
+
+
+class InvalidPayload(NudgeError):
+    status = 400
+    code = "invalid_payload"
+
+
+class Unauthenticated(NudgeError):
+    status = 401
+    code = "unauthenticated"
+
+
+class Forbidden(NudgeError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(NudgeError):
+    status = 404
+    code = "not_found"
+
+
+class PayloadTooLarge(NudgeError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(NudgeError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+def _path(loc: tuple[int | str, ...], prefix: str) -> str:
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "body"
+
+
+def field_errors(error: ValidationError, prefix: str = "") -> list[FieldError]:
+    """pydantic's errors as `FieldError`s whose paths name fields of the payload the client sent."""
+    out = []
+    for item in error.errors(include_url=False, include_input=False):
+        # Discriminated unions add the tag ('order.placed') to the location: not a field the client wrote.
+        loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and "." in p and p[0].islower()))
+        out.append(FieldError(_path(loc, prefix), item["msg"]))
+    return out

@@ -1,0 +1,1 @@
+"""Storefront platforms: each turns its webhook into a `Delivery` of normalized events."""

@@ -1,0 +1,81 @@
+"""What every platform adapter takes (a webhook request) and gives (a delivery of normalized events)."""
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from nudge.errors import FieldError, InvalidPayload, field_errors
+from nudge.events import NormalizedEvent
+from nudge.stores import Store
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRequest:
+    platform: str
+    store_id: str
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+    received_at: datetime
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One webhook request, translated. `key` identifies the delivery across retries (the dedupe key)."""
+
+    key: str
+    customer_id: str | None
+    events: list[NormalizedEvent] = field(default_factory=list)
+    ignored: str | None = None  # why nothing applies (an event Nudge does not use)
+    # Some webhooks name only the order (Shopify fulfillments, Cafe24 guest shipping): the customer is looked
+    # up in the order index, then `for_customer` builds the events.
+    order_lookup: str | None = None
+    for_customer: Callable[[str], list[NormalizedEvent]] | None = None
+
+
+class Platform(Protocol):
+    name: str
+
+    def verify(self, request: WebhookRequest, secret: str | None, store: Store) -> None: ...
+
+    def translate(self, request: WebhookRequest, store: Store) -> Delivery: ...
+
+
+def parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError as exc:
+        raise InvalidPayload("body is not UTF-8", [FieldError("body", str(exc))]) from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidPayload(
+            "body is not valid JSON",
+            [FieldError("body", f"{exc.msg} at line {exc.lineno} column {exc.colno}")],
+        ) from exc
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(model: type[M], data: Any, prefix: str = "") -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidPayload("payload does not match the expected format", field_errors(exc, prefix)) from exc
+
+
+def fingerprint(payload: Any) -> str:
+    """A stable digest of a JSON payload (key order and whitespace do not matter)."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def guest_customer_id(contact: str) -> str:
+    """Customers without an account are keyed by a digest of their phone number or e-mail address."""
+    return "guest:" + hashlib.sha256(contact.strip().lower().encode()).hexdigest()[:24]

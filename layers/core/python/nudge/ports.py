@@ -1,0 +1,57 @@
+"""What the domain needs from the outside world. Adapters (nudge.adapters.*) implement these over AWS;
+tests implement them in memory."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from nudge.events import NormalizedEvent
+from nudge.profile import Profile
+from nudge.stores import Store
+
+
+class SaveOutcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"  # this delivery was recorded before: nothing was written
+    CONFLICT = "conflict"  # the profile changed since it was loaded: load and try again
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """The trace one webhook delivery leaves, written with the profile change or not at all."""
+
+    store_id: str
+    key: str
+    received_at: datetime
+    status: str  # applied | ignored
+    customer_id: str | None = None
+    event_types: tuple[str, ...] = ()
+    reason: str | None = None
+    orders_placed: tuple[str, ...] = field(default=())  # order ids to index by customer
+
+
+class StoreDirectory(Protocol):
+    def get(self, store_id: str) -> Store | None: ...
+
+
+class SecretStore(Protocol):
+    def get(self, store_id: str, name: str) -> str | None: ...
+
+
+class ProfileRepository(Protocol):
+    def load(self, store_id: str, customer_id: str) -> Profile | None: ...
+
+    def customer_for_order(self, store_id: str, order_id: str) -> str | None: ...
+
+    def save(self, profile: Profile, record: DeliveryRecord, expected_version: int) -> SaveOutcome:
+        """Write the profile (if it still has `expected_version`) and the delivery record, atomically."""
+        ...
+
+    def record(self, record: DeliveryRecord) -> SaveOutcome:
+        """Write a delivery record alone (an ignored event): APPLIED, or DUPLICATE if it exists."""
+        ...
+
+
+class EventPublisher(Protocol):
+    def publish(self, events: list[NormalizedEvent]) -> None: ...

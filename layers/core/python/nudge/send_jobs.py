@@ -1,0 +1,32 @@
+"""Send jobs: what campaigns and automations put on the send queue, one per customer and message.
+
+The sender (a later stage) loads the current profile, asks the compliance layer again and sends. A job's
+`send_key` names one intended message: the same key is never sent twice, however often the job is
+delivered (queue redelivery, a campaign run retried by the scheduler, a Lambda retry).
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class SendJob(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    store_id: str
+    source: Annotated[str, Field(pattern=r"^(campaign|automation):[A-Za-z0-9_.:-]+$")]
+    occurrence: str  # which run of the source: a scheduled instant, a run id, an automation step
+    customer_id: str
+    business_key: str | None = None  # an order id, a cart: what makes two messages of one source different
+    queued_at: AwareDatetime
+
+    @property
+    def send_key(self) -> str:
+        parts = (self.store_id, self.source, self.occurrence, self.customer_id, self.business_key or "-")
+        return "|".join(parts)
+
+
+def occurrence_of(instant: datetime) -> str:
+    """A scheduled run's occurrence id: its instant in UTC to the second (the same on every retry)."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

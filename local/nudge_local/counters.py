@@ -1,0 +1,161 @@
+"""What the local runtime counts, for the cost model and the benchmarks.
+
+Function invocations and their durations, and every AWS API request the process sends to the emulated
+AWS, by IAM-style action ("dynamodb:PutItem") and by who sent it: a function (its logical id), a pump
+acting for AWS ("scheduler", "sqs-event-source" — AWS bills those polls and deliveries too), or the
+local harness itself ("local": tests, the demo). `aws_calls` totals the first two kinds only — what
+production would pay for. Provisioning and the pumps' emulation bookkeeping (listing schedules, empty
+receives, resetting visibility) are not counted. ConsumedCapacity is summed when a caller asked for it.
+
+Requests are counted with a botocore event hook registered for every botocore session, including the ones
+Powertools creates for itself, so nothing needs to pass a session around.
+"""
+
+import contextlib
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+import botocore.handlers
+
+_origin: ContextVar[str] = ContextVar("nudge_local_origin", default="local")
+_active: "Counters | None" = None
+_paused: ContextVar[bool] = ContextVar("nudge_local_paused", default=False)
+
+
+@dataclass
+class FunctionStats:
+    invocations: int = 0
+    errors: int = 0
+    total_ms: float = 0.0
+    max_ms: float = 0.0
+    durations_ms: list[float] = field(default_factory=list)
+
+    def record(self, duration_ms: float, failed: bool) -> None:
+        self.invocations += 1
+        self.errors += int(failed)
+        self.total_ms += duration_ms
+        self.max_ms = max(self.max_ms, duration_ms)
+        self.durations_ms.append(duration_ms)
+
+
+@dataclass
+class Counters:
+    functions: dict[str, FunctionStats] = field(default_factory=dict)
+    # "dynamodb:PutItem" -> requests made by functions and pumps (what AWS would bill); the harness's
+    # own requests are only in aws_calls_by_origin["local"].
+    aws_calls: Counter[str] = field(default_factory=Counter)
+    aws_calls_by_origin: dict[str, Counter[str]] = field(default_factory=dict)
+    consumed_capacity: Counter[str] = field(default_factory=Counter)  # table -> units, when reported
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def invocations(self) -> dict[str, int]:
+        return {name: stats.invocations for name, stats in self.functions.items()}
+
+    def calls_by_service(self) -> Counter[str]:
+        out: Counter[str] = Counter()
+        for action, n in self.aws_calls.items():
+            out[action.split(":", 1)[0]] += n
+        return out
+
+    def record_invocation(self, function: str, duration_ms: float, failed: bool) -> None:
+        with self._lock:
+            self.functions.setdefault(function, FunctionStats()).record(duration_ms, failed)
+
+    def record_call(self, action: str) -> None:
+        origin = _origin.get()
+        with self._lock:
+            # The harness's own reads (a test scanning a table) are not what production would pay for.
+            if origin != "local":
+                self.aws_calls[action] += 1
+            self.aws_calls_by_origin.setdefault(origin, Counter())[action] += 1
+
+    def record_capacity(self, consumed: Any) -> None:
+        items = consumed if isinstance(consumed, list) else [consumed]
+        with self._lock:
+            for item in items:
+                if isinstance(item, dict) and "TableName" in item:
+                    self.consumed_capacity[item["TableName"]] += float(item.get("CapacityUnits", 0))
+
+    def reset(self) -> None:
+        with self._lock:
+            self.functions.clear()
+            self.aws_calls.clear()
+            self.aws_calls_by_origin.clear()
+            self.consumed_capacity.clear()
+
+
+@contextlib.contextmanager
+def origin(name: str) -> Iterator[None]:
+    """Attribute the AWS requests made inside the block to `name`."""
+    token = _origin.set(name)
+    try:
+        yield
+    finally:
+        _origin.reset(token)
+
+
+@contextlib.contextmanager
+def paused() -> Iterator[None]:
+    """Requests made inside the block are not counted (provisioning, the pumps' own bookkeeping)."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
+
+def record(action: str) -> None:
+    """Count a request explicitly (the pumps count only the receives that returned messages)."""
+    if _active is not None:
+        _active.record_call(action)
+
+
+def activate(counters: "Counters | None") -> None:
+    global _active
+    _active = counters
+
+
+def _action(event_name: str) -> str:
+    # "before-send.dynamodb.PutItem" -> "dynamodb:PutItem"
+    _, service, operation = event_name.split(".", 2)
+    return f"{service}:{operation}"
+
+
+def _before_send(event_name: str, **_: Any) -> None:
+    # One count per HTTP attempt: AWS bills retried requests too. Returning None lets the send proceed.
+    if _active is not None and not _paused.get():
+        _active.record_call(_action(event_name))
+
+
+def _after_call(parsed: Any = None, **_: Any) -> None:
+    if (
+        _active is not None
+        and not _paused.get()
+        and isinstance(parsed, dict)
+        and "ConsumedCapacity" in parsed
+    ):
+        _active.record_capacity(parsed["ConsumedCapacity"])
+
+
+_installed = False
+
+
+def install_hooks() -> None:
+    """Register the hooks for sessions created from now on, and on boto3's default session if it exists."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    botocore.handlers.BUILTIN_HANDLERS.append(("before-send", _before_send))
+    botocore.handlers.BUILTIN_HANDLERS.append(("after-call", _after_call))
+    import boto3
+
+    if boto3.DEFAULT_SESSION is not None:
+        events = boto3.DEFAULT_SESSION.events
+        events.register("before-send", _before_send)
+        events.register("after-call", _after_call)

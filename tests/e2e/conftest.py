@@ -1,0 +1,60 @@
+"""End-to-end: the whole application on the local runtime (embedded moto, in-process functions)."""
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from boto3.dynamodb.types import TypeDeserializer
+
+from nudge.adapters.profile_item import from_item
+from nudge.profile import Profile
+from nudge_local.runtime import LocalRuntime
+from nudge_local.samples import SampleRequest
+
+KST = ZoneInfo("Asia/Seoul")
+START = datetime(2026, 3, 16, 9, 0, tzinfo=KST)
+
+
+@pytest.fixture
+def runtime() -> Iterator[LocalRuntime]:
+    with LocalRuntime(start=START) as rt:
+        yield rt
+
+
+def send(runtime: LocalRuntime, request: SampleRequest) -> tuple[int, dict[str, Any]]:
+    import json
+
+    status, _, body = runtime.http(request.method, request.path, request.headers, request.body)
+    return status, (json.loads(body) if body else {})
+
+
+def scan(runtime: LocalRuntime, table_logical_id: str) -> list[dict[str, Any]]:
+    deserializer = TypeDeserializer()
+    client = runtime.client("dynamodb")
+    items = []
+    for page in client.get_paginator("scan").paginate(TableName=runtime.table_name(table_logical_id)):
+        items.extend({k: deserializer.deserialize(v) for k, v in item.items()} for item in page["Items"])
+    return items
+
+
+def profiles(runtime: LocalRuntime) -> dict[tuple[str, str], Profile]:
+    return {
+        (item["pk"].rsplit("#", 1)[0], item["sk"]): from_item(item["pk"].rsplit("#", 1)[0], item)
+        for item in scan(runtime, "ProfilesTable")
+    }
+
+
+def queued_events(runtime: LocalRuntime) -> list[dict[str, Any]]:
+    import json
+
+    client = runtime.client("sqs")
+    url = runtime.queue_url("EventsQueue")
+    out = []
+    while True:
+        batch = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300)
+        messages = batch.get("Messages", [])
+        if not messages:
+            return out
+        out.extend(json.loads(m["Body"]) for m in messages)

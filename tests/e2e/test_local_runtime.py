@@ -1,0 +1,46 @@
+"""The real template.yaml on the local runtime: a storefront webhook goes through API Gateway's event,
+the real IngestFunction, DynamoDB and SQS, and the runtime counts what it cost."""
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from nudge_local.runtime import LocalRuntime
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+START = datetime(2026, 3, 16, 9, 0, tzinfo=ZoneInfo("Asia/Seoul"))
+CAFE24 = {"content-type": "application/json", "x-api-key": "local-cafe24-app-key"}
+
+
+@pytest.fixture(scope="module")
+def runtime():
+    if not (ROOT / "functions" / "ingest" / "app.py").is_file():
+        pytest.skip("IngestFunction is not written yet")
+    with LocalRuntime(ROOT / "template.yaml", start=START) as rt:
+        yield rt
+
+
+def test_webhook_through_the_real_ingest_function(runtime):
+    body = b'{"event_no": 90143, "resource": {"mall_id": "dogdaymall", "member_id": "e2e-member"}}'
+    result = runtime.http("POST", "/webhooks/cafe24/dogday-mall", CAFE24, body)
+    assert result.status == 200, result.body
+    assert runtime.counters.functions["IngestFunction"].invocations == 1
+    calls = runtime.counters.aws_calls_by_origin["IngestFunction"]
+    assert calls["dynamodb:GetItem"] >= 1
+    assert not any(call.startswith("scheduler:") for call in calls)
+
+
+def test_unknown_route_and_refused_store(runtime):
+    assert runtime.http("GET", "/webhooks").status == 404
+    refused = runtime.http("POST", "/webhooks/cafe24/no-such-store", CAFE24, b'{"event_no": 90143}')
+    assert 400 <= refused.status < 500
+
+
+def test_clock_moves_and_pumps_run_on_the_real_template(runtime):
+    moved = runtime.http("POST", "/_local/clock", {}, '{"advance": "P1D"}')
+    assert moved.status == 200
+    assert moved.json()["now"] == "2026-03-17T00:00:00+00:00"

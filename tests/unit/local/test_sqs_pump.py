@@ -1,0 +1,72 @@
+"""Lambda's SQS event source, played by the pump: real SQS events, partial batch failures honoured,
+failed messages retried and moved to the dead-letter queue after maxReceiveCount."""
+
+from collections import Counter
+
+
+def send(runtime, *bodies, attributes=None):
+    sqs = runtime.client("sqs")
+    for body in bodies:
+        extra = {"MessageAttributes": attributes} if attributes else {}
+        sqs.send_message(QueueUrl=runtime.queue_url("WorkQueue"), MessageBody=body, **extra)
+
+
+def dead_letters(runtime):
+    sqs = runtime.client("sqs")
+    messages = sqs.receive_message(QueueUrl=runtime.queue_url("WorkDeadLetterQueue"), MaxNumberOfMessages=10)
+    return sorted(m["Body"] for m in messages.get("Messages", []))
+
+
+def test_event_is_a_real_sqs_event(runtime):
+    send(runtime, "hello", attributes={"kind": {"DataType": "String", "StringValue": "greeting"}})
+    runtime.run_until_idle()
+    (record,) = runtime.functions.module("WorkerFunction").SEEN
+    assert record["eventSource"] == "aws:sqs"
+    assert record["eventSourceARN"] == runtime.queue_arn("WorkQueue")
+    assert record["awsRegion"] == "ap-northeast-2"
+    assert record["body"] == "hello"
+    assert record["md5OfBody"] == "5d41402abc4b2a76b9719d911017c592"
+    assert record["attributes"]["ApproximateReceiveCount"] == "1"
+    assert {"SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp"} <= set(record["attributes"])
+    assert record["messageAttributes"]["kind"]["stringValue"] == "greeting"
+    assert record["messageAttributes"]["kind"]["dataType"] == "String"
+    assert record["messageId"] and record["receiptHandle"]
+    assert runtime.queue_depth("WorkQueue") == 0
+
+
+def test_batch_item_failures_are_retried_then_dead_lettered(runtime):
+    send(runtime, "ok-1", "fail", "ok-2")
+    runtime.run_until_idle()
+    seen = Counter(r["body"] for r in runtime.functions.module("WorkerFunction").SEEN)
+    # Only the failed record comes back; after maxReceiveCount (3) receives it moves to the DLQ.
+    assert seen == {"ok-1": 1, "ok-2": 1, "fail": 3}
+    assert runtime.queue_depth("WorkQueue") == 0
+    assert dead_letters(runtime) == ["fail"]
+
+
+def test_a_raised_exception_fails_the_whole_batch(runtime):
+    send(runtime, "boom", "innocent")
+    runtime.run_until_idle()
+    seen = Counter(r["body"] for r in runtime.functions.module("WorkerFunction").SEEN)
+    assert seen["boom"] == 3
+    assert runtime.queue_depth("WorkQueue") == 0
+    # Nothing in a failed batch is deleted, so the innocent message shares the batch's fate.
+    assert dead_letters(runtime) == ["boom", "innocent"]
+
+
+def test_batches_respect_batch_size(runtime):
+    send(runtime, *(f"m{i}" for i in range(12)))
+    runtime.run_until_idle()
+    assert runtime.sqs.batches >= 3  # BatchSize 5
+    assert runtime.counters.functions["WorkerFunction"].invocations == runtime.sqs.batches
+    assert len(runtime.functions.module("WorkerFunction").SEEN) == 12
+
+
+def test_event_source_calls_are_counted_as_aws_would_bill_them(runtime):
+    send(runtime, "a", "b")
+    runtime.run_until_idle()
+    by_pump = runtime.counters.aws_calls_by_origin["sqs-event-source"]
+    assert by_pump["sqs:ReceiveMessage"] >= 1
+    assert by_pump["sqs:DeleteMessageBatch"] >= 1
+    assert runtime.counters.aws_calls_by_origin["local"]["sqs:SendMessage"] == 2
+    assert "sqs:SendMessage" not in runtime.counters.aws_calls  # the test's own sends are not Nudge's

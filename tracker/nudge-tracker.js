@@ -1,0 +1,55 @@
+/*
+ * Nudge storefront tracker: visits, page views (path only) and dwell time, posted to
+ * POST {NUDGE_API}/collect/{store_id}. About 1 KB minified, no dependencies, no cookies from third parties.
+ *
+ *   <script>
+ *     window.nudgeConfig = { api: "https://xxxx.execute-api.ap-northeast-2.amazonaws.com",
+ *                            store: "dogday-mall", key: "pk_live_...",
+ *                            member: window.CAFE24 && CAFE24.MEMBER_ID || null };  // the store's member id, if logged in
+ *   </script>
+ *   <script src="/nudge-tracker.js" async></script>
+ *
+ * A visit starts when no page was seen for 30 minutes. The batch for a page is sent when the page is
+ * hidden (sendBeacon, text/plain: no CORS preflight), so dwell time is known.
+ */
+(function () {
+  var cfg = window.nudgeConfig;
+  if (!cfg || !cfg.api || !cfg.store || !cfg.key) return;
+  var VISIT_GAP_MS = 30 * 60 * 1000;
+  var ls = window.localStorage;
+
+  function id() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+  function read(name) { try { return ls.getItem("nudge." + name); } catch (e) { return null; } }
+  function write(name, value) { try { ls.setItem("nudge." + name, value); } catch (e) { /* private mode */ } }
+
+  var visitor = read("visitor");
+  if (!visitor) { visitor = id(); write("visitor", visitor); }
+  var now = Date.now();
+  var last = parseInt(read("last") || "0", 10);
+  var events = [];
+  if (now - last > VISIT_GAP_MS) events.push({ id: id(), type: "visit", at: new Date(now).toISOString() });
+  write("last", String(now));
+
+  var shownAt = now, visibleMs = 0, sent = false;
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { visibleMs += Date.now() - shownAt; flush(); }
+    else { shownAt = Date.now(); }
+  });
+  window.addEventListener("pagehide", function () { visibleMs += Date.now() - shownAt; flush(); });
+
+  function flush() {
+    if (sent) return;
+    sent = true;
+    events.push({ id: id(), type: "page_view", path: location.pathname, at: new Date(now).toISOString(),
+                  dwell_seconds: Math.min(86400, Math.round(visibleMs / 1000)) });
+    var body = JSON.stringify({ write_key: cfg.key, visitor_id: visitor, member_id: cfg.member || null,
+                                events: events });
+    var url = cfg.api.replace(/\/$/, "") + "/collect/" + encodeURIComponent(cfg.store);
+    if (!(navigator.sendBeacon && navigator.sendBeacon(url, new Blob([body], { type: "text/plain" })))) {
+      fetch(url, { method: "POST", body: body, headers: { "Content-Type": "text/plain" }, keepalive: true });
+    }
+  }
+})();
