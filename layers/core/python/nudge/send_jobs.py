@@ -1,8 +1,13 @@
 """Send jobs: what campaigns and automations put on the send queue, one per customer and message.
 
-The sender (a later stage) loads the current profile, asks the compliance layer again and sends. A job's
-`send_key` names one intended message: the same key is never sent twice, however often the job is
-delivered (queue redelivery, a campaign run retried by the scheduler, a Lambda retry).
+The sender loads the current profile, asks the compliance layer again and sends. A job's `send_key` names
+one intended message: the same key is never sent twice, however often the job is delivered (queue
+redelivery, a campaign run retried by the scheduler, a Lambda retry).
+
+Which message a job sends is looked up from its source at send time (so a paused or deleted source sends
+nothing): `campaign:<id>` → the campaign's message and tracking; `automation:<id>` → step `step` of the
+automation (its message and tracking). `variables` are personalisation values known when the job was queued
+(a product name, an order number); the profile supplies the rest.
 """
 
 from datetime import UTC, datetime
@@ -19,11 +24,15 @@ class SendJob(BaseModel):
     occurrence: str  # which run of the source: a scheduled instant, a run id, an automation step
     customer_id: str
     business_key: str | None = None  # an order id, a cart: what makes two messages of one source different
+    step: Annotated[int, Field(ge=0, le=20)] | None = None  # an automation's step index; None for campaigns
+    variables: dict[str, str] = Field(default_factory=dict)
     queued_at: AwareDatetime
 
     @property
     def send_key(self) -> str:
-        parts = (self.store_id, self.source, self.occurrence, self.customer_id, self.business_key or "-")
+        parts = [self.store_id, self.source, self.occurrence, self.customer_id, self.business_key or "-"]
+        if self.step is not None:
+            parts.append(f"step{self.step}")
         return "|".join(parts)
 
 
