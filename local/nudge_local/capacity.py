@@ -78,3 +78,63 @@ def typed_value_size(value: dict[str, Any]) -> int:
 
 def typed_item_size(item: dict[str, Any]) -> int:
     return sum(len(name.encode()) + typed_value_size(value) for name, value in item.items())
+
+
+def _size(item: dict[str, Any] | None) -> int:
+    return typed_item_size(item) if item else 0
+
+
+def _query_read_units(items: list[dict[str, Any]], consistent: bool) -> float:
+    # A Query or Scan is billed on the total size of the items it reads, rounded up once per request.
+    return read_units(sum(_size(item) for item in items), consistent=consistent)
+
+
+def request_units(operation: str, params: dict[str, Any], parsed: dict[str, Any]) -> tuple[float, float]:
+    """(read units, write units) one low-level DynamoDB request consumed, from its parameters and answer.
+
+    Approximations, all on the side of AWS's bill being no higher: an UpdateItem is sized by the item it
+    returns (one unit when it returns nothing; Nudge's items are under 1 KB); a Query or Scan by the
+    items it returns (a projection or a filter would hide bytes AWS bills); a failed conditional write
+    still costs its units, as in AWS.
+    """
+    consistent = bool(params.get("ConsistentRead"))
+    if operation == "GetItem":
+        return read_units(_size(parsed.get("Item")), consistent=consistent), 0.0
+    if operation in ("Query", "Scan"):
+        return _query_read_units(parsed.get("Items") or [], consistent), 0.0
+    if operation == "BatchGetItem":
+        reads = 0.0
+        for table, items in (parsed.get("Responses") or {}).items():
+            table_consistent = bool(
+                ((params.get("RequestItems") or {}).get(table) or {}).get("ConsistentRead")
+            )
+            reads += sum(read_units(_size(item), consistent=table_consistent) for item in items)
+        return reads, 0.0
+    if operation == "TransactGetItems":
+        return sum(
+            read_units(_size(r.get("Item")), transactional=True) for r in parsed.get("Responses") or []
+        ), 0.0
+    if operation == "PutItem":
+        return 0.0, float(write_units(_size(params.get("Item"))))
+    if operation == "UpdateItem":
+        return 0.0, float(write_units(_size(parsed.get("Attributes"))))
+    if operation == "DeleteItem":
+        return 0.0, 1.0
+    if operation == "BatchWriteItem":
+        writes = 0
+        for requests in (params.get("RequestItems") or {}).values():
+            for request in requests:
+                put = request.get("PutRequest")
+                writes += write_units(_size(put["Item"])) if put else 1
+        return 0.0, float(writes)
+    if operation == "TransactWriteItems":
+        reads, writes = 0.0, 0
+        for entry in params.get("TransactItems") or []:
+            if "Put" in entry:
+                writes += write_units(_size(entry["Put"].get("Item")), transactional=True)
+            elif "ConditionCheck" in entry:
+                reads += read_units(0, transactional=True)
+            else:
+                writes += write_units(0, transactional=True)
+        return reads, float(writes)
+    return 0.0, 0.0

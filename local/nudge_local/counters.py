@@ -21,6 +21,8 @@ from typing import Any
 
 import botocore.handlers
 
+from nudge_local.capacity import request_units
+
 _origin: ContextVar[str] = ContextVar("nudge_local_origin", default="local")
 _active: "Counters | None" = None
 _paused: ContextVar[bool] = ContextVar("nudge_local_paused", default=False)
@@ -50,6 +52,12 @@ class Counters:
     aws_calls: Counter[str] = field(default_factory=Counter)
     aws_calls_by_origin: dict[str, Counter[str]] = field(default_factory=dict)
     consumed_capacity: Counter[str] = field(default_factory=Counter)  # table -> units, when reported
+    # DynamoDB read / write units by origin, computed from each request and answer (capacity.py): moto's
+    # own ConsumedCapacity figures are placeholders.
+    read_units: Counter[str] = field(default_factory=Counter)
+    write_units: Counter[str] = field(default_factory=Counter)
+    # HTTP API requests by the function they reached (API Gateway bills each one).
+    api_requests: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -81,8 +89,28 @@ class Counters:
                 if isinstance(item, dict) and "TableName" in item:
                     self.consumed_capacity[item["TableName"]] += float(item.get("CapacityUnits", 0))
 
+    def record_units(self, read: float, write: float) -> None:
+        origin = _origin.get()
+        with self._lock:
+            self.read_units[origin] += read
+            self.write_units[origin] += write
+
+    def record_api_request(self, function: str) -> None:
+        with self._lock:
+            self.api_requests[function] += 1
+
+    def billed_units(self) -> tuple[float, float]:
+        """DynamoDB (read, write) units that production would pay for: all but the harness's own."""
+        with self._lock:
+            reads = sum(n for origin, n in self.read_units.items() if origin != "local")
+            writes = sum(n for origin, n in self.write_units.items() if origin != "local")
+        return reads, writes
+
     def reset(self) -> None:
         with self._lock:
+            self.read_units.clear()
+            self.write_units.clear()
+            self.api_requests.clear()
             self.functions.clear()
             self.aws_calls.clear()
             self.aws_calls_by_origin.clear()
@@ -142,6 +170,27 @@ def _after_call(parsed: Any = None, **_: Any) -> None:
         _active.record_capacity(parsed["ConsumedCapacity"])
 
 
+_DYNAMODB_PARAMS = "nudge_local_dynamodb_params"
+
+
+def _dynamodb_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    # The request context travels from parameter building to after-call; the answer alone cannot tell
+    # a consistent read or the size of a written item.
+    context[_DYNAMODB_PARAMS] = params
+
+
+def _dynamodb_units(parsed: Any, model: Any, context: dict[str, Any], **_: Any) -> None:
+    if _active is None or _paused.get() or not isinstance(parsed, dict):
+        return
+    try:
+        read, write = request_units(model.name, context.get(_DYNAMODB_PARAMS) or {}, parsed)
+    except (TypeError, ValueError, KeyError):
+        # Not DynamoDB JSON: a boto3 resource-level call, which only the harness makes (not billed).
+        return
+    if read or write:
+        _active.record_units(read, write)
+
+
 _installed = False
 
 
@@ -153,9 +202,13 @@ def install_hooks() -> None:
     _installed = True
     botocore.handlers.BUILTIN_HANDLERS.append(("before-send", _before_send))
     botocore.handlers.BUILTIN_HANDLERS.append(("after-call", _after_call))
+    botocore.handlers.BUILTIN_HANDLERS.append(("before-parameter-build.dynamodb", _dynamodb_params))
+    botocore.handlers.BUILTIN_HANDLERS.append(("after-call.dynamodb", _dynamodb_units))
     import boto3
 
     if boto3.DEFAULT_SESSION is not None:
         events = boto3.DEFAULT_SESSION.events
         events.register("before-send", _before_send)
         events.register("after-call", _after_call)
+        events.register("before-parameter-build.dynamodb", _dynamodb_params)
+        events.register("after-call.dynamodb", _dynamodb_units)

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from nudge.adapters.profile_item import from_item
 from nudge.privacy import mask_name, mask_phone
 from nudge.profile import Profile
-from nudge_local import samples
+from nudge_local import cost, samples
 from nudge_local.samples import SampleRequest
 
 KST = ZoneInfo("Asia/Seoul")
@@ -324,6 +324,8 @@ def run(out: Any = sys.stdout) -> dict[str, Any]:
         profiles = _profiles(runtime)
         queue_depth = runtime.queue_depth("EventsQueue")
         counters = runtime.counters
+        webhooks = sum(counters.api_requests[name] for name in cost.INGESTION_FUNCTIONS)
+        aws_bill = cost.bill(counters, runtime.template, runtime.logs.bytes_written)
 
     statuses = Counter(outcome for _, status, outcome, _ in results if status == 200)
     refused = Counter(f"{status} {outcome}" for _, status, outcome, _ in results if status != 200)
@@ -349,7 +351,10 @@ def run(out: Any = sys.stdout) -> dict[str, Any]:
         print(f"  {profile.store_id}/{profile.customer_id}", file=out)
         print(f"    {_describe(profile)}", file=out)
     print("\nAWS calls the local runtime served: " + _calls(counters), file=out)
-    return {"results": results, "profiles": profiles, "queue_depth": queue_depth}
+    print("", file=out)
+    for line in cost.render(aws_bill, messages_sent=0, webhooks_received=webhooks):
+        print(line, file=out)
+    return {"results": results, "profiles": profiles, "queue_depth": queue_depth, "bill": aws_bill}
 
 
 def _calls(counters: Any) -> str:

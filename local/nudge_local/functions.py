@@ -77,12 +77,14 @@ class LogSink(io.TextIOBase):
     def __init__(self, echo: TextIO | None = None, keep: int = 5000) -> None:
         self.echo = echo
         self.lines: deque[str] = deque(maxlen=keep)
+        self.bytes_written = 0  # every byte ever written: CloudWatch Logs bills ingestion by volume
         self._partial = ""
 
     def writable(self) -> bool:
         return True
 
     def write(self, text: str) -> int:
+        self.bytes_written += len(text.encode())
         self._partial += text
         *complete, self._partial = self._partial.split("\n")
         self.lines.extend(complete)

@@ -161,6 +161,7 @@ class SchedulerPump:
         with counters.origin("scheduler"):
             # Retries are immediate locally; AWS backs off within MaximumEventAgeInSeconds.
             for attempt in range(1, max_retries + 2):
+                counters.record("scheduler:Invocation")  # Scheduler bills each target invocation
                 payload = self._input(target.get("Input"), schedule["Arn"], instant, execution_id, attempt)
                 try:
                     outcome = self._deliver(target["Arn"], payload)

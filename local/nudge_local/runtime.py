@@ -230,6 +230,7 @@ class LocalRuntime:
         match = self.routes.match(method, path)
         if match is None:
             return _as_list(apigw.NOT_FOUND)
+        self.counters.record_api_request(match.route.function)
         caller = None
         if match.route.authorizer == "AWS_IAM":
             # API Gateway checks a SigV4 signature before the function runs; locally a bearer token

@@ -44,3 +44,25 @@ def test_clock_moves_and_pumps_run_on_the_real_template(runtime):
     moved = runtime.http("POST", "/_local/clock", {}, '{"advance": "P1D"}')
     assert moved.status == 200
     assert moved.json()["now"] == "2026-03-17T00:00:00+00:00"
+
+
+def test_the_cost_of_a_webhook_is_counted_from_what_it_did(runtime):
+    """A marketer's engineer reads the cost model: one webhook = one HTTP API request, one Lambda
+    invocation, the DynamoDB units of its reads and transactional writes, all on the ingestion side."""
+    from nudge_local import cost
+
+    runtime.counters.reset()
+    body = b'{"event_no": 90143, "resource": {"mall_id": "dogdaymall", "member_id": "cost-member"}}'
+    assert runtime.http("POST", "/webhooks/cafe24/dogday-mall", CAFE24, body).status == 200
+    counters = runtime.counters
+    assert counters.api_requests == {"IngestFunction": 1}
+    reads, writes = counters.billed_units()
+    # Two transactional puts (delivery record and profile) are billed double: at least 4 write units.
+    assert writes >= 4
+    assert reads >= 0.5
+    bill = cost.bill(counters, runtime.template, log_bytes=0)
+    assert bill.messaging == 0
+    assert bill.ingestion == pytest.approx(bill.total)
+    assert bill.lines["HTTP API requests"] == pytest.approx(1.00 / 1e6)
+    assert bill.lines["DynamoDB writes"] == pytest.approx(writes * 0.625 / 1e6)
+    assert cost.per_million(bill.ingestion, 1) == pytest.approx(bill.total * 1e6)

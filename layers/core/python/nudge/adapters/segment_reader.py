@@ -11,6 +11,7 @@ Note on cost: DynamoDB bills a Query by the size of the items it reads, not of w
 projection saves network, memory and CPU, not read units (see docs/segments.md for the figures).
 """
 
+import contextvars
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -97,7 +98,12 @@ class SegmentReader:
         )
         compiled.item_matcher  # noqa: B018 - build the evaluator once, before the workers share it
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="segment-shard") as pool:
-            futures = [pool.submit(self._query_shard, store.store_id, s, compiled) for s in range(SHARDS)]
+            # Each worker runs in a copy of the caller's context, so context-scoped state (log keys,
+            # request attribution) follows the shard queries into the threads.
+            futures = [
+                pool.submit(contextvars.copy_context().run, self._query_shard, store.store_id, s, compiled)
+                for s in range(SHARDS)
+            ]
             try:
                 for future in as_completed(futures):
                     yield future.result()

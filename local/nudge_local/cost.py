@@ -1,0 +1,135 @@
+"""What a run on the local runtime would cost in AWS, from the calls it actually made.
+
+The local runtime counts Lambda invocations and their durations, every AWS request a function or an AWS
+poller (SQS event source, Scheduler) sent, the DynamoDB units those requests consumed, the HTTP API
+requests and the bytes logged (counters.py). This module prices them at list prices.
+
+Prices: us-east-1 list prices on-demand, arm64, no free tier, as collected in the project's domain notes
+(aws-serverless.md §5); Seoul (ap-northeast-2) is within a few percent for these services except
+Scheduler (Tokyo lists $1.25; Seoul is not published separately). Durations are the handlers' in-process
+wall times against the emulator, a stand-in for Lambda's billed duration (rounded up to 1 ms as Lambda does).
+"""
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+from nudge_local.counters import Counters
+from nudge_local.template import Template
+
+PRICE_REGION = "us-east-1 list prices (ap-northeast-2 to be verified), on-demand, arm64, no free tier"
+
+
+@dataclass(frozen=True)
+class Prices:
+    lambda_request: float = 0.20 / 1e6
+    lambda_gb_second: float = 0.0000133334  # arm64
+    dynamodb_write_unit: float = 0.625 / 1e6
+    dynamodb_read_unit: float = 0.125 / 1e6
+    scheduler_invocation: float = 1.00 / 1e6
+    http_api_request: float = 1.00 / 1e6
+    sqs_request: float = 0.40 / 1e6
+    logs_gb: float = 0.50
+    # Lambda writes START / END / REPORT lines of about this size for every invocation.
+    platform_log_bytes_per_invocation: int = 300
+
+
+LIST_PRICES = Prices()
+
+# The functions that receive storefront traffic; everything else exists to send messages.
+INGESTION_FUNCTIONS = frozenset({"IngestFunction", "CollectFunction"})
+
+
+@dataclass
+class Bill:
+    """US$ by service and by side (ingestion: webhooks and the tracker; messaging: everything else)."""
+
+    lines: Counter[str] = field(default_factory=Counter)  # "lambda requests" -> US$
+    ingestion: float = 0.0
+    messaging: float = 0.0
+    quantities: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return sum(self.lines.values())
+
+    def add(self, line: str, dollars: float, *, ingestion: bool, quantity: float | None = None) -> None:
+        self.lines[line] += dollars
+        if quantity is not None:
+            self.quantities[line] = self.quantities.get(line, 0.0) + quantity
+        if ingestion:
+            self.ingestion += dollars
+        else:
+            self.messaging += dollars
+
+
+def bill(counters: Counters, template: Template, log_bytes: int, prices: Prices = LIST_PRICES) -> Bill:
+    out = Bill()
+    memory_mb = {name: function.memory_mb for name, function in template.functions.items()}
+    invocations = 0
+    for name, stats in counters.functions.items():
+        ingestion = name in INGESTION_FUNCTIONS
+        invocations += stats.invocations
+        out.add("Lambda requests", stats.invocations * prices.lambda_request, ingestion=ingestion,
+                quantity=stats.invocations)  # fmt: skip
+        billed_ms = sum(math.ceil(ms) for ms in stats.durations_ms)
+        gb_seconds = billed_ms / 1000 * memory_mb.get(name, 128) / 1024
+        out.add(
+            "Lambda duration", gb_seconds * prices.lambda_gb_second, ingestion=ingestion, quantity=gb_seconds
+        )
+    for origin in set(counters.read_units) | set(counters.write_units):
+        if origin == "local":
+            continue
+        ingestion = origin in INGESTION_FUNCTIONS
+        reads, writes = counters.read_units[origin], counters.write_units[origin]
+        out.add("DynamoDB reads", reads * prices.dynamodb_read_unit, ingestion=ingestion, quantity=reads)
+        out.add("DynamoDB writes", writes * prices.dynamodb_write_unit, ingestion=ingestion, quantity=writes)
+    for origin, calls in counters.aws_calls_by_origin.items():
+        if origin == "local":
+            continue
+        ingestion = origin in INGESTION_FUNCTIONS
+        sqs = sum(n for action, n in calls.items() if action.startswith("sqs:"))
+        out.add("SQS requests", sqs * prices.sqs_request, ingestion=ingestion, quantity=sqs)
+        fired = calls.get("scheduler:Invocation", 0)
+        out.add("Scheduler invocations", fired * prices.scheduler_invocation, ingestion=False, quantity=fired)
+    for function, requests in counters.api_requests.items():
+        out.add("HTTP API requests", requests * prices.http_api_request,
+                ingestion=function in INGESTION_FUNCTIONS, quantity=requests)  # fmt: skip
+    # Logs are not split by function locally; they are shared pro rata to invocations.
+    total_bytes = log_bytes + invocations * prices.platform_log_bytes_per_invocation
+    logs = total_bytes / 1024**3 * prices.logs_gb
+    ingest_share = (
+        sum(s.invocations for n, s in counters.functions.items() if n in INGESTION_FUNCTIONS) / invocations
+        if invocations
+        else 0.0
+    )
+    out.add("CloudWatch Logs", logs * ingest_share, ingestion=True, quantity=total_bytes * ingest_share)
+    out.add("CloudWatch Logs", logs * (1 - ingest_share), ingestion=False,
+            quantity=total_bytes * (1 - ingest_share))  # fmt: skip
+    return out
+
+
+def per_million(dollars: float, count: int) -> float | None:
+    return dollars / count * 1e6 if count else None
+
+
+def render(result: Bill, *, messages_sent: int, webhooks_received: int) -> list[str]:
+    """The cost lines `nudge local demo` prints."""
+    lines = [f"AWS cost of this run ({PRICE_REGION})"]
+    for line, dollars in sorted(result.lines.items(), key=lambda kv: -kv[1]):
+        quantity = result.quantities.get(line, 0.0)
+        lines.append(f"  {line:<24} {quantity:>16,.1f}  US${dollars:,.6f}")
+    lines.append(f"  {'total':<24} {'':>16}  US${result.total:,.6f}")
+    message_cost = per_million(result.messaging, messages_sent)
+    webhook_cost = per_million(result.ingestion, webhooks_received)
+    lines.append(
+        "  per 1,000,000 messages sent: "
+        + (f"US${message_cost:,.2f}" if message_cost is not None else "- (no message sent)")
+        + f"   (messaging side US${result.messaging:,.6f} / {messages_sent:,} messages)"
+    )
+    lines.append(
+        "  per 1,000,000 webhooks received: "
+        + (f"US${webhook_cost:,.2f}" if webhook_cost is not None else "- (no webhook received)")
+        + f"   (ingestion side US${result.ingestion:,.6f} / {webhooks_received:,} requests)"
+    )
+    return lines

@@ -1,0 +1,76 @@
+"""The cost model prices what the local runtime counted at list prices, split into ingestion and messaging."""
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from nudge_local import capacity, cost
+from nudge_local.counters import Counters, FunctionStats
+from nudge_local.template import parse_template
+
+TEMPLATE = parse_template(Path(__file__).resolve().parents[3] / "template.yaml")
+
+
+def _counters() -> Counters:
+    counters = Counters()
+    ingest = FunctionStats()
+    for _ in range(1000):
+        ingest.record(99.2, failed=False)  # billed as 100 ms
+    counters.functions["IngestFunction"] = ingest
+    counters.api_requests["IngestFunction"] = 1000
+    counters.write_units["IngestFunction"] = 4000
+    counters.read_units["IngestFunction"] = 1000
+    counters.write_units["local"] = 1_000_000  # the harness's own writes are free
+    counters.aws_calls_by_origin["scheduler"] = Counter({"scheduler:Invocation": 10, "sqs:SendMessage": 10})
+    return counters
+
+
+def test_every_counted_quantity_is_priced_at_list_price():
+    bill = cost.bill(_counters(), TEMPLATE, log_bytes=0)
+    memory_gb = TEMPLATE.functions["IngestFunction"].memory_mb / 1024
+    assert bill.lines["Lambda requests"] == pytest.approx(1000 * 0.20 / 1e6)
+    assert bill.lines["Lambda duration"] == pytest.approx(1000 * 0.100 * memory_gb * 0.0000133334)
+    assert bill.lines["DynamoDB writes"] == pytest.approx(4000 * 0.625 / 1e6)
+    assert bill.lines["DynamoDB reads"] == pytest.approx(1000 * 0.125 / 1e6)
+    assert bill.lines["HTTP API requests"] == pytest.approx(1000 * 1.00 / 1e6)
+    assert bill.lines["Scheduler invocations"] == pytest.approx(10 * 1.00 / 1e6)
+    assert bill.lines["SQS requests"] == pytest.approx(10 * 0.40 / 1e6)
+
+
+def test_ingestion_and_messaging_are_split_by_who_did_the_work():
+    bill = cost.bill(_counters(), TEMPLATE, log_bytes=0)
+    assert bill.messaging == pytest.approx((10 * 1.00 + 10 * 0.40) / 1e6)
+    assert bill.ingestion + bill.messaging == pytest.approx(bill.total)
+
+
+def test_logs_include_lambdas_own_lines_per_invocation():
+    bill = cost.bill(_counters(), TEMPLATE, log_bytes=1024**3)
+    expected_bytes = 1024**3 + 1000 * cost.LIST_PRICES.platform_log_bytes_per_invocation
+    assert bill.lines["CloudWatch Logs"] == pytest.approx(expected_bytes / 1024**3 * 0.50)
+
+
+def test_per_million_says_nothing_when_nothing_was_sent():
+    assert cost.per_million(1.0, 0) is None
+    lines = cost.render(cost.bill(_counters(), TEMPLATE, 0), messages_sent=0, webhooks_received=1000)
+    assert any("no message sent" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("operation", "params", "parsed", "units"),
+    [
+        ("GetItem", {"ConsistentRead": True}, {"Item": {"pk": {"S": "x" * 5000}}}, (2.0, 0.0)),
+        ("GetItem", {}, {"Item": {"pk": {"S": "x"}}}, (0.5, 0.0)),
+        ("PutItem", {"Item": {"pk": {"S": "x" * 1500}}}, {}, (0.0, 2.0)),
+        ("UpdateItem", {}, {}, (0.0, 1.0)),
+        (
+            "TransactWriteItems",
+            {"TransactItems": [{"Put": {"Item": {"pk": {"S": "a"}}}}, {"ConditionCheck": {}}]},
+            {},
+            (2.0, 2.0),
+        ),
+        ("Query", {}, {"Items": [{"pk": {"S": "x" * 3000}}, {"pk": {"S": "x" * 3000}}]}, (1.0, 0.0)),
+    ],
+)
+def test_capacity_units_follow_dynamodbs_sizing_rules(operation, params, parsed, units):
+    assert capacity.request_units(operation, params, parsed) == units
