@@ -16,7 +16,7 @@ import boto3
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
-from nudge_local import counters
+from nudge_local import counters, moto_patches
 from nudge_local.template import Template
 
 AWS_ENV = {
@@ -35,6 +35,7 @@ _server: ThreadedMotoServer | None = None
 _endpoint: str | None = None
 
 counters.install_hooks()
+moto_patches.install()
 # moto serves through werkzeug, which would log every request of every handler to stderr.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 

@@ -1,0 +1,111 @@
+"""Changes to the embedded emulator that keep its cost independent of how much data it holds.
+
+moto backs up every table a TransactWriteItems touches with a deep copy of the whole table, so each
+webhook (Nudge writes its delivery record and the profile in one transaction) costs time proportional to
+the number of items already stored: a month of a 5,000-customer store would take hours locally. This
+replacement keeps DynamoDB's semantics — every condition is checked first, all writes or none, a
+CancellationReason per operation, at most one operation per item — and snapshots only the items it
+writes, to put them back if a write fails half-way.
+"""
+
+import copy
+from typing import Any
+
+from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb.exceptions import (
+    MockValidationException,
+    MultipleTransactionsException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
+from moto.dynamodb.models import DynamoDBBackend
+
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
+_OPERATIONS = ("ConditionCheck", "Put", "Delete", "Update")
+
+
+def _key(backend: DynamoDBBackend, kind: str, operation: dict[str, Any]) -> dict[str, Any]:
+    if kind != "Put":
+        return operation["Key"]
+    table = backend.get_table(operation["TableName"])
+    item = operation["Item"]
+    key = {table.hash_key_attr: item[table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = item[table.range_key_attr]
+    return key
+
+
+def _condition_error(backend: DynamoDBBackend, operation: dict[str, Any], key: dict[str, Any]) -> Any:
+    """None when the operation's condition holds, else its cancellation reason."""
+    expression = operation.get("ConditionExpression")
+    if expression is None:
+        return (None, None, None)
+    current = backend.get_item(operation["TableName"], key)
+    condition = get_filter_expression(
+        expression, operation.get("ExpressionAttributeNames"), operation.get("ExpressionAttributeValues")
+    )
+    if condition.expr(current):
+        return (None, None, None)
+    old = None
+    if operation.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current is not None:
+        old = current.to_json()["Attributes"]
+    return ("ConditionalCheckFailed", "The conditional request failed", old)
+
+
+def _apply(backend: DynamoDBBackend, kind: str, operation: dict[str, Any], key: dict[str, Any]) -> None:
+    table = operation["TableName"]
+    names, values = operation.get("ExpressionAttributeNames"), operation.get("ExpressionAttributeValues")
+    if kind == "Put":
+        backend.put_item(table, operation["Item"])
+    elif kind == "Delete":
+        backend.delete_item(table, key)
+    elif kind == "Update":
+        backend.update_item(
+            table, key, update_expression=operation["UpdateExpression"],
+            expression_attribute_names=names, expression_attribute_values=values,
+        )  # fmt: skip
+
+
+def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    if len(transact_items) > MAX_TRANSACTION_ITEMS:
+        raise TooManyTransactionsException()
+    planned: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    seen: set[tuple[str, str]] = set()
+    for entry in transact_items:
+        if len(entry) != 1:
+            raise TransactWriteSingleOpException
+        ((kind, operation),) = entry.items()
+        if kind not in _OPERATIONS:
+            raise ValueError("Unsupported transaction operation")
+        key = _key(self, kind, operation)
+        identity = (str(operation["TableName"]), str(dict(sorted(key.items()))))
+        if identity in seen:
+            raise MultipleTransactionsException()
+        seen.add(identity)
+        planned.append((kind, operation, key))
+    reasons = [_condition_error(self, operation, key) for _, operation, key in planned]
+    if any(code is not None for code, _, _ in reasons):
+        raise TransactionCanceledException(reasons)
+    snapshots = [
+        (operation["TableName"], key, copy.deepcopy(self.get_item(operation["TableName"], key)))
+        for kind, operation, key in planned
+        if kind != "ConditionCheck"
+    ]
+    try:
+        for kind, operation, key in planned:
+            _apply(self, kind, operation, key)
+    except Exception as error:
+        for table, key, before in reversed(snapshots):
+            if before is None:
+                self.delete_item(table, key)
+            else:
+                self.put_item(table, before.to_json()["Attributes"])
+        if isinstance(error, MockValidationException):
+            raise  # an invalid update expression is a ValidationException of the whole request
+        reasons = [(type(error).__name__, str(error), None) for _ in planned]
+        raise TransactionCanceledException(reasons) from error
+
+
+def install() -> None:
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
