@@ -65,6 +65,15 @@ class InMemoryProfiles:
         self.saves += 1
         return SaveOutcome.APPLIED
 
+    def create(self, profile: Profile) -> bool:
+        key = (profile.store_id, profile.customer_id)
+        if key in self.profiles:
+            return False
+        saved = copy.deepcopy(profile)
+        saved.version = 1
+        self.profiles[key] = saved
+        return True
+
     def record(self, record: DeliveryRecord) -> SaveOutcome:
         if (record.store_id, record.key) in self.records:
             return SaveOutcome.DUPLICATE

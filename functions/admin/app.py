@@ -16,7 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
-from nudge import admin, clock
+from nudge import admin, clock, member_import
 from nudge.adapters.catalog import catalog
 from nudge.adapters.dynamodb import profile_repository, store_directory
 from nudge.adapters.scheduler import campaign_scheduler
@@ -103,6 +103,18 @@ def put_secret(store_id: str, name: str, secret: Annotated[SecretRequest, Body()
         )
     write_secret(store_id, name, secret.value)
     return Response(204)
+
+
+@app.post(
+    "/admin/stores/<store_id>/members/import",
+    summary="Import existing members (up to 500 per request): profiles, consents with dates, orders",
+)
+def import_members(store_id: str, page: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    store = admin.get_store(dependencies(), store_id)
+    result = member_import.import_members(store, page, dependencies().profiles, clock.now())
+    known = len(result.already_known)
+    logger.info("members imported", extra={"members_created": result.created, "members_known": known})
+    return result.as_dict()
 
 
 # ---------------------------------------------------------------- segments

@@ -13,9 +13,11 @@ def _put(table, pk, sk, value, condition=None):
 
 
 def _get(runtime, table, pk, sk):
-    return runtime.client("dynamodb").get_item(
-        TableName=table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True
-    ).get("Item")
+    return (
+        runtime.client("dynamodb")
+        .get_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True)
+        .get("Item")
+    )
 
 
 def test_a_failed_condition_writes_nothing_and_names_the_operation(runtime):

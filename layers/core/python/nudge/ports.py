@@ -48,6 +48,10 @@ class ProfileRepository(Protocol):
         """Write the profile (if it still has `expected_version`) and the delivery record, atomically."""
         ...
 
+    def create(self, profile: Profile) -> bool:
+        """Write a profile for a customer not known yet (member import); False if one exists."""
+        ...
+
     def record(self, record: DeliveryRecord) -> SaveOutcome:
         """Write a delivery record alone (an ignored event): APPLIED, or DUPLICATE if it exists."""
         ...

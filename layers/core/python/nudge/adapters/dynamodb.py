@@ -107,6 +107,21 @@ class DynamoProfileRepository:
             return _cancellation_outcome(exc)
         return SaveOutcome.APPLIED
 
+    def create(self, profile: Profile) -> bool:
+        """Write a profile for a customer Nudge does not know yet (member import); False if one exists."""
+        profile.version = 1
+        try:
+            self.client.put_item(
+                TableName=self.profiles_table,
+                Item=_encode(to_item(profile)),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def record(self, record: DeliveryRecord) -> SaveOutcome:
         try:
             self.client.put_item(**self._record_put(record))
