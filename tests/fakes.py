@@ -65,14 +65,18 @@ class InMemoryProfiles:
         self.saves += 1
         return SaveOutcome.APPLIED
 
-    def create(self, profile: Profile) -> bool:
-        key = (profile.store_id, profile.customer_id)
-        if key in self.profiles:
-            return False
-        saved = copy.deepcopy(profile)
-        saved.version = 1
-        self.profiles[key] = saved
-        return True
+    def create(self, profiles: list[Profile]) -> list[bool]:
+        written = []
+        for profile in profiles:
+            key = (profile.store_id, profile.customer_id)
+            if key in self.profiles:
+                written.append(False)
+                continue
+            saved = copy.deepcopy(profile)
+            saved.version = 1
+            self.profiles[key] = saved
+            written.append(True)
+        return written
 
     def record(self, record: DeliveryRecord) -> SaveOutcome:
         if (record.store_id, record.key) in self.records:

@@ -1,14 +1,19 @@
 """Changes to the embedded emulator that keep its cost independent of how much data it holds.
 
-moto backs up every table a TransactWriteItems touches with a deep copy of the whole table, so each
+DynamoDB: moto backs up every table a TransactWriteItems touches with a deep copy of the whole table, so each
 webhook (Nudge writes its delivery record and the profile in one transaction) costs time proportional to
 the number of items already stored: a month of a 5,000-customer store would take hours locally. This
 replacement keeps DynamoDB's semantics — every condition is checked first, all writes or none, a
 CancellationReason per operation, at most one operation per item — and snapshots only the items it
 writes, to put them back if a write fails half-way.
+
+SQS: moto recomputes every queue attribute, message counts included, for each message sent, and reads
+the clock through datetime arithmetic for every message it counts; a queue holding a campaign's few
+thousand send jobs made each further send slower. The counts here read the clock once per pass.
 """
 
 import copy
+import time
 from typing import Any
 
 from moto.dynamodb.comparisons import get_filter_expression
@@ -20,6 +25,7 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
+from moto.sqs.models import Message, Queue
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
 _OPERATIONS = ("ConditionCheck", "Put", "Delete", "Update")
@@ -107,5 +113,28 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
         raise TransactionCanceledException(reasons) from error
 
 
+def _now_ms() -> float:
+    # What moto's unix_time_millis() computes, without building two datetimes per call.
+    return time.time() * 1000.0
+
+
+def _visible_messages(self: Queue) -> list[Message]:
+    now = _now_ms()
+    return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
+
+
+def _not_visible_count(self: Queue) -> int:
+    now = _now_ms()
+    return sum(1 for m in self._messages if not now > m.visible_at)
+
+
+def _delayed_count(self: Queue) -> int:
+    now = _now_ms()
+    return sum(1 for m in self._messages if now < m.delayed_until)
+
+
 def install() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    Queue.messages = property(_visible_messages)  # type: ignore[method-assign,assignment]
+    Queue.approximate_number_of_messages_not_visible = property(_not_visible_count)  # type: ignore
+    Queue.approximate_number_of_messages_delayed = property(_delayed_count)  # type: ignore

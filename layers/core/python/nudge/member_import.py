@@ -8,7 +8,6 @@ is written only if Nudge does not know that customer yet — a profile built fro
 overwritten by an older export, and importing the same page twice creates nothing twice.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Literal, Protocol
@@ -91,8 +90,8 @@ class MemberImport(_Model):
 
 
 class ProfileCreator(Protocol):
-    def create(self, profile: Profile) -> bool:
-        """Write the profile if the customer is unknown; False if a profile already exists."""
+    def create(self, profiles: list[Profile]) -> list[bool]:
+        """Write each profile whose customer is unknown; per profile, whether it was written."""
         ...
 
 
@@ -174,10 +173,10 @@ def profile_of(store: Store, member: ImportedMember, now: datetime) -> Profile:
 
 def import_members(store: Store, payload: object, profiles: ProfileCreator, now: datetime) -> ImportResult:
     page = parse(payload)
-    built: Iterable[Profile] = [profile_of(store, member, now) for member in page.members]
+    built = [profile_of(store, member, now) for member in page.members]
     result = ImportResult()
-    for profile in built:
-        if profiles.create(profile):
+    for profile, written in zip(built, profiles.create(built), strict=True):
+        if written:
             result.created += 1
         else:
             result.already_known.append(profile.customer_id)

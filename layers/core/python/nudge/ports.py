@@ -48,8 +48,9 @@ class ProfileRepository(Protocol):
         """Write the profile (if it still has `expected_version`) and the delivery record, atomically."""
         ...
 
-    def create(self, profile: Profile) -> bool:
-        """Write a profile for a customer not known yet (member import); False if one exists."""
+    def create(self, profiles: list[Profile]) -> list[bool]:
+        """Write profiles for customers not known yet (member import): per profile, whether it was
+        written (False: one already existed)."""
         ...
 
     def record(self, record: DeliveryRecord) -> SaveOutcome:

@@ -46,6 +46,9 @@ def order_index_key(store_id: str, order_id: str) -> str:
     return f"o#{store_id}#{order_id}"
 
 
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
+
+
 class DynamoProfileRepository:
     """Profiles in PROFILES_TABLE; delivery records and the order index in EVENTS_TABLE."""
 
@@ -107,20 +110,36 @@ class DynamoProfileRepository:
             return _cancellation_outcome(exc)
         return SaveOutcome.APPLIED
 
-    def create(self, profile: Profile) -> bool:
-        """Write a profile for a customer Nudge does not know yet (member import); False if one exists."""
-        profile.version = 1
-        try:
-            self.client.put_item(
-                TableName=self.profiles_table,
-                Item=_encode(to_item(profile)),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+    def create(self, profiles: list[Profile]) -> list[bool]:
+        """Write profiles for customers Nudge does not know yet (member import), up to 100 per
+        transaction; answers, per profile, whether it was written (False: a profile already existed)."""
+        written = [False] * len(profiles)
+        for start in range(0, len(profiles), MAX_TRANSACTION_ITEMS):
+            pending = list(range(start, min(start + MAX_TRANSACTION_ITEMS, len(profiles))))
+            while pending:
+                puts = []
+                for index in pending:
+                    profiles[index].version = 1
+                    item = _encode(to_item(profiles[index]))
+                    puts.append(
+                        {"Put": {"TableName": self.profiles_table, "Item": item,
+                                 "ConditionExpression": "attribute_not_exists(pk)"}}
+                    )  # fmt: skip
+                try:
+                    self.client.transact_write_items(TransactItems=puts)
+                except ClientError as exc:
+                    if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                        raise
+                    reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                    known = {pending[i] for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
+                    if not known:
+                        raise  # a conflict with a concurrent write: the caller may send the page again
+                    pending = [index for index in pending if index not in known]
+                    continue
+                for index in pending:
+                    written[index] = True
+                pending = []
+        return written
 
     def record(self, record: DeliveryRecord) -> SaveOutcome:
         try:
