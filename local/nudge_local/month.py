@@ -141,6 +141,9 @@ class _Builder:
             "sms": {"granted": rng.random() < rates.sms_consent, "at": signed_up.isoformat()},
             "email": {"granted": rng.random() < rates.email_consent, "at": signed_up.isoformat()},
         }
+        friend = rng.random() < rates.channel_friend
+        if friend:  # a channel friend who agreed to the store's Kakao ads
+            consents["kakao"] = {"granted": True, "at": signed_up.isoformat()}
         if rng.random() < 0.1:
             consents["night"] = {"granted": True, "at": signed_up.isoformat()}
         orders = []
@@ -154,7 +157,7 @@ class _Builder:
                         "order_id": f"20260{self.order_seq:06d}-H",
                         "placed_at": placed.isoformat(),
                         "amount": PRODUCTS[product][0],
-                        "products": [product],
+                        "products": [order_code(product)],
                         "status": "delivered",
                         "delivered_at": (placed + timedelta(days=2)).isoformat(),
                     }
@@ -166,7 +169,7 @@ class _Builder:
             "email": f"{customer_id}@example.com",
             "signed_up_at": signed_up.isoformat(),
             "consents": consents,
-            "channel_friend": rng.random() < rates.channel_friend,
+            "channel_friend": friend,
             "orders": orders,
         }
 
@@ -249,7 +252,7 @@ class _Builder:
         price = PRODUCTS[product][0]
         paid = rng.random() >= rates.unpaid_order
         request = samples.cafe24_order_placed(
-            order_id, customer_id, at, price, [f"P{_product_no(product):07d}000A"], paid=paid,
+            order_id, customer_id, at, price, [order_code(product)], paid=paid,
             buyer_name=_name(rng), buyer_phone=_phone(int(customer_id[2:])),
         )  # fmt: skip
         self.add(at, request, "order" if paid else "order unpaid", customer_id)
@@ -317,8 +320,14 @@ def _product_no(product: str) -> int:
     return 1001 + list(PRODUCTS).index(product)
 
 
-def product_of(product_no: int) -> str:
-    return list(PRODUCTS)[product_no - 1001]
+def order_code(product: str) -> str:
+    """The product as Cafe24's order webhook names it (a product code; carts carry the product number)."""
+    return f"P{_product_no(product):07d}000A"
+
+
+def cart_id(product: str) -> str:
+    """The product as Nudge's profile holds it from Cafe24's cart webhook (the product number)."""
+    return str(_product_no(product))
 
 
 def build(customers: int = 5_000, seed: int = 2026, rates: Rates | None = None) -> Month:
