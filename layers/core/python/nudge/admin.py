@@ -309,3 +309,54 @@ def run_campaign_now(
 
 def _json(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- automations
+
+
+def create_automation(
+    deps: AdminDependencies, store_id: str, payload: Any, now: datetime
+) -> dict[str, Any]:
+    """Validate and save an automation; it starts journeys with the next matching event."""
+    from nudge.automations import AUTOMATION, new_automation_id, validate_automation
+
+    store = get_store(deps, store_id)
+    automation_id = new_automation_id()
+    _, document = validate_automation(payload, store, now, automation_id)
+    deps.catalog.put(store_id, AUTOMATION, automation_id, document, create=True)
+    return document
+
+
+def get_automation(deps: AdminDependencies, store_id: str, automation_id: str) -> dict[str, Any]:
+    from nudge.automations import AUTOMATION
+
+    get_store(deps, store_id)
+    document = deps.catalog.get(store_id, AUTOMATION, automation_id)
+    if document is None:
+        raise NotFound(f"unknown automation {automation_id!r}")
+    return document
+
+
+def update_automation(
+    deps: AdminDependencies, store_id: str, automation_id: str, payload: Any, now: datetime
+) -> dict[str, Any]:
+    """Replace an automation (re-validated). Steps already due fire with the new definition, checked then;
+    `"status": "paused"` stops them all."""
+    from nudge.automations import AUTOMATION, validate_automation
+
+    store = get_store(deps, store_id)
+    current = get_automation(deps, store_id, automation_id)
+    created_at = datetime.fromisoformat(current["created_at"])
+    _, document = validate_automation(payload, store, now, automation_id, created_at)
+    if not deps.catalog.put(store_id, AUTOMATION, automation_id, document, create=False):
+        raise NotFound(f"unknown automation {automation_id!r}")
+    return document
+
+
+def delete_automation(deps: AdminDependencies, store_id: str, automation_id: str) -> None:
+    """Delete an automation: its due steps stop when their slots fire (no schedule needs deleting)."""
+    from nudge.automations import AUTOMATION
+
+    get_store(deps, store_id)
+    if not deps.catalog.delete(store_id, AUTOMATION, automation_id):
+        raise NotFound(f"unknown automation {automation_id!r}")
