@@ -5,7 +5,7 @@ GET /admin/openapi.json and Swagger UI at GET /admin/swagger.
 """
 
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -246,6 +246,33 @@ def update_automation(
 def delete_automation(store_id: str, automation_id: str) -> Response[Any]:
     admin.delete_automation(dependencies(), store_id, automation_id)
     return Response(204)
+
+
+class TemplateInstallRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    params: dict[str, Any] = {}  # nudge.automation_templates.TemplateParams: days, at, hours, link …
+    status: Literal["active", "paused"] = "active"
+
+
+@app.get(
+    "/admin/stores/<store_id>/automation-templates",
+    summary="Ready-made automations (review request, cart reminder, …) written for this store",
+)
+def automation_templates(store_id: str) -> dict[str, Any]:
+    return admin.automation_templates(dependencies(), store_id)
+
+
+@app.post(
+    "/admin/stores/<store_id>/automation-templates/<template>",
+    summary="Install a ready-made automation, optionally with adjusted parameters",
+)
+def install_automation_template(
+    store_id: str, template: str, body: Annotated[TemplateInstallRequest, Body()]
+) -> Response[Any]:
+    document = admin.install_automation_template(
+        dependencies(), store_id, template, body.model_dump(exclude_unset=True), clock.now()
+    )
+    return Response(201, JSON, document)
 
 
 @app.get("/admin/openapi.json", summary="This API's OpenAPI document")

@@ -84,6 +84,13 @@ def nudge_event(runtime: LocalRuntime, event_id: str, type_: str, customer: str,
     webhook(runtime, samples.nudge_request(envelope, now))
 
 
+def install(runtime: LocalRuntime, template: str, params: dict[str, Any], store: str = BASE) -> str:
+    status, automation = call(runtime, "POST", f"{store}/automation-templates/{template}", {"params": params})
+    assert status == 201, automation
+    assert automation["template"] == template and automation["status"] == "active"
+    return automation["automation_id"]
+
+
 def _delivered_order(runtime: LocalRuntime) -> str:
     status, automation = call(runtime, "POST", f"{BASE}/automations", REVIEW_REQUEST)
     assert status == 201, automation
@@ -134,3 +141,158 @@ def test_a_refund_before_the_slot_cancels_the_review_request(runtime: LocalRunti
     nudge_event(runtime, "refund-O-1", "order.refunded", "dogfan01", {"order_id": "O-1"})
     runtime.set_time(REVIEW_AT + timedelta(minutes=1))
     assert send_jobs(runtime) == []
+
+
+def test_the_ready_made_review_request_is_installed_and_fires_on_monday_at_16(runtime: LocalRuntime) -> None:
+    automation_id = install(runtime, "review_request", {"link": "https://dogday.example/myshop/review.html"})
+    joined = samples.cafe24_member_joined("dogfan01", "김민지", "010-0000-1001", ORDERED, True, False)
+    webhook(runtime, joined)
+    webhook(runtime, samples.cafe24_order_placed("O-7", "dogfan01", ORDERED, 42000, ["P1"]))
+    runtime.set_time(DELIVERED)
+    webhook(runtime, samples.cafe24_shipping("O-7", "dogfan01", "T"))
+    runtime.set_time(REVIEW_AT - timedelta(seconds=1))
+    assert send_jobs(runtime) == []
+    runtime.set_time(REVIEW_AT + timedelta(minutes=1))
+    assert [(j["source"], j["business_key"]) for j in send_jobs(runtime)] == [
+        (f"automation:{automation_id}", "order:O-7")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"steps": [{"delay": {"days": 3, "at": "16:00", "hours": 2}, "message": {}}]}, "steps[0].delay"),
+        ({"trigger": {"event": "order.teleported"}}, "trigger.event"),
+        (
+            {"steps": [{"delay": {"days": 3}, "message": {**REVIEW_REQUEST["steps"][0]["message"],
+                                                           "template_approved": False}}]},
+            "steps[0].message.template_approved",
+        ),
+    ],
+)  # fmt: skip
+def test_an_invalid_automation_is_refused_naming_the_field_and_nothing_is_saved(
+    runtime: LocalRuntime, change: dict[str, Any], field: str
+) -> None:
+    status, body = call(runtime, "POST", f"{BASE}/automations", {**REVIEW_REQUEST, **change})
+    assert status == 400, body
+    assert any(f["field"].startswith(field) for f in body["fields"]), body
+    assert call(runtime, "GET", f"{BASE}/automations") == (200, [])
+
+
+def _friend(runtime: LocalRuntime, customer: str) -> None:
+    now = runtime.clock.now()
+    who = {"id": customer, "name": "이서준", "phone": "010-0000-2002", "channel_friend": True}
+    envelope = {"event_id": f"join-{customer}", "type": "member.joined", "occurred_at": now.isoformat(),
+                "customer": who}
+    webhook(runtime, samples.nudge_request(envelope, now))  # fmt: skip
+
+
+def test_cart_reminders_go_out_twice_and_stop_for_the_customer_who_buys(runtime: LocalRuntime) -> None:
+    automation_id = install(runtime, "cart_reminder", {"hours": 3, "second_hours": 24})
+    added = datetime(2026, 3, 18, 13, 0, tzinfo=KST)
+    runtime.set_time(added)
+    for customer in ("buyer", "browser"):
+        _friend(runtime, customer)
+        webhook(runtime, samples.cafe24_added_to_cart(customer, 101))
+    runtime.set_time(added + timedelta(hours=3, minutes=1))
+    first = send_jobs(runtime)
+    assert sorted((j["customer_id"], j["step"]) for j in first) == [("browser", 0), ("buyer", 0)]
+    webhook(runtime, samples.cafe24_order_placed("O-2", "buyer", runtime.clock.now(), 19000, ["101"]))
+    runtime.set_time(added + timedelta(days=2))
+    second = send_jobs(runtime)
+    assert [(j["customer_id"], j["step"], j["source"]) for j in second] == [
+        ("browser", 1, f"automation:{automation_id}")
+    ]
+
+
+def test_a_shopify_checkout_left_unfinished_gets_one_reminder_and_a_completed_one_none(
+    runtime: LocalRuntime,
+) -> None:
+    maple = "/admin/stores/maple-goods"
+    install(runtime, "checkout_abandoned", {"hours": 1, "channel": "sms"}, store=maple)
+    started = datetime(2026, 3, 18, 11, 0, tzinfo=KST)
+    runtime.set_time(started)
+    for number, token in ((7001, "tok-left"), (7002, "tok-paid")):
+        customer = samples.shopify_customer(number, "Min", "Kim", f"+8210000{number}", started)
+        checkout = samples.shopify_checkout(token, customer, started, [(51, 1, "15000.00")])
+        webhook(runtime, samples.shopify_request("checkouts/create", checkout, f"ck-{token}"))
+    payer = samples.shopify_customer(7002, "Min", "Kim", "+821000007002", started)
+    order = samples.shopify_order(9002, payer, started + timedelta(minutes=20), [(51, 1, "15000.00")],
+                                  checkout_token="tok-paid")  # fmt: skip
+    runtime.set_time(started + timedelta(minutes=20))
+    webhook(runtime, samples.shopify_request("orders/create", order, "o-9002"))
+    runtime.set_time(started + timedelta(hours=1, minutes=1))
+    [job] = send_jobs(runtime)
+    assert job["business_key"] == "checkout:tok-left"
+    assert job["variables"]["checkout_url"].endswith("/checkouts/tok-left/recover")
+
+
+def test_an_unpaid_cafe24_order_gets_a_payment_reminder_until_it_is_paid(runtime: LocalRuntime) -> None:
+    install(runtime, "unpaid_order", {"hours": 6})
+    joined = samples.cafe24_member_joined("dogfan01", "김민지", "010-0000-1001", ORDERED, True, False)
+    webhook(runtime, joined)
+    webhook(runtime, samples.cafe24_order_placed("O-3", "dogfan01", ORDERED, 30000, ["P1"], paid=False))
+    webhook(runtime, samples.cafe24_order_placed("O-4", "dogfan01", ORDERED, 30000, ["P2"], paid=True))
+    runtime.set_time(ORDERED + timedelta(hours=6, minutes=1))
+    assert [j["business_key"] for j in send_jobs(runtime)] == ["order:O-3"]
+
+
+def test_welcome_goes_out_at_once_and_a_first_visit_nudge_stops_when_the_visitor_signs_up(
+    runtime: LocalRuntime,
+) -> None:
+    welcome = install(runtime, "welcome", {"link": "https://dogday.example/"})
+    nudge = install(runtime, "signup_nudge", {"hours": 1})
+    for visitor in ("v-stays", "v-joins"):
+        _friend_visit(runtime, visitor)
+    runtime.set_time(ORDERED + timedelta(minutes=30))
+    at = runtime.clock.now()
+    webhook(runtime, samples.cafe24_member_joined("v-joins", "박지우", "010-0000-3003", at, True, False))
+    runtime.run_until_idle()
+    sent = [(j["source"], j["customer_id"]) for j in send_jobs(runtime)]
+    assert sent == [(f"automation:{welcome}", "v-joins")]
+    runtime.set_time(ORDERED + timedelta(hours=2))
+    sent = [(j["source"], j["customer_id"]) for j in send_jobs(runtime)]
+    assert sent == [(f"automation:{nudge}", "v-stays")]
+
+
+def _friend_visit(runtime: LocalRuntime, customer: str) -> None:
+    now = runtime.clock.now()
+    for event_id, type_ in ((f"friend-{customer}", "member.updated"), (f"visit-{customer}", "visit.started")):
+        envelope = {"event_id": event_id, "type": type_, "occurred_at": now.isoformat(),
+                    "customer": {"id": customer, "channel_friend": True}}
+        webhook(runtime, samples.nudge_request(envelope, now))  # fmt: skip
+
+
+def test_free_shipping_nudge_for_a_cart_just_under_the_threshold(runtime: LocalRuntime) -> None:
+    install(runtime, "free_shipping", {"threshold": 50000, "gap": 10000})
+    now = runtime.clock.now()
+    for customer, price in (("near", "45000"), ("far", "20000"), ("over", "52000")):
+        _friend(runtime, customer)
+        lines = [{"product_id": "P1", "quantity": 1, "price": price}]
+        envelope = {"event_id": f"cart-{customer}", "type": "cart.updated", "occurred_at": now.isoformat(),
+                    "customer": {"id": customer}, "data": {"lines": lines, "replace": True}}
+        webhook(runtime, samples.nudge_request(envelope, now))  # fmt: skip
+    runtime.set_time(now + timedelta(minutes=31))
+    [job] = send_jobs(runtime)
+    assert (job["customer_id"], job["variables"]["cart_amount"]) == ("near", "45,000")
+
+
+def test_consent_result_notice_at_once_and_the_two_year_reconfirmation_700_days_later(
+    runtime: LocalRuntime,
+) -> None:
+    result = install(runtime, "consent_result", {})
+    reconfirm = install(runtime, "consent_reconfirmation", {})
+    joined = samples.cafe24_member_joined("dogfan01", "김민지", "010-0000-1001", ORDERED, True, False)
+    webhook(runtime, joined)  # Cafe24 sms "T", news_mail "F": SMS consent given, e-mail consent refused
+    runtime.run_until_idle()
+    notices = send_jobs(runtime)
+    assert {j["source"] for j in notices} == {f"automation:{result}"}
+    assert sorted((j["variables"]["consent_channel"], j["variables"]["consent_result"]) for j in notices) == [
+        ("문자(SMS/LMS)", "수신동의"),
+        ("이메일", "수신거부"),
+    ]
+    assert {j["variables"]["consent_date"] for j in notices} == {"2026년 3월 18일"}
+    [schedule] = slot_schedules(runtime)
+    assert schedule["ScheduleExpression"] == "at(2028-02-16T10:00:00)"  # 700 days on, 10:00 store time
+    runtime.set_time(datetime(2028, 2, 16, 10, 1, tzinfo=KST))
+    assert [j["source"] for j in send_jobs(runtime)] == [f"automation:{reconfirm}"]

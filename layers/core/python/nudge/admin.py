@@ -360,3 +360,30 @@ def delete_automation(deps: AdminDependencies, store_id: str, automation_id: str
     get_store(deps, store_id)
     if not deps.catalog.delete(store_id, AUTOMATION, automation_id):
         raise NotFound(f"unknown automation {automation_id!r}")
+
+
+def automation_templates(deps: AdminDependencies, store_id: str) -> dict[str, dict[str, Any]]:
+    """The ready-made automations, written for this store with their default parameters."""
+    from nudge.automation_templates import TEMPLATES, template_definition
+
+    store = get_store(deps, store_id)
+    return {name: template_definition(name, store, {}) for name in TEMPLATES}
+
+
+def install_automation_template(
+    deps: AdminDependencies, store_id: str, template: str, payload: Any, now: datetime
+) -> dict[str, Any]:
+    """Create an automation from a ready-made one; `params` adjust it, `status` may start it paused."""
+    from nudge.automation_templates import TEMPLATES, template_definition
+
+    store = get_store(deps, store_id)
+    if template not in TEMPLATES:
+        raise NotFound(f"unknown automation template {template!r}; one of {sorted(TEMPLATES)}")
+    body = payload if isinstance(payload, dict) else {}
+    unknown = sorted(set(body) - {"params", "status"})
+    if unknown:
+        raise InvalidPayload("request is not valid", [FieldError(k, "unknown field") for k in unknown])
+    definition = template_definition(template, store, body.get("params"))
+    if "status" in body:
+        definition["status"] = body["status"]
+    return create_automation(deps, store_id, definition, now)

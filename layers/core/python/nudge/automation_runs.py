@@ -249,7 +249,7 @@ def start_journeys(
             result.not_reentered.append(automation.automation_id)
             continue
         result.started.append(automation.automation_id)
-        variables = variables_of(event, profile)
+        variables = variables_of(event, profile, store.zone)
         for index, step in enumerate(automation.steps):
             due = DueStep(
                 store_id=store.store_id,

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from compliance.consent import CHANNEL_NAMES
 from compliance.message import CONSENT_CHANNEL, Message, validate_message
 from nudge.campaigns import Tracking
 from nudge.errors import FieldError, InvalidPayload, field_errors
@@ -169,6 +170,8 @@ ExitWhen = Literal[
     "purchased",  # any purchase since the trigger
     "joined",  # the customer signed up (for visitor nudges)
     "consent_withdrawn",  # the step's channel consent was withdrawn or refused
+    "order_paid",  # the order (business key) was paid: for unpaid-order reminders
+    "consent_changed",  # the consent (business key) was answered again since: withdrawn or re-given
 ]
 
 
@@ -278,8 +281,11 @@ def validate_automation(
         problems.extend(_segment_problems(definition.trigger.segment, "trigger.segment"))
     if definition.exit.segment is not None:
         problems.extend(_segment_problems(definition.exit.segment, "exit.segment"))
-    if "order_canceled" in definition.exit.when and definition.trigger.event not in ORDER_EVENT_TYPES:
-        problems.append(FieldError("exit.when", "order_canceled needs an order.* trigger"))
+    for needs_order in ("order_canceled", "order_paid"):
+        if needs_order in definition.exit.when and definition.trigger.event not in ORDER_EVENT_TYPES:
+            problems.append(FieldError("exit.when", f"{needs_order} needs an order.* trigger"))
+    if "consent_changed" in definition.exit.when and definition.trigger.event != EventType.CONSENT_CHANGED:
+        problems.append(FieldError("exit.when", "consent_changed needs the consent.changed trigger"))
     event = definition.trigger.event
     if "checkout_completed" in definition.exit.when and event != EventType.CHECKOUT_STARTED:
         problems.append(FieldError("exit.when", "checkout_completed needs the checkout.started trigger"))
@@ -425,7 +431,12 @@ def business_key(event: NormalizedEvent, profile: Profile) -> str:
     return "customer"
 
 
-def variables_of(event: NormalizedEvent, profile: Profile) -> dict[str, str]:
+def _korean_date(instant: datetime, zone: ZoneInfo) -> str:
+    day = instant.astimezone(zone).date()
+    return f"{day.year}년 {day.month}월 {day.day}일"
+
+
+def variables_of(event: NormalizedEvent, profile: Profile, zone: ZoneInfo) -> dict[str, str]:
     """Personalisation values known when the journey starts (the profile supplies the rest at send time)."""
     out: dict[str, str] = {}
     order_id = _order_id(event)
@@ -448,8 +459,9 @@ def variables_of(event: NormalizedEvent, profile: Profile) -> dict[str, str]:
             if profile.cart.amount:
                 out["cart_amount"] = f"{profile.cart.amount:,.0f}"
         case ConsentChanged():
-            out["consent_channel"] = event.channel.value
-            out["consent_date"] = event.occurred_at.strftime("%Y-%m-%d")
+            out["consent_channel"] = CHANNEL_NAMES.get(event.channel.value, "야간 광고")
+            out["consent_result"] = "수신동의" if event.granted else "수신거부"
+            out["consent_date"] = _korean_date(event.occurred_at, zone)
         case PageViewed():
             out["path"] = event.path
     return out
@@ -512,6 +524,12 @@ def _exited(
             channel = CONSENT_CHANNEL.get(automation.steps[step].message.channel)
             consent = profile.consents.get(channel) if channel else None
             return consent is not None and not consent.granted
+        case "order_paid":
+            order = profile.orders.get(value) if kind == "order" else None
+            return order is not None and order.paid_at is not None
+        case "consent_changed":
+            given = profile.consents.get(value.split(":")[0]) if kind == "consent" else None
+            return given is not None and given.at > trigger_at
     return False
 
 
