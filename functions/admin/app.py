@@ -275,6 +275,15 @@ def install_automation_template(
     return Response(201, JSON, document)
 
 
+@app.post(
+    "/admin/stores/<store_id>/repurchase-cycles/learn",
+    summary="Learn repurchase cycles per product from the store's orders (for repurchase reminders)",
+)
+def learn_repurchase_cycles(store_id: str) -> dict[str, Any]:
+    profiles = profile_repository().store_profiles(store_id)
+    return admin.learn_repurchase_cycles(dependencies(), store_id, profiles, clock.now())
+
+
 @app.get("/admin/openapi.json", summary="This API's OpenAPI document")
 def openapi() -> Response[Any]:
     return Response(200, JSON, app.get_openapi_json_schema(title="Nudge admin API", version="1.0.0"))

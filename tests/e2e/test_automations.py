@@ -296,3 +296,45 @@ def test_consent_result_notice_at_once_and_the_two_year_reconfirmation_700_days_
     assert schedule["ScheduleExpression"] == "at(2028-02-16T10:00:00)"  # 700 days on, 10:00 store time
     runtime.set_time(datetime(2028, 2, 16, 10, 1, tzinfo=KST))
     assert [j["source"] for j in send_jobs(runtime)] == [f"automation:{reconfirm}"]
+
+
+def test_repurchase_reminder_at_the_learned_cycle_of_the_product(runtime: LocalRuntime) -> None:
+    start = ORDERED
+    automation_id = install(runtime, "repurchase_reminder", {"channel": "sms"})
+    # Five customers each buy product P-7 twice, 20 days apart: P-7's cycle is learned as 20 days.
+    for n in range(5):
+        customer = f"regular{n}"
+        at = runtime.clock.now()
+        phone = f"010-0000-40{n:02d}"
+        webhook(runtime, samples.cafe24_member_joined(customer, "최유나", phone, at, True, False))
+        webhook(runtime, samples.cafe24_order_placed(f"R{n}-1", customer, at, 12000, ["P-7"]))
+    runtime.set_time(start + timedelta(days=20))
+    for n in range(5):
+        again = samples.cafe24_order_placed(f"R{n}-2", f"regular{n}", runtime.clock.now(), 12000, ["P-7"])
+        webhook(runtime, again)
+    status, cycles = call(runtime, "POST", f"{BASE}/repurchase-cycles/learn")
+    assert status == 200, cycles
+    assert cycles["products"]["P-7"] == {"days": 20, "intervals": 5, "source": "product"}
+    bought = datetime(2026, 4, 8, 15, 0, tzinfo=KST)
+    runtime.set_time(bought)
+    webhook(runtime, samples.cafe24_member_joined("newbie", "정하늘", "010-0000-5000", bought, True, False))
+    webhook(runtime, samples.cafe24_order_placed("N-1", "newbie", bought, 12000, ["P-7"]))
+    runtime.set_time(datetime(2026, 4, 28, 9, 59, tzinfo=KST))
+    assert [j for j in send_jobs(runtime) if j["customer_id"] == "newbie"] == []
+    runtime.set_time(datetime(2026, 4, 28, 10, 1, tzinfo=KST))  # 20 days later at 10:00
+    jobs = [j for j in send_jobs(runtime) if j["customer_id"] == "newbie"]
+    assert [(j["source"], j["business_key"]) for j in jobs] == [(f"automation:{automation_id}", "order:N-1")]
+
+
+def test_pausing_an_automation_stops_its_due_steps_and_deleting_it_needs_no_schedule_deleted(
+    runtime: LocalRuntime,
+) -> None:
+    automation_id = _delivered_order(runtime)
+    path = f"{BASE}/automations/{automation_id}"
+    status, paused = call(runtime, "PUT", path, {**REVIEW_REQUEST, "status": "paused"})
+    assert status == 200 and paused["status"] == "paused", paused
+    assert call(runtime, "GET", path)[1]["created_at"] == paused["created_at"]
+    runtime.set_time(REVIEW_AT + timedelta(minutes=1))
+    assert send_jobs(runtime) == []
+    assert call(runtime, "DELETE", path)[0] == 204
+    assert call(runtime, "GET", path)[0] == 404

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from nudge.automation_runs import slot_of
-from nudge.automations import Delay, add_business_days, due_at, is_business_day
+from nudge.automations import Delay, add_business_days, due_at, is_business_day, repurchase_cycle_days
 
 KST = ZoneInfo("Asia/Seoul")
 
@@ -79,3 +79,13 @@ def test_an_impossible_delay_is_refused(delay: dict, message: str) -> None:
 def test_slots_round_up_to_the_minute_so_nothing_fires_early() -> None:
     assert slot_of(datetime(2026, 3, 23, 16, 0, tzinfo=KST)) == datetime(2026, 3, 23, 16, 0, tzinfo=KST)
     assert slot_of(datetime(2026, 3, 23, 16, 0, 1, tzinfo=KST)) == datetime(2026, 3, 23, 16, 1, tzinfo=KST)
+
+
+def test_a_repurchase_delay_uses_the_shortest_learned_cycle_of_what_was_bought() -> None:
+    cycles = {"store": {"days": 40}, "products": {"P-7": {"days": 20}, "P-8": {"days": 25}}}
+    assert repurchase_cycle_days(cycles, ["P-8", "P-7"]) == 20
+    assert repurchase_cycle_days(cycles, ["P-9"]) == 40  # not learned: the store's cycle
+    assert repurchase_cycle_days(None, ["P-7"]) == 32  # nothing learned yet: seed 004's average
+    paid = datetime(2026, 4, 8, 15, 0, tzinfo=KST)
+    delay = Delay(repurchase_cycle=True, at=time(10, 0))
+    assert due_at(paid, delay, KST, 20) == datetime(2026, 4, 28, 10, 0, tzinfo=KST)

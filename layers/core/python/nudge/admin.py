@@ -4,7 +4,7 @@ anything, so a refused request leaves nothing half-saved."""
 
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -16,6 +16,7 @@ from nudge.campaigns import Campaign, Immediate, new_campaign_id, schedule_of, v
 from nudge.errors import FieldError, InvalidPayload, NotFound, field_errors
 from nudge.ports import ProfileRepository, StoreDirectory
 from nudge.privacy import mask_name, mask_phone
+from nudge.profile import Profile
 from nudge.segments.evaluate import CompiledSegment, compile_segment
 from nudge.segments.language import SegmentInvalid, parse_segment, segment_json
 from nudge.stores import Store
@@ -387,3 +388,17 @@ def install_automation_template(
     if "status" in body:
         definition["status"] = body["status"]
     return create_automation(deps, store_id, definition, now)
+
+
+def learn_repurchase_cycles(
+    deps: AdminDependencies, store_id: str, profiles: Iterable[Profile], now: datetime
+) -> dict[str, Any]:
+    """Learn the store's repurchase cycles from its order history and keep them for the automations."""
+    from nudge.automations import REPURCHASE_CYCLES, cycles_document
+    from nudge.segments.repurchase import learn_cycles, purchases
+
+    get_store(deps, store_id)
+    document = cycles_document(learn_cycles(purchases(profiles)), now)
+    if not deps.catalog.put(store_id, REPURCHASE_CYCLES, "learned", document, create=False):
+        deps.catalog.put(store_id, REPURCHASE_CYCLES, "learned", document, create=True)
+    return document

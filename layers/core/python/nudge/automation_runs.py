@@ -25,12 +25,14 @@ from compliance.recipient import Recipient
 from nudge.automations import (
     AUTOMATION,
     IMMEDIATE_WINDOW,
+    REPURCHASE_CYCLES,
     Automation,
     business_key,
     due_at,
     exit_reason,
     load_automation,
     reentry_window,
+    repurchase_cycle_days,
     trigger_matches,
     variables_of,
 )
@@ -250,6 +252,11 @@ def start_journeys(
             continue
         result.started.append(automation.automation_id)
         variables = variables_of(event, profile, store.zone)
+        cycle_days = None
+        if any(step.delay.repurchase_cycle for step in automation.steps):
+            order = profile.orders.get(key.partition(":")[2]) if key.startswith("order:") else None
+            cycles = deps.catalog.get(store.store_id, REPURCHASE_CYCLES, "learned")
+            cycle_days = repurchase_cycle_days(cycles, order.products if order else ())
         for index, step in enumerate(automation.steps):
             due = DueStep(
                 store_id=store.store_id,
@@ -259,7 +266,7 @@ def start_journeys(
                 step=index,
                 occurrence=event.event_id,
                 trigger_at=event.occurred_at,
-                due_at=due_at(event.occurred_at, step.delay, store.zone),
+                due_at=due_at(event.occurred_at, step.delay, store.zone, cycle_days),
                 variables=variables,
             )
             if due.due_at > now + IMMEDIATE_WINDOW:

@@ -16,6 +16,9 @@ consent date …) and `#{name}`, which the profile supplies.
 - welcome (seeds 003, 004): member joined → AlimTalk at once with the "채널 추가" button;
 - signup_nudge (seeds 000, 002): first visit → brand message after 1 h; stops on sign-up or purchase;
 - free_shipping (seed 000): a cart just under the free-shipping threshold → brand message after 30 min;
+- repurchase_reminder (seed 004): order paid → an ad when the product's learned repurchase cycle has
+  passed (the shortest among the order's products; the store's cycle, else 32 days), at 10:00; stops
+  on another purchase or if the order is canceled or refunded;
 - consent_reconfirmation (§50 ⑧): ad consent given → informational SMS 700 days later, at least 30
   days before the 2-year anniversary; stops if the consent is answered again meanwhile;
 - consent_result (§50 ⑦): consent given or withdrawn → informational SMS at once.
@@ -246,6 +249,26 @@ def free_shipping(store: Store, p: TemplateParams) -> dict[str, Any]:
     }
 
 
+def repurchase_reminder(store: Store, p: TemplateParams) -> dict[str, Any]:
+    return {
+        "name": "재구매 주기 리마인드",
+        "trigger": {"event": "order.paid"},
+        "steps": [
+            {
+                "delay": {"repurchase_cycle": True, "at": "10:00"},
+                "message": _ad(
+                    p,
+                    "#{name}님, 지난번 구매하신 상품을 다 쓰실 때가 되었어요. 다시 구매하시려면 눌러 주세요.",
+                    "다시 구매하기",
+                    "repurchase",
+                ),
+            }
+        ],
+        "exit": {"when": ["purchased", "order_canceled"]},
+        "reentry": {"policy": "once_per_business_key"},
+    }
+
+
 def consent_reconfirmation(store: Store, p: TemplateParams) -> dict[str, Any]:
     # 700 days: at least 30 days before the 2-year anniversary, whether or not a Feb 29 falls in between.
     optout = store.optout_080_number or store.contact_phone or "고객센터"
@@ -289,6 +312,7 @@ TEMPLATES: dict[str, Callable[[Store, TemplateParams], dict[str, Any]]] = {
     "welcome": welcome,
     "signup_nudge": signup_nudge,
     "free_shipping": free_shipping,
+    "repurchase_reminder": repurchase_reminder,
     "consent_reconfirmation": consent_reconfirmation,
     "consent_result": consent_result,
 }

@@ -13,7 +13,7 @@ since couriers neither collect nor deliver on them.
 """
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
@@ -40,6 +40,7 @@ from nudge.events import (
 from nudge.profile import OrderStatus, Profile
 from nudge.segments.evaluate import compile_segment
 from nudge.segments.language import SegmentInvalid, parse_segment, segment_json
+from nudge.segments.repurchase import DEFAULT_CYCLE_DAYS, RepurchaseCycles
 from nudge.stores import Store
 
 AUTOMATION = "automation"  # the catalog kind: the sender reads steps[step].message from this document
@@ -111,6 +112,7 @@ class Delay(_Model):
     days: Annotated[int, Field(ge=0, le=MAX_DELAY_DAYS)] = 0
     at: time | None = None  # "16:00"
     business_days: bool = False
+    repurchase_cycle: bool = False  # `days` = the product's learned repurchase cycle (plus `days`, if any)
 
     @model_validator(mode="after")
     def _one_form(self) -> Self:
@@ -119,8 +121,10 @@ class Delay(_Model):
                 raise ValueError("give either `at` (with `days`) or `minutes`/`hours`, not both")
             if self.at.tzinfo is not None or self.at.second or self.at.microsecond:
                 raise ValueError("`at` is a wall-clock time HH:MM in the store's time zone")
-        if self.business_days and not self.days:
+        if self.business_days and not self.days and not self.repurchase_cycle:
             raise ValueError("`business_days` counts `days`: give days >= 1")
+        if self.repurchase_cycle and (self.hours or self.minutes):
+            raise ValueError("a repurchase-cycle delay counts days: use `at`, not `hours`/`minutes`")
         if self.days * 86_400 + self.hours * 3600 + self.minutes * 60 > MAX_DELAY_DAYS * 86_400:
             raise ValueError(f"a delay is at most {MAX_DELAY_DAYS} days")
         return self
@@ -148,13 +152,17 @@ def add_business_days(day: date, count: int, business_day: Callable[[date], bool
     return day
 
 
-def due_at(trigger_at: datetime, delay: Delay, zone: ZoneInfo) -> datetime:
-    """When a step with this delay is due for a trigger at `trigger_at` (a UTC-aware instant)."""
+def due_at(trigger_at: datetime, delay: Delay, zone: ZoneInfo, cycle_days: int | None = None) -> datetime:
+    """When a step with this delay is due for a trigger at `trigger_at` (a UTC-aware instant).
+    `cycle_days`: the repurchase cycle of what was bought, for `repurchase_cycle` delays."""
     local = trigger_at.astimezone(zone)
+    days = delay.days
+    if delay.repurchase_cycle:
+        days += cycle_days if cycle_days is not None else DEFAULT_CYCLE_DAYS
     if delay.business_days:
-        day = add_business_days(local.date(), delay.days)
+        day = add_business_days(local.date(), days)
     else:
-        day = local.date() + timedelta(days=delay.days)
+        day = local.date() + timedelta(days=days)
     if delay.at is not None:
         return datetime.combine(day, delay.at, tzinfo=zone).astimezone(trigger_at.tzinfo)
     shifted = datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone)
@@ -531,6 +539,32 @@ def _exited(
             given = profile.consents.get(value.split(":")[0]) if kind == "consent" else None
             return given is not None and given.at > trigger_at
     return False
+
+
+REPURCHASE_CYCLES = "repurchase-cycles"  # catalog kind; one document, id "learned"
+
+
+def repurchase_cycle_days(cycles: dict[str, Any] | None, products: Iterable[str]) -> int:
+    """The cycle for a purchase of these products: the shortest learned one (the first to run out),
+    else the store's, else seed 004's 32 days."""
+    if not cycles:
+        return DEFAULT_CYCLE_DAYS
+    learned = cycles.get("products", {})
+    found = [int(learned[p]["days"]) for p in products if p in learned]
+    return min(found) if found else int(cycles.get("store", {}).get("days", DEFAULT_CYCLE_DAYS))
+
+
+def cycles_document(cycles: RepurchaseCycles, now: datetime) -> dict[str, Any]:
+    """Learned cycles as the catalog keeps them."""
+
+    def one(c: Any) -> dict[str, Any]:
+        return {"days": c.days, "intervals": c.intervals, "source": c.source}
+
+    return {
+        "store": one(cycles.store),
+        "products": {product: one(c) for product, c in sorted(cycles.products.items())},
+        "learned_at": now.isoformat(),
+    }
 
 
 def reentry_window(automation: Automation) -> timedelta | None:
