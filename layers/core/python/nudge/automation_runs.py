@@ -215,7 +215,8 @@ class StartResult:
 
 
 def _schedule(due: DueStep, store: Store, deps: AutomationDependencies, now: datetime) -> None:
-    slot = slot_of(due.due_at)
+    # Never a slot Scheduler would refuse as past or too close (a deferral's instant comes from the rules).
+    slot = max(slot_of(due.due_at), slot_of(now + IMMEDIATE_WINDOW) + SLOT)
     deps.due_steps.put(due, slot, now)  # first the step, then its schedule: a failure retries both
     deps.scheduler.ensure_slot(store, slot, now)
 

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from nudge import config
 from nudge.schedules import at_expression, validate_expression, validate_name, validate_timezone
+from nudge.stores import Store
 
 # Scheduler retries a failed delivery to the queue for up to a day, then dead-letters it.
 MAX_RETRY_ATTEMPTS = 185
@@ -164,7 +165,7 @@ class SlotSchedules:
         self.created = 0
         self.calls = 0
 
-    def ensure_slot(self, store: Any, slot: datetime, now: datetime) -> None:
+    def ensure_slot(self, store: Store, slot: datetime, now: datetime) -> None:
         from nudge.automation_runs import slot_request
 
         name = slot_schedule_name(store.store_id, slot)
