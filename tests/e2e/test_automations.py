@@ -338,3 +338,15 @@ def test_pausing_an_automation_stops_its_due_steps_and_deleting_it_needs_no_sche
     assert send_jobs(runtime) == []
     assert call(runtime, "DELETE", path)[0] == 204
     assert call(runtime, "GET", path)[0] == 404
+
+
+def test_the_openapi_document_describes_automations_and_their_templates(runtime: LocalRuntime) -> None:
+    status, document = call(runtime, "GET", "/admin/openapi.json")
+    assert status == 200
+    assert "/admin/stores/{store_id}/automations" in document["paths"]
+    assert "/admin/stores/{store_id}/automation-templates/{template}" in document["paths"]
+    status, templates = call(runtime, "GET", f"{BASE}/automation-templates")
+    assert status == 200 and "review_request" in templates
+    assert templates["review_request"]["steps"][0]["delay"] == {"days": 3, "at": "16:00"}
+    status, body = call(runtime, "POST", f"{BASE}/automation-templates/nope", {})
+    assert status == 404, body
