@@ -350,3 +350,15 @@ def test_the_openapi_document_describes_automations_and_their_templates(runtime:
     assert templates["review_request"]["steps"][0]["delay"] == {"days": 3, "at": "16:00"}
     status, body = call(runtime, "POST", f"{BASE}/automation-templates/nope", {})
     assert status == 404, body
+
+
+def test_a_reminder_due_at_night_is_deferred_to_the_next_morning_not_dropped(runtime: LocalRuntime) -> None:
+    install(runtime, "cart_reminder", {"hours": 1, "second_hours": 72})
+    added = datetime(2026, 3, 18, 20, 30, tzinfo=KST)  # due 21:30: inside Kakao's 20:50-08:00 block
+    runtime.set_time(added)
+    _friend(runtime, "night-owl")
+    webhook(runtime, samples.cafe24_added_to_cart("night-owl", 101))
+    runtime.set_time(datetime(2026, 3, 19, 7, 59, tzinfo=KST))
+    assert send_jobs(runtime) == []
+    runtime.set_time(datetime(2026, 3, 19, 8, 6, tzinfo=KST))  # 08:00 plus the customer's spread (< 5 min)
+    assert [(j["customer_id"], j["step"]) for j in send_jobs(runtime)] == [("night-owl", 0)]

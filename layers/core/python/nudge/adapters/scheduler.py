@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from nudge import config
@@ -25,7 +26,9 @@ MAX_EVENT_AGE_SECONDS = 86_400
 
 @cache
 def scheduler_client() -> Any:
-    return boto3.client("scheduler")
+    # A throttled CreateSchedule is retried with client-side rate limiting before the call fails (and
+    # the event that wanted the slot is redelivered by its queue).
+    return boto3.client("scheduler", config=Config(retries={"mode": "adaptive", "max_attempts": 8}))
 
 
 class QueueScheduler:
