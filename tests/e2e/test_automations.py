@@ -326,6 +326,16 @@ def test_repurchase_reminder_at_the_learned_cycle_of_the_product(runtime: LocalR
     assert [(j["source"], j["business_key"]) for j in jobs] == [(f"automation:{automation_id}", "order:N-1")]
 
 
+def test_a_delay_written_as_text_is_stored_as_its_parts(runtime: LocalRuntime) -> None:
+    step = {**REVIEW_REQUEST["steps"][0], "delay": "3 days later at 16:00"}
+    status, automation = call(runtime, "POST", f"{BASE}/automations", {**REVIEW_REQUEST, "steps": [step]})
+    assert status == 201, automation
+    assert automation["steps"][0]["delay"] == {"days": 3, "at": "16:00:00"}
+    step = {**step, "delay": "3 days soonish"}
+    status, body = call(runtime, "POST", f"{BASE}/automations", {**REVIEW_REQUEST, "steps": [step]})
+    assert status == 400 and body["fields"][0]["field"].startswith("steps[0].delay"), body
+
+
 def test_pausing_an_automation_stops_its_due_steps_and_deleting_it_needs_no_schedule_deleted(
     runtime: LocalRuntime,
 ) -> None:

@@ -89,3 +89,24 @@ def test_a_repurchase_delay_uses_the_shortest_learned_cycle_of_what_was_bought()
     paid = datetime(2026, 4, 8, 15, 0, tzinfo=KST)
     delay = Delay(repurchase_cycle=True, at=time(10, 0))
     assert due_at(paid, delay, KST, 20) == datetime(2026, 4, 28, 10, 0, tzinfo=KST)
+
+
+@pytest.mark.parametrize(
+    ("text", "delay"),
+    [
+        ("1 hour", Delay(hours=1)),
+        ("2 hours 30 minutes", Delay(hours=2, minutes=30)),
+        ("3 days later at 16:00", Delay(days=3, at=time(16, 0))),
+        ("3 business days later at 16:00", Delay(days=3, at=time(16, 0), business_days=True)),
+        ("1 day at 9:00", Delay(days=1, at=time(9, 0))),
+        ("now", Delay()),
+    ],
+)
+def test_a_delay_may_be_written_as_text(text: str, delay: Delay) -> None:
+    assert Delay.model_validate(text) == delay
+
+
+@pytest.mark.parametrize("text", ["soon", "", "3 days at 25:00", "1 fortnight"])
+def test_a_delay_text_that_is_not_one_is_refused(text: str) -> None:
+    with pytest.raises(ValidationError):
+        Delay.model_validate(text)

@@ -12,6 +12,7 @@ Delays are computed in the store's time zone: "3 days later at 16:00" is the tri
 since couriers neither collect nor deliver on them.
 """
 
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
@@ -103,9 +104,18 @@ class Trigger(_Model):
 # ---------------------------------------------------------------- delays
 
 
+_DELAY_TEXT = re.compile(
+    r"^\s*(?:(?P<days>\d+)\s*(?P<business>business\s+)?days?)?"
+    r"\s*(?:(?P<hours>\d+)\s*hours?)?\s*(?:(?P<minutes>\d+)\s*minutes?)?"
+    r"\s*(?:later)?\s*(?:at\s+(?P<at>\d{1,2}:\d{2}))?\s*$"
+)
+
+
 class Delay(_Model):
     """How long after the trigger a step is due: a duration (`minutes`, `hours`, `days`), or `days` later
-    at a wall-clock time `at` in the store's time zone; `business_days` skips weekends and holidays."""
+    at a wall-clock time `at` in the store's time zone; `business_days` skips weekends and holidays.
+    Also written as text: "1 hour", "2 hours 30 minutes", "3 days later at 16:00",
+    "3 business days later at 16:00", "now"."""
 
     minutes: Annotated[int, Field(ge=0, le=60 * 24 * 7)] = 0
     hours: Annotated[int, Field(ge=0, le=24 * 90)] = 0
@@ -113,6 +123,25 @@ class Delay(_Model):
     at: time | None = None  # "16:00"
     business_days: bool = False
     repurchase_cycle: bool = False  # `days` = the product's learned repurchase cycle (plus `days`, if any)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip().lower()
+        if text in ("now", "at once", "immediately"):
+            return {}
+        match = _DELAY_TEXT.match(text)
+        if not text or match is None or not any(match.groupdict().values()):
+            raise ValueError(f"{value!r} is not a delay like '1 hour' or '3 days later at 16:00'")
+        parts = match.groupdict()
+        out: dict[str, Any] = {k: int(parts[k]) for k in ("days", "hours", "minutes") if parts[k]}
+        if parts["business"]:
+            out["business_days"] = True
+        if parts["at"]:
+            out["at"] = parts["at"].zfill(5)
+        return out
 
     @model_validator(mode="after")
     def _one_form(self) -> Self:
