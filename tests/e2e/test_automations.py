@@ -372,3 +372,21 @@ def test_a_reminder_due_at_night_is_deferred_to_the_next_morning_not_dropped(run
     assert send_jobs(runtime) == []
     runtime.set_time(datetime(2026, 3, 19, 8, 6, tzinfo=KST))  # 08:00 plus the customer's spread (< 5 min)
     assert [(j["customer_id"], j["step"]) for j in send_jobs(runtime)] == [("night-owl", 0)]
+
+
+def test_coupon_expiry_notice_three_days_before_the_coupon_expires(runtime: LocalRuntime) -> None:
+    automation_id = install(runtime, "coupon_expiry", {"channel": "sms"})
+    joined = samples.cafe24_member_joined("dogfan01", "김민지", "010-0000-1001", ORDERED, True, False)
+    webhook(runtime, joined)
+    expires = datetime(2026, 3, 31, 23, 59, 59, tzinfo=KST)
+    for coupon, until in (("C-SPRING", expires), ("C-GONE", ORDERED - timedelta(days=1))):
+        data = {"coupon_id": coupon, "name": "봄맞이 쿠폰", "expires_at": until.isoformat()}
+        nudge_event(runtime, f"issued-{coupon}", "coupon.issued", "dogfan01", data)
+    runtime.run_until_idle()
+    assert send_jobs(runtime) == []  # the expired coupon gets nothing; the other waits for 3/28
+    runtime.set_time(datetime(2026, 3, 28, 9, 59, tzinfo=KST))
+    assert send_jobs(runtime) == []
+    runtime.set_time(datetime(2026, 3, 28, 10, 1, tzinfo=KST))
+    [job] = send_jobs(runtime)
+    assert (job["source"], job["business_key"]) == (f"automation:{automation_id}", "coupon:C-SPRING")
+    assert job["variables"]["coupon_expires"] == "2026년 3월 31일"

@@ -36,7 +36,7 @@ from nudge.automations import (
     trigger_matches,
     variables_of,
 )
-from nudge.events import NormalizedEvent
+from nudge.events import CouponIssued, NormalizedEvent
 from nudge.profile import Profile
 from nudge.send_jobs import SendJob
 from nudge.stores import Store
@@ -258,7 +258,11 @@ def start_journeys(
             order = profile.orders.get(key.partition(":")[2]) if key.startswith("order:") else None
             cycles = deps.catalog.get(store.store_id, REPURCHASE_CYCLES, "learned")
             cycle_days = repurchase_cycle_days(cycles, order.products if order else ())
+        expires_at = event.expires_at if isinstance(event, CouponIssued) else None
         for index, step in enumerate(automation.steps):
+            if step.delay.before_expiry and expires_at is not None and expires_at <= now:
+                result.stopped.append(f"{automation.automation_id}[{index}]: expired")
+                continue
             due = DueStep(
                 store_id=store.store_id,
                 automation_id=automation.automation_id,
@@ -267,7 +271,7 @@ def start_journeys(
                 step=index,
                 occurrence=event.event_id,
                 trigger_at=event.occurred_at,
-                due_at=due_at(event.occurred_at, step.delay, store.zone, cycle_days),
+                due_at=due_at(event.occurred_at, step.delay, store.zone, cycle_days, expires_at),
                 variables=variables,
             )
             if due.due_at > now + IMMEDIATE_WINDOW:

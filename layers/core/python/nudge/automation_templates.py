@@ -19,6 +19,8 @@ consent date …) and `#{name}`, which the profile supplies.
 - repurchase_reminder (seed 004): order paid → an ad when the product's learned repurchase cycle has
   passed (the shortest among the order's products; the store's cycle, else 32 days), at 10:00; stops
   on another purchase or if the order is canceled or refunded;
+- coupon_expiry (seed 000): coupon issued (Nudge format `coupon.issued`) → an ad 3 days before it
+  expires, at 10:00;
 - consent_reconfirmation (§50 ⑧): ad consent given → informational SMS 700 days later, at least 30
   days before the 2-year anniversary; stops if the consent is answered again meanwhile;
 - consent_result (§50 ⑦): consent given or withdrawn → informational SMS at once.
@@ -42,8 +44,8 @@ class TemplateParams(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    days: Annotated[int, Field(ge=0, le=60)] = 3  # review_request
-    at: time = time(16, 0)  # review_request
+    days: Annotated[int, Field(ge=0, le=60)] = 3  # review_request; coupon_expiry: days before expiry
+    at: time = time(16, 0)  # review_request (coupon_expiry: 10:00 unless given)
     business_days: bool = False  # review_request: count only days couriers work
     hours: Annotated[int, Field(ge=1, le=72)] | None = None  # the first (or only) delay in hours
     second_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 24  # cart_reminder: the second reminder
@@ -269,6 +271,28 @@ def repurchase_reminder(store: Store, p: TemplateParams) -> dict[str, Any]:
     }
 
 
+def coupon_expiry(store: Store, p: TemplateParams) -> dict[str, Any]:
+    days = p.days if "days" in p.model_fields_set else 3
+    at = p.at if "at" in p.model_fields_set else time(10, 0)
+    return {
+        "name": f"쿠폰 만료 {days}일 전 안내",
+        "trigger": {"event": "coupon.issued"},
+        "steps": [
+            {
+                "delay": {"before_expiry": True, "days": days, "at": at.strftime("%H:%M")},
+                "message": _ad(
+                    p,
+                    "#{name}님, 보유하신 #{coupon_name} 쿠폰이 #{coupon_expires}에 만료돼요. "
+                    "기간 안에 사용해 주세요.",
+                    "쿠폰 사용하기",
+                    "coupon-expiry",
+                ),
+            }
+        ],
+        "reentry": {"policy": "once_per_business_key"},
+    }
+
+
 def consent_reconfirmation(store: Store, p: TemplateParams) -> dict[str, Any]:
     # 700 days: at least 30 days before the 2-year anniversary, whether or not a Feb 29 falls in between.
     optout = store.optout_080_number or store.contact_phone or "고객센터"
@@ -313,6 +337,7 @@ TEMPLATES: dict[str, Callable[[Store, TemplateParams], dict[str, Any]]] = {
     "signup_nudge": signup_nudge,
     "free_shipping": free_shipping,
     "repurchase_reminder": repurchase_reminder,
+    "coupon_expiry": coupon_expiry,
     "consent_reconfirmation": consent_reconfirmation,
     "consent_result": consent_result,
 }

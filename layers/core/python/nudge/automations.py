@@ -33,6 +33,7 @@ from nudge.events import (
     CheckoutStarted,
     ConsentChanged,
     ConsentChannel,
+    CouponIssued,
     EventType,
     NormalizedEvent,
     OrderPlaced,
@@ -123,6 +124,7 @@ class Delay(_Model):
     at: time | None = None  # "16:00"
     business_days: bool = False
     repurchase_cycle: bool = False  # `days` = the product's learned repurchase cycle (plus `days`, if any)
+    before_expiry: bool = False  # coupon.issued: `days` *before* the coupon's expiry date, at `at`
 
     @model_validator(mode="before")
     @classmethod
@@ -154,6 +156,8 @@ class Delay(_Model):
             raise ValueError("`business_days` counts `days`: give days >= 1")
         if self.repurchase_cycle and (self.hours or self.minutes):
             raise ValueError("a repurchase-cycle delay counts days: use `at`, not `hours`/`minutes`")
+        if self.before_expiry and (self.at is None or self.repurchase_cycle or self.business_days):
+            raise ValueError("`before_expiry` counts `days` before the expiry date and needs `at`")
         if self.days * 86_400 + self.hours * 3600 + self.minutes * 60 > MAX_DELAY_DAYS * 86_400:
             raise ValueError(f"a delay is at most {MAX_DELAY_DAYS} days")
         return self
@@ -181,9 +185,19 @@ def add_business_days(day: date, count: int, business_day: Callable[[date], bool
     return day
 
 
-def due_at(trigger_at: datetime, delay: Delay, zone: ZoneInfo, cycle_days: int | None = None) -> datetime:
+def due_at(
+    trigger_at: datetime,
+    delay: Delay,
+    zone: ZoneInfo,
+    cycle_days: int | None = None,
+    expires_at: datetime | None = None,
+) -> datetime:
     """When a step with this delay is due for a trigger at `trigger_at` (a UTC-aware instant).
-    `cycle_days`: the repurchase cycle of what was bought, for `repurchase_cycle` delays."""
+    `cycle_days`: the repurchase cycle of what was bought, for `repurchase_cycle` delays; `expires_at`:
+    the coupon's expiry, for `before_expiry` delays."""
+    if delay.before_expiry and expires_at is not None and delay.at is not None:
+        day = expires_at.astimezone(zone).date() - timedelta(days=delay.days)
+        return datetime.combine(day, delay.at, tzinfo=zone).astimezone(trigger_at.tzinfo)
     local = trigger_at.astimezone(zone)
     days = delay.days
     if delay.repurchase_cycle:
@@ -326,6 +340,10 @@ def validate_automation(
     event = definition.trigger.event
     if "checkout_completed" in definition.exit.when and event != EventType.CHECKOUT_STARTED:
         problems.append(FieldError("exit.when", "checkout_completed needs the checkout.started trigger"))
+    for index, step in enumerate(definition.steps):
+        if step.delay.before_expiry and event != EventType.COUPON_ISSUED:
+            where = f"steps[{index}].delay"
+            problems.append(FieldError(where, "before_expiry needs the coupon.issued trigger"))
     if problems:
         raise InvalidPayload("automation is not valid", problems)
     automation = Automation(
@@ -465,6 +483,8 @@ def business_key(event: NormalizedEvent, profile: Profile) -> str:
             return f"cart:{cleared.strftime('%Y%m%dT%H%M%SZ') if cleared else 'first'}"
         case ConsentChanged():
             return f"consent:{event.channel.value}:{event.occurred_at.strftime('%Y%m%dT%H%M%SZ')}"
+        case CouponIssued():
+            return f"coupon:{event.coupon_id}"
     return "customer"
 
 
@@ -501,6 +521,10 @@ def variables_of(event: NormalizedEvent, profile: Profile, zone: ZoneInfo) -> di
             out["consent_date"] = _korean_date(event.occurred_at, zone)
         case PageViewed():
             out["path"] = event.path
+        case CouponIssued():
+            out["coupon_id"] = event.coupon_id
+            out["coupon_name"] = event.name or event.coupon_id
+            out["coupon_expires"] = _korean_date(event.expires_at, zone)
     return out
 
 
