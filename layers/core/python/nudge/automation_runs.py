@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from compliance.consent import Consent as ComplianceConsent
-from compliance.decision import Outcome, decide
 from compliance.recipient import Recipient
 from nudge.automations import (
     AUTOMATION,
@@ -179,6 +178,8 @@ def verdict(
     reason = exit_reason(automation, due.step, due.business_key, due.trigger_at, profile, store.zone, now)
     if reason is not None or profile is None:
         return Verdict("stop", reason or "exited:customer_gone")
+    from compliance.decision import Outcome, decide  # the rules engine, loaded when a step is decided
+
     message = automation.steps[due.step].message
     decision = decide(message, recipient_of(profile, due.variables), store.compliance, now)
     reasons = ",".join(decision.reasons)

@@ -40,8 +40,6 @@ from nudge.events import (
     PageViewed,
 )
 from nudge.profile import OrderStatus, Profile
-from nudge.segments.evaluate import compile_segment
-from nudge.segments.language import SegmentInvalid, parse_segment, segment_json
 from nudge.segments.repurchase import DEFAULT_CYCLE_DAYS, RepurchaseCycles
 from nudge.stores import Store
 
@@ -299,6 +297,8 @@ def new_automation_id() -> str:
 
 
 def _segment_problems(definition: dict[str, Any], prefix: str) -> list[FieldError]:
+    from nudge.segments.language import SegmentInvalid, parse_segment
+
     try:
         parse_segment(definition)
     except SegmentInvalid as exc:
@@ -366,6 +366,8 @@ def validate_automation(
 
 
 def _normalized_segment(definition: dict[str, Any] | None) -> dict[str, Any] | None:
+    from nudge.segments.language import parse_segment, segment_json
+
     return None if definition is None else segment_json(parse_segment(definition))
 
 
@@ -465,8 +467,15 @@ def trigger_matches(automation: Automation, event: NormalizedEvent, profile: Pro
     if f.first_visit is not None and (profile.visit_count <= 1) != f.first_visit:
         return False
     if trigger.segment is not None:
-        return compile_segment(trigger.segment, zone, event.occurred_at).matches(profile)
+        return _in_segment(trigger.segment, profile, zone, event.occurred_at)
     return True
+
+
+def _in_segment(definition: dict[str, Any], profile: Profile, zone: ZoneInfo, at: datetime) -> bool:
+    # The segment engine is loaded only by automations that use a segment (cold starts stay short).
+    from nudge.segments.evaluate import compile_segment
+
+    return compile_segment(definition, zone, at).matches(profile)
 
 
 def business_key(event: NormalizedEvent, profile: Profile) -> str:
@@ -546,9 +555,7 @@ def exit_reason(
     for condition in automation.exit.when:
         if _exited(condition, automation, step, key, trigger_at, profile):
             return f"exited:{condition}"
-    if automation.exit.segment is not None and compile_segment(automation.exit.segment, zone, now).matches(
-        profile
-    ):
+    if automation.exit.segment is not None and _in_segment(automation.exit.segment, profile, zone, now):
         return "exited:segment"
     return None
 
