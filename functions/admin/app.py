@@ -1,11 +1,11 @@
-"""The admin API: stores and their settings, segments (with a live preview), campaigns.
+"""The admin API: stores and their settings, segments (with a live preview), campaigns, automations.
 
 Requests are IAM-signed (API Gateway checks SigV4 before this runs); the OpenAPI document is served at
 GET /admin/openapi.json and Swagger UI at GET /admin/swagger.
 """
 
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -22,6 +22,7 @@ from nudge.adapters.dynamodb import profile_repository, store_directory
 from nudge.adapters.scheduler import campaign_scheduler
 from nudge.adapters.segment_reader import SegmentReader
 from nudge.adapters.sqs import campaign_runs_queue
+from nudge.automations import AutomationDefinition
 from nudge.campaigns import CampaignDefinition
 from nudge.errors import FieldError, Forbidden, InvalidPayload, NudgeError
 from nudge.http import JSON, error_response
@@ -214,6 +215,85 @@ def delete_campaign(store_id: str, campaign_id: str) -> Response[Any]:
 @app.post("/admin/stores/<store_id>/campaigns/<campaign_id>/run", summary="Run a campaign now")
 def run_campaign(store_id: str, campaign_id: str) -> Response[Any]:
     return Response(202, JSON, admin.run_campaign_now(dependencies(), store_id, campaign_id, clock.now()))
+
+
+# ---------------------------------------------------------------- automations
+
+
+@app.get("/admin/stores/<store_id>/automations", summary="The store's automations")
+def list_automations(store_id: str) -> list[dict[str, Any]]:
+    from nudge.automations import AUTOMATION
+
+    admin.get_store(dependencies(), store_id)
+    return dependencies().catalog.documents(store_id, AUTOMATION)
+
+
+@app.post(
+    "/admin/stores/<store_id>/automations",
+    summary="Create an automation: trigger, steps (delay + message), exit conditions, re-entry",
+)
+def create_automation(store_id: str, automation: Annotated[AutomationDefinition, Body()]) -> Response[Any]:
+    payload = app.current_event.json_body  # as sent: each step's message is validated by the compliance layer
+    document = admin.create_automation(dependencies(), store_id, payload, clock.now())
+    return Response(201, JSON, document)
+
+
+@app.get("/admin/stores/<store_id>/automations/<automation_id>", summary="One automation")
+def get_automation(store_id: str, automation_id: str) -> dict[str, Any]:
+    return admin.get_automation(dependencies(), store_id, automation_id)
+
+
+@app.put(
+    "/admin/stores/<store_id>/automations/<automation_id>",
+    summary="Replace an automation (re-validated); status paused stops its due steps",
+)
+def update_automation(
+    store_id: str, automation_id: str, automation: Annotated[AutomationDefinition, Body()]
+) -> dict[str, Any]:
+    payload = app.current_event.json_body
+    return admin.update_automation(dependencies(), store_id, automation_id, payload, clock.now())
+
+
+@app.delete("/admin/stores/<store_id>/automations/<automation_id>", summary="Delete an automation")
+def delete_automation(store_id: str, automation_id: str) -> Response[Any]:
+    admin.delete_automation(dependencies(), store_id, automation_id)
+    return Response(204)
+
+
+class TemplateInstallRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    params: dict[str, Any] = {}  # nudge.automation_templates.TemplateParams: days, at, hours, link …
+    status: Literal["active", "paused"] = "active"
+
+
+@app.get(
+    "/admin/stores/<store_id>/automation-templates",
+    summary="Ready-made automations (review request, cart reminder, …) written for this store",
+)
+def automation_templates(store_id: str) -> dict[str, Any]:
+    return admin.automation_templates(dependencies(), store_id)
+
+
+@app.post(
+    "/admin/stores/<store_id>/automation-templates/<template>",
+    summary="Install a ready-made automation, optionally with adjusted parameters",
+)
+def install_automation_template(
+    store_id: str, template: str, body: Annotated[TemplateInstallRequest, Body()]
+) -> Response[Any]:
+    document = admin.install_automation_template(
+        dependencies(), store_id, template, body.model_dump(exclude_unset=True), clock.now()
+    )
+    return Response(201, JSON, document)
+
+
+@app.post(
+    "/admin/stores/<store_id>/repurchase-cycles/learn",
+    summary="Learn repurchase cycles per product from the store's orders (for repurchase reminders)",
+)
+def learn_repurchase_cycles(store_id: str) -> dict[str, Any]:
+    profiles = profile_repository().store_profiles(store_id)
+    return admin.learn_repurchase_cycles(dependencies(), store_id, profiles, clock.now())
 
 
 @app.get("/admin/openapi.json", summary="This API's OpenAPI document")

@@ -46,7 +46,17 @@ def profiles(runtime: LocalRuntime) -> dict[tuple[str, str], Profile]:
     }
 
 
+def hold_events(runtime: LocalRuntime) -> None:
+    """Stop the automations consuming the events queue, for tests that read what ingest put there."""
+    from dataclasses import replace
+
+    runtime.template.sqs_sources[:] = [
+        replace(s, enabled=False) if s.queue == "EventsQueue" else s for s in runtime.template.sqs_sources
+    ]
+
+
 def queued_events(runtime: LocalRuntime) -> list[dict[str, Any]]:
+    """The normalized events on the events queue (see `hold_events`: the automations consume them)."""
     import json
 
     client = runtime.client("sqs")

@@ -11,7 +11,7 @@ from nudge_local import samples
 from nudge_local.demo import storyline
 from nudge_local.runtime import LocalRuntime
 from nudge_local.samples import SampleRequest
-from tests.e2e.conftest import START, profiles, queued_events, scan, send
+from tests.e2e.conftest import START, hold_events, profiles, queued_events, scan, send
 
 CAFE24 = {"content-type": "application/json", "x-api-key": "local-cafe24-app-key"}
 LOGIN = samples.cafe24_login("dogfan01")
@@ -128,6 +128,7 @@ def test_bad_input_is_refused_with_a_clear_error_and_nothing_is_written(
 
 
 def test_a_webhook_is_applied_and_its_events_reach_the_events_queue(runtime: LocalRuntime) -> None:
+    hold_events(runtime)
     status, body = send(runtime, samples.cafe24_order_placed("O-1", "dogfan01", START, 42000, ["P1"]))
     assert status == 200 and body == {"status": "applied", "events": ["order.placed", "order.paid"]}
     profile = profiles(runtime)[("dogday-mall", "dogfan01")]
@@ -138,6 +139,7 @@ def test_a_webhook_is_applied_and_its_events_reach_the_events_queue(runtime: Loc
 
 
 def _replay(runtime: LocalRuntime, times: int) -> None:
+    hold_events(runtime)
     steps = [s for s in storyline() if s.at < START + timedelta(days=3)]
     for step in steps:
         runtime.set_time(step.at)

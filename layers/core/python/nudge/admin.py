@@ -4,7 +4,7 @@ anything, so a refused request leaves nothing half-saved."""
 
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -16,6 +16,7 @@ from nudge.campaigns import Campaign, Immediate, new_campaign_id, schedule_of, v
 from nudge.errors import FieldError, InvalidPayload, NotFound, field_errors
 from nudge.ports import ProfileRepository, StoreDirectory
 from nudge.privacy import mask_name, mask_phone
+from nudge.profile import Profile
 from nudge.segments.evaluate import CompiledSegment, compile_segment
 from nudge.segments.language import SegmentInvalid, parse_segment, segment_json
 from nudge.stores import Store
@@ -309,3 +310,95 @@ def run_campaign_now(
 
 def _json(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- automations
+
+
+def create_automation(
+    deps: AdminDependencies, store_id: str, payload: Any, now: datetime
+) -> dict[str, Any]:
+    """Validate and save an automation; it starts journeys with the next matching event."""
+    from nudge.automations import AUTOMATION, new_automation_id, validate_automation
+
+    store = get_store(deps, store_id)
+    automation_id = new_automation_id()
+    _, document = validate_automation(payload, store, now, automation_id)
+    deps.catalog.put(store_id, AUTOMATION, automation_id, document, create=True)
+    return document
+
+
+def get_automation(deps: AdminDependencies, store_id: str, automation_id: str) -> dict[str, Any]:
+    from nudge.automations import AUTOMATION
+
+    get_store(deps, store_id)
+    document = deps.catalog.get(store_id, AUTOMATION, automation_id)
+    if document is None:
+        raise NotFound(f"unknown automation {automation_id!r}")
+    return document
+
+
+def update_automation(
+    deps: AdminDependencies, store_id: str, automation_id: str, payload: Any, now: datetime
+) -> dict[str, Any]:
+    """Replace an automation (re-validated). Steps already due fire with the new definition, checked then;
+    `"status": "paused"` stops them all."""
+    from nudge.automations import AUTOMATION, validate_automation
+
+    store = get_store(deps, store_id)
+    current = get_automation(deps, store_id, automation_id)
+    created_at = datetime.fromisoformat(current["created_at"])
+    _, document = validate_automation(payload, store, now, automation_id, created_at)
+    if not deps.catalog.put(store_id, AUTOMATION, automation_id, document, create=False):
+        raise NotFound(f"unknown automation {automation_id!r}")
+    return document
+
+
+def delete_automation(deps: AdminDependencies, store_id: str, automation_id: str) -> None:
+    """Delete an automation: its due steps stop when their slots fire (no schedule needs deleting)."""
+    from nudge.automations import AUTOMATION
+
+    get_store(deps, store_id)
+    if not deps.catalog.delete(store_id, AUTOMATION, automation_id):
+        raise NotFound(f"unknown automation {automation_id!r}")
+
+
+def automation_templates(deps: AdminDependencies, store_id: str) -> dict[str, dict[str, Any]]:
+    """The ready-made automations, written for this store with their default parameters."""
+    from nudge.automation_templates import TEMPLATES, template_definition
+
+    store = get_store(deps, store_id)
+    return {name: template_definition(name, store, {}) for name in TEMPLATES}
+
+
+def install_automation_template(
+    deps: AdminDependencies, store_id: str, template: str, payload: Any, now: datetime
+) -> dict[str, Any]:
+    """Create an automation from a ready-made one; `params` adjust it, `status` may start it paused."""
+    from nudge.automation_templates import TEMPLATES, template_definition
+
+    store = get_store(deps, store_id)
+    if template not in TEMPLATES:
+        raise NotFound(f"unknown automation template {template!r}; one of {sorted(TEMPLATES)}")
+    body = payload if isinstance(payload, dict) else {}
+    unknown = sorted(set(body) - {"params", "status"})
+    if unknown:
+        raise InvalidPayload("request is not valid", [FieldError(k, "unknown field") for k in unknown])
+    definition = template_definition(template, store, body.get("params"))
+    if "status" in body:
+        definition["status"] = body["status"]
+    return create_automation(deps, store_id, definition, now)
+
+
+def learn_repurchase_cycles(
+    deps: AdminDependencies, store_id: str, profiles: Iterable[Profile], now: datetime
+) -> dict[str, Any]:
+    """Learn the store's repurchase cycles from its order history and keep them for the automations."""
+    from nudge.automations import REPURCHASE_CYCLES, cycles_document
+    from nudge.segments.repurchase import learn_cycles, purchases
+
+    get_store(deps, store_id)
+    document = cycles_document(learn_cycles(purchases(profiles)), now)
+    if not deps.catalog.put(store_id, REPURCHASE_CYCLES, "learned", document, create=False):
+        deps.catalog.put(store_id, REPURCHASE_CYCLES, "learned", document, create=True)
+    return document

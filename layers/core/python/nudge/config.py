@@ -55,3 +55,11 @@ def scheduler_role_arn() -> str:
 
 def schedule_dead_letter_arn() -> str:
     return _required("SCHEDULE_DEAD_LETTER_ARN")
+
+
+def journeys_table() -> str:
+    return _required("JOURNEYS_TABLE")
+
+
+def automation_slots_queue_arn() -> str:
+    return _required("AUTOMATION_SLOTS_QUEUE_ARN")

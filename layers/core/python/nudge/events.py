@@ -32,6 +32,7 @@ class EventType(StrEnum):
     ORDER_DELIVERED = "order.delivered"
     ORDER_CANCELED = "order.canceled"
     ORDER_REFUNDED = "order.refunded"
+    COUPON_ISSUED = "coupon.issued"
 
 
 class ConsentChannel(StrEnum):
@@ -168,6 +169,15 @@ class OrderRefunded(_OrderEvent):
     type: Literal[EventType.ORDER_REFUNDED] = EventType.ORDER_REFUNDED
 
 
+class CouponIssued(_Event):
+    """A coupon given to the customer (Nudge format): what a coupon-expiry notice needs."""
+
+    type: Literal[EventType.COUPON_ISSUED] = EventType.COUPON_ISSUED
+    coupon_id: NonEmpty
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    expires_at: UtcDatetime
+
+
 NormalizedEvent = Annotated[
     MemberJoined
     | MemberLoggedIn
@@ -182,7 +192,8 @@ NormalizedEvent = Annotated[
     | OrderShipped
     | OrderDelivered
     | OrderCanceled
-    | OrderRefunded,
+    | OrderRefunded
+    | CouponIssued,
     Field(discriminator="type"),
 ]
 

@@ -1,7 +1,7 @@
 """DynamoDB adapters: profiles with their delivery records, the order index, and store settings."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -11,7 +11,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from nudge import config
-from nudge.adapters.profile_item import from_item, partition_key, to_item
+from nudge.adapters.profile_item import SHARDS, from_item, partition_key, to_item
 from nudge.ports import DeliveryRecord, SaveOutcome
 from nudge.profile import Profile
 from nudge.stores import Store
@@ -65,6 +65,18 @@ class DynamoProfileRepository:
         )
         item = response.get("Item")
         return None if item is None else from_item(store_id, _decode(item))
+
+    def store_profiles(self, store_id: str) -> Iterator[Profile]:
+        """Every profile of a store, shard by shard (a whole-store read: for occasional learning jobs)."""
+        paginator = self.client.get_paginator("query")
+        for shard in range(SHARDS):
+            for page in paginator.paginate(
+                TableName=self.profiles_table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": f"{store_id}#{shard:02d}"}},
+            ):
+                for item in page["Items"]:
+                    yield from_item(store_id, _decode(item))
 
     def customer_for_order(self, store_id: str, order_id: str) -> str | None:
         response = self.client.get_item(

@@ -5,16 +5,19 @@ accepts anything, AWS does not. Creating a schedule that already exists is not a
 request finds it there (ConflictException), which is what it wanted.
 """
 
+import hashlib
 import json
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from nudge import config
-from nudge.schedules import validate_expression, validate_name, validate_timezone
+from nudge.schedules import at_expression, validate_expression, validate_name, validate_timezone
+from nudge.stores import Store
 
 # Scheduler retries a failed delivery to the queue for up to a day, then dead-letters it.
 MAX_RETRY_ATTEMPTS = 185
@@ -23,7 +26,9 @@ MAX_EVENT_AGE_SECONDS = 86_400
 
 @cache
 def scheduler_client() -> Any:
-    return boto3.client("scheduler")
+    # A throttled CreateSchedule is retried with client-side rate limiting before the call fails (and
+    # the event that wanted the slot is redelivered by its queue).
+    return boto3.client("scheduler", config=Config(retries={"mode": "adaptive", "max_attempts": 8}))
 
 
 class QueueScheduler:
@@ -89,6 +94,40 @@ class QueueScheduler:
         self.client.update_schedule(**request)
         return False
 
+    def create_once(
+        self, name: str, expression: str, timezone: str, payload: dict[str, Any], *, now: datetime
+    ) -> bool:
+        """Create a one-time schedule deleted after it fires. True when created; False when a schedule of
+        that name is already there (ConflictException): for a deterministic name, that is what was wanted."""
+        zone = validate_timezone(timezone)
+        validate_name(name)
+        validate_expression(expression, zone, now)
+        try:
+            self.client.create_schedule(
+                Name=name,
+                GroupName=self.group,
+                ScheduleExpression=expression,
+                ScheduleExpressionTimezone=timezone,
+                FlexibleTimeWindow={"Mode": "OFF"},
+                State="ENABLED",
+                ActionAfterCompletion="DELETE",
+                Target={
+                    "Arn": self.queue_arn,
+                    "RoleArn": self.role_arn,
+                    "Input": json.dumps(payload, ensure_ascii=False),
+                    "RetryPolicy": {
+                        "MaximumRetryAttempts": MAX_RETRY_ATTEMPTS,
+                        "MaximumEventAgeInSeconds": MAX_EVENT_AGE_SECONDS,
+                    },
+                    "DeadLetterConfig": {"Arn": self.dead_letter_arn},
+                },
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConflictException":
+                return False
+            raise
+        return True
+
     def delete(self, name: str) -> None:
         try:
             self.client.delete_schedule(Name=name, GroupName=self.group)
@@ -103,4 +142,54 @@ def campaign_scheduler() -> QueueScheduler:
         config.scheduler_role_arn(),
         config.campaign_runs_queue_arn(),
         config.schedule_dead_letter_arn(),
+    )
+
+
+def slot_schedule_name(store_id: str, slot: datetime) -> str:
+    """`slot-{store}-{yyyymmddhhmm}` (UTC minute); a store id too long for Scheduler's 64 characters is
+    replaced by a hash of it."""
+    stamp = slot.strftime("%Y%m%d%H%M")
+    name = f"slot-{store_id}-{stamp}"
+    if len(name) > 64:
+        name = f"slot-{hashlib.sha256(store_id.encode()).hexdigest()[:32]}-{stamp}"
+    return name
+
+
+class SlotSchedules:
+    """One one-time schedule per store and minute slot, delivering the slot to the automation slots queue.
+
+    A warm function remembers the slots it has made sure of: the next step for the same slot costs no
+    API call (the schedule is never deleted before it fires, and a slot is always in the future)."""
+
+    def __init__(self, scheduler: QueueScheduler, remember: int = 4096) -> None:
+        self.scheduler = scheduler
+        self.remember = remember
+        self.known: dict[str, None] = {}
+        self.created = 0
+        self.calls = 0
+
+    def ensure_slot(self, store: Store, slot: datetime, now: datetime) -> None:
+        from nudge.automation_runs import slot_request
+
+        name = slot_schedule_name(store.store_id, slot)
+        if name in self.known:
+            return
+        self.calls += 1
+        if self.scheduler.create_once(
+            name, at_expression(slot, store.zone), store.timezone, slot_request(store.store_id, slot), now=now
+        ):
+            self.created += 1
+        if len(self.known) >= self.remember:
+            self.known.pop(next(iter(self.known)))
+        self.known[name] = None
+
+
+def slot_schedules() -> SlotSchedules:
+    return SlotSchedules(
+        QueueScheduler(
+            config.schedule_group(),
+            config.scheduler_role_arn(),
+            config.automation_slots_queue_arn(),
+            config.schedule_dead_letter_arn(),
+        )
     )
