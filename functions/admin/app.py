@@ -94,13 +94,12 @@ def put_store(store_id: str, settings: Annotated[StoreSettingsRequest, Body()]) 
 )
 def put_secret(store_id: str, name: str, secret: Annotated[SecretRequest, Body()]) -> Response[Any]:
     from nudge.adapters.ssm import put_secret as write_secret
-    from nudge.stores import SECRET_NAMES
+    from nudge.stores import GATEWAY_SECRET_NAMES, SECRET_NAMES
 
     admin.get_store(dependencies(), store_id)
-    if name not in SECRET_NAMES.values():
-        raise InvalidPayload(
-            "unknown secret", [FieldError("name", f"one of {sorted(SECRET_NAMES.values())}")]
-        )
+    known = sorted({*SECRET_NAMES.values(), *GATEWAY_SECRET_NAMES.values()})
+    if name not in known:
+        raise InvalidPayload("unknown secret", [FieldError("name", f"one of {known}")])
     write_secret(store_id, name, secret.value)
     return Response(204)
 

@@ -2,6 +2,7 @@
 campaigns sent now, reserved and recurring — each run queueing one send job per member."""
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +36,12 @@ BRAND_MESSAGE = {
 @pytest.fixture
 def runtime() -> Any:
     with LocalRuntime(start=START) as rt:
+        # These tests read the send jobs off the send queue, so the sender does not consume them here
+        # (tests/e2e/test_sending.py follows the jobs through the sender).
+        rt.template.sqs_sources[:] = [
+            replace(source, enabled=False) if source.function == "SenderFunction" else source
+            for source in rt.template.sqs_sources
+        ]
         yield rt
 
 

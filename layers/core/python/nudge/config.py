@@ -55,3 +55,21 @@ def scheduler_role_arn() -> str:
 
 def schedule_dead_letter_arn() -> str:
     return _required("SCHEDULE_DEAD_LETTER_ARN")
+
+
+def sends_table() -> str:
+    return _required("SENDS_TABLE")
+
+
+def send_queue_arn() -> str:
+    return _required("SEND_QUEUE_ARN")
+
+
+def gateway_base_url() -> str | None:
+    """Set by the local runtime to its gateway emulator; empty in AWS (each store's account decides)."""
+    return os.environ.get("GATEWAY_BASE_URL") or None
+
+
+def tracking_base_url() -> str:
+    """The public address of the click redirect (`{base}/r/{token}`)."""
+    return os.environ.get("TRACKING_BASE_URL", "")
