@@ -16,7 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
-from nudge import admin, clock
+from nudge import admin, campaign_reports, clock
 from nudge.adapters.catalog import catalog
 from nudge.adapters.dynamodb import profile_repository, store_directory
 from nudge.adapters.scheduler import campaign_scheduler
@@ -201,6 +201,33 @@ def delete_campaign(store_id: str, campaign_id: str) -> Response[Any]:
 @app.post("/admin/stores/<store_id>/campaigns/<campaign_id>/run", summary="Run a campaign now")
 def run_campaign(store_id: str, campaign_id: str) -> Response[Any]:
     return Response(202, JSON, admin.run_campaign_now(dependencies(), store_id, campaign_id, clock.now()))
+
+
+# ---------------------------------------------------------------- reports
+
+
+@app.get(
+    "/admin/stores/<store_id>/reports/<kind>/<source_id>",
+    summary="A campaign's or automation's report: suppressed, deferred, sent, delivered, clicked, converted",
+)
+def source_report(store_id: str, kind: str, source_id: str) -> dict[str, Any]:
+    return _report(store_id, kind, source_id)[1]
+
+
+@app.get("/admin/stores/<store_id>/reports/<kind>/<source_id>/page", summary="The same report as a page")
+def source_report_page(store_id: str, kind: str, source_id: str) -> Response[Any]:
+    name, data = _report(store_id, kind, source_id)
+    return Response(200, "text/html; charset=utf-8", campaign_reports.report_html(name, data))
+
+
+def _report(store_id: str, kind: str, source_id: str) -> tuple[str, dict[str, Any]]:
+    from nudge.adapters.ledger import send_ledger
+
+    deps = dependencies()
+    admin.get_store(deps, store_id)
+    return campaign_reports.source_report(
+        store_id, kind, source_id, send_ledger(), deps.profiles, deps.catalog
+    )
 
 
 @app.get("/admin/openapi.json", summary="This API's OpenAPI document")

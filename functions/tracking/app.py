@@ -59,6 +59,7 @@ def click(request: HttpRequest) -> dict[str, Any]:
     token = request.path_parameters.get("token", "")
     destination = follow(token, ledger(), clock.now())
     if destination is None:
+        metrics.add_metric(name="UnknownLinks", unit=MetricUnit.Count, value=1)
         return {
             "statusCode": 404,
             "headers": {"Content-Type": "text/html; charset=utf-8"},

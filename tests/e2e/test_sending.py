@@ -69,7 +69,8 @@ def test_a_campaign_reaches_each_consenting_customer_exactly_once_as_a_labelled_
     assert all(m["is_ad"] and is_labelled_ad_sms(m["text"]) for m in outbox)
     assert all(m["text"].startswith("(광고)도그데이몰\n김하나님,") for m in outbox)
     ledger = [r for r in scan(runtime, "SendsTable") if r["pk"].startswith("s#")]
-    assert sorted(r["st"] for r in ledger) == ["sent", "sent", "suppressed"]
+    # The emulator's delivery reports came back through POST /gateway/reports/nhn.
+    assert sorted(r["st"] for r in ledger) == ["delivered", "delivered", "suppressed"]
     assert runtime.queue_depth("SendQueue") == 0 and runtime.queue_depth("SendDeadLetterQueue") == 0
     # Personal data stays out of the logs.
     assert not any(
@@ -117,3 +118,63 @@ def test_a_gateway_failing_a_third_of_the_time_still_delivers_each_message_once(
         if len(runtime.gateway.outbox) == 2:
             break
     assert sorted(m["to"] for m in runtime.gateway.outbox) == ["01020000001", "01020000002"]
+
+
+def test_a_click_on_a_tracking_link_is_recorded_and_redirected_with_utm_parameters(
+    runtime: LocalRuntime,
+) -> None:
+    _members(runtime)
+    campaign_id = _campaign(runtime, AD)
+    runtime.run_until_idle()
+    text = runtime.gateway.outbox[0]["text"]
+    token = text.split("/r/")[1].split()[0]
+    status, headers, _ = runtime.http("GET", f"/r/{token}")
+    assert status == 302
+    assert headers["location"].startswith(
+        "https://dogday.example/event/dogday?utm_source=nudge&utm_medium=sms"
+    )
+    assert f"utm_campaign={campaign_id}" in headers["location"]
+    assert runtime.http("GET", "/r/ffffffffffffffffffffffff0").status == 404
+    clicked = [r for r in scan(runtime, "SendsTable") if r.get("clicks")]
+    assert len(clicked) == 1
+
+
+def test_a_forged_nhn_report_is_refused_and_changes_nothing(runtime: LocalRuntime) -> None:
+    _members(runtime)
+    _campaign(runtime, AD)
+    runtime.run_until_idle()
+    send_id = runtime.gateway.outbox[0]["key"]
+    hook = {"recipientGroupingKey": send_id, "resultCode": "3020", "requestId": "x"}
+    status, _, _ = runtime.http(
+        "POST", "/gateway/reports/nhn",
+        {"content-type": "application/json", "x-toast-webhook-signature": "forged"},
+        json.dumps({"event": "MESSAGE_RESULT_UPDATE", "hooks": [hook]}),
+    )  # fmt: skip
+    assert status == 401
+    assert {r["st"] for r in scan(runtime, "SendsTable") if r["pk"] == f"s#{send_id}"} == {"delivered"}
+
+
+def test_the_campaign_report_shows_sends_clicks_and_the_order_that_followed(runtime: LocalRuntime) -> None:
+    _members(runtime)
+    campaign_id = _campaign(runtime, AD)
+    runtime.run_until_idle()
+    first = runtime.gateway.outbox[0]
+    token = first["text"].split("/r/")[1].split()[0]
+    assert runtime.http("GET", f"/r/{token}").status == 302
+    buyer = next(m for m, (phone, _) in CUSTOMERS.items() if phone.replace("-", "") == first["to"])
+    order = samples.cafe24_order_placed("O-77", buyer, START + timedelta(hours=2), 45000, ["P1"])
+    assert runtime.http(order.method, order.path, order.headers, order.body).status == 200
+    status, data = call(runtime, "GET", f"{BASE}/reports/campaign/{campaign_id}")
+    assert status == 200, data
+    assert {k: data[k] for k in ("targeted", "sent", "delivered", "suppressed", "clicked", "converted")} == {
+        "targeted": 3,
+        "sent": 2,
+        "delivered": 2,
+        "suppressed": 1,
+        "clicked": 1,
+        "converted": 1,
+    }
+    assert data["suppressed_by_reason"] == {"consent_withdrawn": 1} and data["revenue"] == "45000"  # sms=F
+    status, headers, page = runtime.http("GET", f"{BASE}/reports/campaign/{campaign_id}/page", AUTH)
+    assert status == 200 and headers["content-type"].startswith("text/html") and b"<svg" in page
+    assert call(runtime, "GET", f"{BASE}/reports/segment/{campaign_id}")[0] == 400

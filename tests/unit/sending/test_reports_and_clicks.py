@@ -131,6 +131,6 @@ def test_a_click_is_recorded_and_lands_with_utm_parameters_through_the_login_for
         "https://dogday.example/member/login.html?returnUrl="
     )
     landed = parse_qs(urlsplit(parse_qs(urlsplit(destination).query)["returnUrl"][0]).query)
-    assert landed["utm_campaign"] == ["campaign:cmp1"] and landed["nudge_campaign"] == ["DOG26"]
+    assert landed["utm_campaign"] == ["cmp1"] and landed["nudge_campaign"] == ["DOG26"]
     assert world.ledger.records[result.send_id].clicks == 1
     assert follow("not-a-token", ledger, world.now) is None

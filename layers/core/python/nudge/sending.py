@@ -329,7 +329,7 @@ def process(job: SendJob, deps: SendDependencies) -> Result:
         return _finish(deps, record, State.SUPPRESSED, now, reasons=("no_phone",))
 
     message, links = tracking.rewrite(
-        source.message, send_id, deps.tracking_base_url, source.tracking, job.source, store
+        source.message, send_id, deps.tracking_base_url, source.tracking, job.source.partition(":")[2], store
     )
     variables = personalisation(prepared(message).variables, job, profile)
     recent = deps.ledger.recent(job.store_id, job.customer_id, now - FREQUENCY_LOOKBACK)
