@@ -1,5 +1,5 @@
 """The send ledger in SENDS_TABLE: one item per send key (pk `s#{send_id}`), and the gateway accounts'
-rate-limit windows (pk `rate#{account}#{second}`).
+rate-limit slots (pk `rate#{account}`).
 
 Indexes: `by_source` (src = store|source) for a campaign's or automation's report, `by_customer`
 (cust = store|customer, at = created) for the frequency rules and conversion attribution.
@@ -20,7 +20,10 @@ from nudge.adapters.dynamodb import dynamodb_client
 from nudge.sending import Claim, ClaimStatus, SendRecord, State
 
 SEND_RECORD_TTL = timedelta(days=400)
-RATE_WINDOW_TTL_SECONDS = 120
+# Slots are spaced for 97 % of the limit: a sender whose thread wakes a little late for its slot must not
+# push the calls of one second over the limit.
+RATE_HEADROOM = 0.97
+RATE_WINDOW_TTL_SECONDS = 3600  # an idle account's slot item goes away
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -250,9 +253,11 @@ def _with(record: SendRecord, **changes: Any) -> SendRecord:
 
 
 class DynamoRateLimiter:
-    """A fixed one-second window per gateway account, counted with a conditional ADD: every sender in
-    every concurrent invocation draws from the same count, so the account never exceeds its limit in any
-    second. A full window waits for the next second."""
+    """The gateway account's limit as evenly spaced slots: one item per account (pk `rate#{account}`) holds
+    the next free instant; each call takes the next slot with a conditional write and waits for it. Every
+    sender in every concurrent invocation draws from the same item, so calls are at least 1/limit seconds
+    apart: no second, however it is cut, sees more than the limit (a fixed per-second window would allow
+    twice the limit across a window boundary)."""
 
     def __init__(
         self,
@@ -265,31 +270,42 @@ class DynamoRateLimiter:
         self.client = client or dynamodb_client()
         self.clock = clock
         self.sleep = sleep
-        self.waits = 0
+        self.conflicts = 0
 
     def acquire(self, account_id: str, per_second: int) -> None:
+        interval = 1.0 / (per_second * RATE_HEADROOM)
+        key = {"pk": {"S": f"rate#{account_id}"}}
         while True:
             now = self.clock()
-            second = int(now)
+            item = self.client.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item")
+            previous = item["next"]["N"] if item else None
+            slot = max(float(previous) if previous else 0.0, now)
+            values: dict[str, Any] = {
+                ":next": {"N": f"{slot + interval:.6f}"},
+                ":ttl": {"N": str(int(now) + RATE_WINDOW_TTL_SECONDS)},
+            }
+            if previous is None:
+                condition = "attribute_not_exists(#next)"
+            else:
+                condition = "#next = :previous"
+                values[":previous"] = {"N": previous}
             try:
                 self.client.update_item(
                     TableName=self.table,
-                    Key={"pk": {"S": f"rate#{account_id}#{second}"}},
-                    UpdateExpression="ADD c :one SET #ttl = if_not_exists(#ttl, :ttl)",
-                    ConditionExpression="attribute_not_exists(c) OR c < :limit",
-                    ExpressionAttributeNames={"#ttl": "ttl"},
-                    ExpressionAttributeValues={
-                        ":one": {"N": "1"},
-                        ":limit": {"N": str(per_second)},
-                        ":ttl": {"N": str(second + RATE_WINDOW_TTL_SECONDS)},
-                    },
+                    Key=key,
+                    UpdateExpression="SET #next = :next, #ttl = :ttl",
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames={"#next": "next", "#ttl": "ttl"},
+                    ExpressionAttributeValues=values,
                 )
-                return
             except ClientError as exc:
                 if not _conditional_failed(exc):
                     raise
-            self.waits += 1
-            self.sleep(max(0.0, second + 1 - self.clock()))
+                self.conflicts += 1  # another sender took this slot: take the next one
+                continue
+            if slot > now:
+                self.sleep(slot - now)
+            return
 
 
 def send_ledger() -> DynamoSendLedger:
