@@ -178,3 +178,17 @@ def test_the_campaign_report_shows_sends_clicks_and_the_order_that_followed(runt
     status, headers, page = runtime.http("GET", f"{BASE}/reports/campaign/{campaign_id}/page", AUTH)
     assert status == 200 and headers["content-type"].startswith("text/html") and b"<svg" in page
     assert call(runtime, "GET", f"{BASE}/reports/segment/{campaign_id}")[0] == 400
+
+
+def test_a_night_time_ad_waits_for_the_morning_and_is_then_sent_once(runtime: LocalRuntime) -> None:
+    _members(runtime)
+    runtime.advance_to(datetime(2026, 3, 18, 22, 0, tzinfo=KST))
+    _campaign(runtime, AD)
+    runtime.run_until_idle()
+    assert runtime.gateway.outbox == []
+    deferred = [r for r in scan(runtime, "SendsTable") if r.get("st") == "deferred"]
+    assert len(deferred) == 2 and all("quiet_hours" in r["why"] for r in deferred)
+    runtime.advance_to(datetime(2026, 3, 19, 9, 0, tzinfo=KST))
+    sent_at = sorted(m["at"] for m in runtime.gateway.outbox)
+    assert len(sent_at) == 2
+    assert all("2026-03-18T23:" in at for at in sent_at)  # 08:00-08:59 KST on the 19th
