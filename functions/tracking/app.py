@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from nudge import clock
 from nudge.adapters.dynamodb import profile_repository, store_directory
 from nudge.adapters.ledger import DynamoSendLedger, send_ledger
+from nudge.adapters.senders import send_dependencies
 from nudge.adapters.sqs import events_publisher
 from nudge.adapters.ssm import SsmSecretStore
 from nudge.errors import NudgeError
@@ -19,6 +20,7 @@ from nudge.gateway_reports import ReportDependencies, receive_report
 from nudge.http import HttpRequest, check_body, error_response, json_response
 from nudge.ingest import IngestDependencies
 from nudge.observability import logger as make_logger
+from nudge.sending import send_fallback
 from nudge.tracking import follow
 
 logger = make_logger()
@@ -37,7 +39,9 @@ def ledger() -> DynamoSendLedger:
 @cache
 def report_dependencies() -> ReportDependencies:
     ingest = IngestDependencies(store_directory(), SsmSecretStore(), profile_repository(), events_publisher())
-    return ReportDependencies(ledger(), ingest)
+    return ReportDependencies(
+        ledger(), ingest, fallback=lambda record: send_fallback(record, send_dependencies())
+    )
 
 
 def report(request: HttpRequest) -> dict[str, Any]:

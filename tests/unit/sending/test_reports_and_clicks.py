@@ -7,10 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from compliance.labelling import is_labelled_ad_sms
 from nudge.errors import InvalidPayload, Unauthenticated
 from nudge.gateway_reports import ReportDependencies, receive_report
 from nudge.ingest import IngestDependencies
-from nudge.sending import SendRecord, State
+from nudge.sending import SendRecord, State, send_fallback
 from nudge.tracking import follow
 from tests.fakes import RecordingPublisher
 from tests.unit.sending.world import BRAND_AD, SMS_AD, World
@@ -134,3 +135,24 @@ def test_a_click_is_recorded_and_lands_with_utm_parameters_through_the_login_for
     assert landed["utm_campaign"] == ["cmp1"] and landed["nudge_campaign"] == ["DOG26"]
     assert world.ledger.records[result.send_id].clicks == 1
     assert follow("not-a-token", ledger, world.now) is None
+
+
+def test_a_solapi_brand_message_that_cannot_reach_kakao_gets_nudges_own_ad_sms_once() -> None:
+    world = World()
+    world.customer("c1", store_id="maple-goods")
+    world.emulator.non_kakao.add("01012345678")
+    job = world.job(world.campaign("cmp1", BRAND_AD, store_id="maple-goods"), "c1", store_id="maple-goods")
+    result = world.send(job)
+    record = world.ledger.records[result.send_id]
+    assert result.state == "sent" and record.fallback_by_nudge and world.emulator.outbox == []
+    deps, _ = _deps(world)
+    deps = replace(deps, fallback=lambda original: send_fallback(original, world.deps()))
+    [(_, headers, body)] = _reports(world, "solapi")
+    receive_report("solapi", headers, body, deps, world.now)
+    receive_report("solapi", headers, body, deps, world.now)  # the report retried: still one SMS
+    [sent] = world.emulator.outbox
+    assert sent["kind"] in ("SMS", "LMS") and is_labelled_ad_sms(sent["text"])
+    assert sent["text"].startswith("(광고)메이플굿즈")
+    original = world.ledger.records[result.send_id]
+    assert (original.state, original.code, original.fell_back) == (State.FAILED, "3104", True)
+    assert world.send(job).state == "duplicate"

@@ -4,7 +4,9 @@ The body is the gateway's own (NHN `MESSAGE_RESULT_UPDATE` hooks, checked agains
 `X-Toast-Webhook-Signature` value; Solapi's JSON array, which has no signature: keep its URL unlisted).
 Each result updates the send's ledger record (delivered, or failed with the gateway's code, and whether the
 fallback SMS carried it). The endpoint answers 200 once everything is recorded, so the gateway stops
-retrying; a report for a send Nudge does not know is acknowledged and ignored.
+retrying; a report for a send Nudge does not know is acknowledged and ignored. A Kakao message that could
+not be delivered, whose gateway does not send the fallback itself (Solapi brand messages), gets its SMS
+fallback from Nudge here (`nudge.sending.send_fallback`, exactly once).
 
 Opt-outs that reach the gateway — a result saying the person blocked the channel or is on the store's 080
 opt-out list (NHN 3020, Solapi 1061 / 2061, `nudge.gateways.OPTED_OUT`) — withdraw that channel's ad consent
@@ -21,7 +23,7 @@ from typing import Protocol
 
 from nudge.errors import FieldError, InvalidPayload, NotFound, Unauthenticated
 from nudge.events import ConsentChanged, ConsentChannel
-from nudge.gateways import OPTED_OUT, DeliveryReport, ReportInvalid, nhn, solapi
+from nudge.gateways import KAKAO_UNREACHABLE, OPTED_OUT, DeliveryReport, ReportInvalid, nhn, solapi
 from nudge.ingest import IngestDependencies, apply_delivery
 from nudge.platforms.delivery import Delivery
 from nudge.sending import SendRecord, State
@@ -45,6 +47,8 @@ class ReportLedger(Protocol):
 class ReportDependencies:
     ledger: ReportLedger
     ingest: IngestDependencies  # stores, secrets, profiles and the events queue: the consent write path
+    # Sends the SMS fallback of a Kakao message its gateway does not fall back itself (nudge.sending).
+    fallback: Callable[[SendRecord], object] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +82,12 @@ def receive_report(
             continue
         state = State.DELIVERED if report.delivered else State.FAILED
         code = None if report.delivered and not report.fell_back else report.code
-        deps.ledger.update_report(report.send_id, state=state, code=code, fell_back=report.fell_back, at=now)
+        unreachable = not report.delivered and report.code in KAKAO_UNREACHABLE
+        fell_back = report.fell_back or (unreachable and record.fallback_by_nudge)
+        deps.ledger.update_report(report.send_id, state=state, code=code, fell_back=fell_back, at=now)
         recorded += 1
+        if unreachable and record.fallback_by_nudge and deps.fallback is not None:
+            deps.fallback(record)
         channel = OPTED_OUT.get(report.code)
         if channel is not None:
             _withdraw(record, channel, f"gateway:{provider}:{report.code}", deps, now)

@@ -92,6 +92,8 @@ class SendRecord:
     is_ad: bool = False
     promotion_group: str | None = None
     fallback_planned: bool = False
+    fallback_by_nudge: bool = False  # the gateway does not send the fallback: Nudge does, on the report
+    job: str | None = None  # the job (JSON), kept when Nudge may have to send the fallback
     fell_back: bool = False
     gateway_message_id: str | None = None
     links: tuple[str, ...] = ()
@@ -293,14 +295,27 @@ class Result:
     code: str | None = None
 
 
-def process(job: SendJob, deps: SendDependencies) -> Result:
-    """Send one job (or record why not). Raises Busy when it must come back later."""
-    send_id = send_id_of(job.send_key)
+FALLBACK = "|fallback"  # the fallback SMS Nudge sends itself is a send of its own: send key + this
+
+
+@dataclass(frozen=True, slots=True)
+class _Ready:
+    """A claimed send, decided: what the rest of the send needs."""
+
+    store: Store
+    message: Message
+    decision: Decision
+    variables: dict[str, str]
+    phone: str
+    record: SendRecord
+
+
+def _claim(job: SendJob, deps: SendDependencies, send_id: str, source: str) -> "Claim | Result":
     now = deps.now()
     fresh = SendRecord(
         send_id=send_id,
         store_id=job.store_id,
-        source=job.source,
+        source=source,
         customer_id=job.customer_id,
         occurrence=job.occurrence,
         state=State.SENDING,
@@ -313,8 +328,12 @@ def process(job: SendJob, deps: SendDependencies) -> Result:
         return Result(send_id, "not_due")
     if claim.status is ClaimStatus.BUSY:
         raise Busy(f"send {send_id} is held by another attempt")
-    record = claim.record
+    return claim
 
+
+def _prepare(job: SendJob, deps: SendDependencies, record: SendRecord, link_id: str) -> "_Ready | Result":
+    """The source, the profile and the compliance decision now (or the finished record saying why not)."""
+    now = deps.now()
     store = deps.stores.get(job.store_id)
     if store is None:
         return _finish(deps, record, State.SUPPRESSED, now, reasons=("store_deleted",))
@@ -327,44 +346,109 @@ def process(job: SendJob, deps: SendDependencies) -> Result:
         return _finish(deps, record, State.SUPPRESSED, now, reasons=("no_profile",))
     if not profile.phone:
         return _finish(deps, record, State.SUPPRESSED, now, reasons=("no_phone",))
-
     message, links = tracking.rewrite(
-        source.message, send_id, deps.tracking_base_url, source.tracking, job.source.partition(":")[2], store
+        source.message, link_id, deps.tracking_base_url, source.tracking, job.source.partition(":")[2], store
     )
     variables = personalisation(prepared(message).variables, job, profile)
     recent = deps.ledger.recent(job.store_id, job.customer_id, now - FREQUENCY_LOOKBACK)
     decision = decide(message, recipient_of(profile, variables, recent, now), store.compliance, now)
-    reasons = tuple(str(r) for r in decision.reasons)
     record = replace(
         record,
-        reasons=reasons,
+        reasons=tuple(str(r) for r in decision.reasons),
         is_ad=message.is_ad,
         promotion_group=message.promotion_group,
         links=links,
         kind=decision.content.kind if decision.content else None,
     )
+    return _Ready(store, message, decision, variables, profile.phone, record)
+
+
+def process(job: SendJob, deps: SendDependencies) -> Result:
+    """Send one job (or record why not). Raises Busy when it must come back later."""
+    send_id = send_id_of(job.send_key)
+    claim = _claim(job, deps, send_id, job.source)
+    if isinstance(claim, Result):
+        return claim
+    ready = _prepare(job, deps, claim.record, send_id)
+    if isinstance(ready, Result):
+        return ready
+    store, decision, record, now = ready.store, ready.decision, ready.record, deps.now()
     if decision.outcome is Outcome.SUPPRESS:
-        return _finish(deps, record, State.SUPPRESSED, now, reasons=reasons)
+        return _finish(deps, record, State.SUPPRESSED, now)
     if decision.outcome is Outcome.DEFER:
         assert decision.send_at is not None
         until = decision.send_at.replace(microsecond=0)
         deps.deferrals.defer(job, send_id, until, store)
-        return _finish(deps, record, State.DEFERRED, now, reasons=reasons, deferred_until=until)
+        return _finish(deps, record, State.DEFERRED, now, deferred_until=until)
     if store.gateway is None:
         return _finish(deps, record, State.FAILED, now, code="no_gateway")
-
-    out = outbound(send_id, profile.phone, message, decision, store, variables)
-    record = replace(record, fallback_planned=out.fallback is not None)
+    out = outbound(send_id, ready.phone, ready.message, decision, store, ready.variables)
     gateway = deps.gateway_for(store)
+    by_nudge = out.fallback is not None and not gateway.carries_fallback(out)
+    record = replace(
+        record,
+        fallback_planned=out.fallback is not None,
+        fallback_by_nudge=by_nudge,
+        job=job.model_dump_json() if by_nudge else None,
+    )
+    return _send(deps, gateway, out, store, record, takeover=claim.status is ClaimStatus.TAKEOVER)
+
+
+def send_fallback(original: SendRecord, deps: SendDependencies) -> Result:
+    """The SMS/LMS fallback of a Kakao message its gateway could not deliver and does not fall back itself
+    (a Solapi brand message): Nudge sends it when the delivery report says so. It is a send of its own
+    (send key + FALLBACK, exactly once like any other, however often the report comes), decided again now
+    (SMS consent, the night window), and it is only sent when the Kakao message did not arrive: the person
+    gets one message. Its ledger source is `{source}|fallback`, so reports count the message once."""
+    if not original.job:
+        return Result(original.send_id, "no_fallback")
+    job = SendJob.model_validate_json(original.job)
+    send_id = send_id_of(job.send_key + FALLBACK)
+    claim = _claim(job, deps, send_id, job.source + FALLBACK)
+    if isinstance(claim, Result):
+        return claim
+    ready = _prepare(job, deps, claim.record, original.send_id)  # links count on the original message
+    if isinstance(ready, Result):
+        return ready
+    decision, fallback, now = ready.decision, ready.decision.fallback, deps.now()
+    if decision.outcome is not Outcome.SEND or fallback is None or ready.store.gateway is None:
+        reasons = (*ready.record.reasons, *decision.fallback_blocked) or ("fallback_not_offered",)
+        return _finish(deps, ready.record, State.SUPPRESSED, now, reasons=reasons)
+    part = _sms_part(fallback, ready.store)
+    assert part is not None
+    out = Outbound(
+        send_id=send_id,
+        to=domestic_phone(ready.phone),
+        kind=part.kind,
+        text=part.text,
+        is_ad=part.is_ad,
+        sender_number=part.sender_number,
+        title=part.title,
+        optout_number=part.optout_number,
+    )
+    record = replace(ready.record, kind=part.kind)
+    gateway = deps.gateway_for(ready.store)
+    return _send(deps, gateway, out, ready.store, record, takeover=claim.status is ClaimStatus.TAKEOVER)
+
+
+def _send(
+    deps: SendDependencies,
+    gateway: Gateway,
+    out: Outbound,
+    store: Store,
+    record: SendRecord,
+    *,
+    takeover: bool,
+) -> Result:
     try:
-        accepted = _deliver(deps, gateway, out, store, takeover=claim.status is ClaimStatus.TAKEOVER)
+        accepted = _deliver(deps, gateway, out, store, takeover=takeover)
     except Rejected as refused:
         return _finish(deps, record, State.FAILED, deps.now(), code=refused.code)
     except Transient as unclear:
         # This attempt is over: end its lease, so the redelivered job takes the record over at once, and
         # (being a takeover) asks the gateway about the send id before sending anything.
         deps.ledger.finish(replace(record, lease_until=deps.now()), deps.now())
-        raise Busy(f"gateway unavailable for send {send_id}: {unclear.code}") from unclear
+        raise Busy(f"gateway unavailable for send {record.send_id}: {unclear.code}") from unclear
     result = _finish(
         deps, record, State.SENT, deps.now(), gateway_message_id=accepted.gateway_message_id or None
     )

@@ -1,6 +1,7 @@
 """A store's gateway: its account settings (the store item) + its secrets (SSM) → an NHN or Solapi adapter
 over one shared httpx client (connections are reused across invocations of a container)."""
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 
@@ -56,11 +57,11 @@ def gateway_for(
 class ScheduledDeferrals:
     """A deferred send comes back as the same job on the send queue, by a one-time Scheduler schedule."""
 
-    def __init__(self, scheduler: QueueScheduler) -> None:
-        self.scheduler = scheduler
+    def __init__(self, scheduler: Callable[[], QueueScheduler]) -> None:
+        self._scheduler = scheduler  # built on first use: most invocations never defer
 
     def defer(self, job: SendJob, send_id: str, at: datetime, store: Store) -> None:
-        self.scheduler.put(
+        self._scheduler().put(
             f"send-{send_id}",
             at_expression(at, store.zone),
             store.timezone,

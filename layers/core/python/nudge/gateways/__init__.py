@@ -89,6 +89,11 @@ class Gateway(Protocol):
         """The gateway's record of this send (by its correlation key), or None if it never took it."""
         ...
 
+    def carries_fallback(self, message: Outbound) -> bool:
+        """Whether the gateway itself sends `message.fallback` when Kakao cannot deliver it (else Nudge does,
+        on the delivery report)."""
+        ...
+
 
 # Production addresses; a store's `gateway.base_url` (or the GATEWAY_BASE_URL environment variable, which
 # the local runtime sets to its emulator) replaces them all.

@@ -127,6 +127,9 @@ class NhnGateway:
         headers = {"X-Secret-Key": self.sms_secret, IDEMPOTENCY_HEADER: message.send_id}
         return f"{self.sms_url}/sms/v3.0/appKeys/{self.sms_appkey}/sender/{path}", headers, body
 
+    def carries_fallback(self, message: Outbound) -> bool:
+        return message.kind in ("ALIMTALK", "BRAND_MESSAGE")  # resendParameter
+
     # ------------------------------------------------------------------ calls
     def send(self, message: Outbound) -> Accepted:
         url, headers, body = self.request(message)

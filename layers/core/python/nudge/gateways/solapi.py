@@ -95,6 +95,9 @@ class SolapiGateway:
             item["kakaoOptions"] = kakao
         return {"messages": [item], "allowDuplicates": False}
 
+    def carries_fallback(self, message: Outbound) -> bool:
+        return message.kind == "ALIMTALK"  # brand messages: Nudge sends the ad SMS itself on the report
+
     def send(self, message: Outbound) -> Accepted:
         answer = self._call("POST", f"{self.base_url}/messages/v4/send-many/detail", json=self.body(message))
         for failed in answer.get("failedMessageList") or []:
