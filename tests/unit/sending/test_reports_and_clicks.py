@@ -156,3 +156,21 @@ def test_a_solapi_brand_message_that_cannot_reach_kakao_gets_nudges_own_ad_sms_o
     original = world.ledger.records[result.send_id]
     assert (original.state, original.code, original.fell_back) == (State.FAILED, "3104", True)
     assert world.send(job).state == "duplicate"
+
+
+def test_a_failure_report_after_delivery_changes_nothing_and_sends_no_fallback() -> None:
+    world = World()
+    world.customer("c1", store_id="maple-goods")
+    result = world.send(
+        world.job(world.campaign("cmp1", BRAND_AD, store_id="maple-goods"), "c1", store_id="maple-goods")
+    )
+    deps, _ = _deps(world)
+    fallbacks: list[str] = []
+    deps = replace(deps, fallback=lambda original: fallbacks.append(original.send_id))
+    [(_, headers, body)] = _reports(world, "solapi")
+    receive_report("solapi", headers, body, deps, world.now)  # delivered
+    late = json.loads(body)
+    late[0]["data"]["statusCode"] = "3104"
+    receive_report("solapi", headers, json.dumps(late).encode(), deps, world.now)
+    assert world.ledger.records[result.send_id].state is State.DELIVERED and fallbacks == []
+    assert len(world.emulator.outbox) == 1

@@ -84,9 +84,14 @@ def receive_report(
         code = None if report.delivered and not report.fell_back else report.code
         unreachable = not report.delivered and report.code in KAKAO_UNREACHABLE
         fell_back = report.fell_back or (unreachable and record.fallback_by_nudge)
-        deps.ledger.update_report(report.send_id, state=state, code=code, fell_back=fell_back, at=now)
+        updated = deps.ledger.update_report(
+            report.send_id, state=state, code=code, fell_back=fell_back, at=now
+        )
         recorded += 1
-        if unreachable and record.fallback_by_nudge and deps.fallback is not None:
+        # Only a report that did move the send to "failed" may send the fallback: a late failure report for
+        # a message already delivered is not written (the ledger's condition) and sends nothing.
+        moved = updated is not None and updated.state is State.FAILED and updated.code == report.code
+        if unreachable and moved and record.fallback_by_nudge and deps.fallback is not None:
             deps.fallback(record)
         channel = OPTED_OUT.get(report.code)
         if channel is not None:

@@ -138,8 +138,9 @@ class ProfileReader(Protocol):
 
 
 class RateLimiter(Protocol):
-    def acquire(self, account_id: str, per_second: int) -> None:
-        """Block until one more call fits in the account's limit (held across concurrent senders)."""
+    def acquire(self, account_id: str, per_second: int) -> float | None:
+        """Block until one more call fits in the account's limit (held across concurrent senders); may
+        return the instant of the slot it waited for."""
         ...
 
 

@@ -20,9 +20,9 @@ from nudge.adapters.dynamodb import dynamodb_client
 from nudge.sending import Claim, ClaimStatus, SendRecord, State
 
 SEND_RECORD_TTL = timedelta(days=400)
-# Slots are spaced for 97 % of the limit: a sender whose thread wakes a little late for its slot must not
+# Slots are spaced for 98 % of the limit: a sender whose thread wakes a little late for its slot must not
 # push the calls of one second over the limit.
-RATE_HEADROOM = 0.97
+RATE_HEADROOM = 0.98
 RATE_WINDOW_TTL_SECONDS = 3600  # an idle account's slot item goes away
 
 _serializer = TypeSerializer()
@@ -258,7 +258,8 @@ def _with(record: SendRecord, **changes: Any) -> SendRecord:
 
 class DynamoRateLimiter:
     """The gateway account's limit as evenly spaced slots: one item per account (pk `rate#{account}`) holds
-    the next free instant; each call takes the next slot with a conditional write and waits for it. Every
+    the next free instant; each call takes the next slot with one atomic conditional update (moving it on by
+    one interval) and waits for it. Every
     sender in every concurrent invocation draws from the same item, so calls are at least 1/limit seconds
     apart: no second, however it is cut, sees more than the limit (a fixed per-second window would allow
     twice the limit across a window boundary)."""
@@ -276,40 +277,53 @@ class DynamoRateLimiter:
         self.sleep = sleep
         self.conflicts = 0
 
-    def acquire(self, account_id: str, per_second: int) -> None:
+    def acquire(self, account_id: str, per_second: int) -> float:
+        """Wait for the next slot; returns it (Unix seconds)."""
         interval = 1.0 / (per_second * RATE_HEADROOM)
         key = {"pk": {"S": f"rate#{account_id}"}}
+        names = {"#next": "next", "#ttl": "ttl"}
         while True:
             now = self.clock()
-            item = self.client.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item")
-            previous = item["next"]["N"] if item else None
-            slot = max(float(previous) if previous else 0.0, now)
-            values: dict[str, Any] = {
-                ":next": {"N": f"{slot + interval:.6f}"},
-                ":ttl": {"N": str(int(now) + RATE_WINDOW_TTL_SECONDS)},
-            }
-            if previous is None:
-                condition = "attribute_not_exists(#next)"
-            else:
-                condition = "#next = :previous"
-                values[":previous"] = {"N": previous}
-            try:
+            ttl = {"N": str(int(now) + RATE_WINDOW_TTL_SECONDS)}
+            try:  # busy account: the next slot is ahead of now; take it and move it on (one call)
+                answer = self.client.update_item(
+                    TableName=self.table,
+                    Key=key,
+                    UpdateExpression="SET #next = #next + :interval, #ttl = :ttl",
+                    ConditionExpression="#next >= :now",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues={
+                        ":interval": {"N": f"{interval:.6f}"},
+                        ":now": {"N": f"{now:.6f}"},
+                        ":ttl": ttl,
+                    },
+                    ReturnValues="UPDATED_NEW",
+                )
+                slot = float(answer["Attributes"]["next"]["N"]) - interval
+                if slot > now:
+                    self.sleep(slot - now)
+                return slot
+            except ClientError as exc:
+                if not _conditional_failed(exc):
+                    raise
+            try:  # idle account (or a new one): the slot is now
                 self.client.update_item(
                     TableName=self.table,
                     Key=key,
                     UpdateExpression="SET #next = :next, #ttl = :ttl",
-                    ConditionExpression=condition,
-                    ExpressionAttributeNames={"#next": "next", "#ttl": "ttl"},
-                    ExpressionAttributeValues=values,
+                    ConditionExpression="attribute_not_exists(#next) OR #next < :now",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues={
+                        ":next": {"N": f"{now + interval:.6f}"},
+                        ":now": {"N": f"{now:.6f}"},
+                        ":ttl": ttl,
+                    },
                 )
+                return now
             except ClientError as exc:
                 if not _conditional_failed(exc):
                     raise
-                self.conflicts += 1  # another sender took this slot: take the next one
-                continue
-            if slot > now:
-                self.sleep(slot - now)
-            return
+                self.conflicts += 1  # another sender moved the slot meanwhile: take the next one
 
 
 def send_ledger() -> DynamoSendLedger:
