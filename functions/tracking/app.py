@@ -20,7 +20,7 @@ from nudge.gateway_reports import ReportDependencies, receive_report
 from nudge.http import HttpRequest, check_body, error_response, json_response
 from nudge.ingest import IngestDependencies
 from nudge.observability import logger as make_logger
-from nudge.sending import send_fallback
+from nudge.sending import send_fallback, send_notice
 from nudge.tracking import follow
 
 logger = make_logger()
@@ -40,7 +40,12 @@ def ledger() -> DynamoSendLedger:
 def report_dependencies() -> ReportDependencies:
     ingest = IngestDependencies(store_directory(), SsmSecretStore(), profile_repository(), events_publisher())
     return ReportDependencies(
-        ledger(), ingest, fallback=lambda record: send_fallback(record, send_dependencies())
+        ledger(),
+        ingest,
+        fallback=lambda record: send_fallback(record, send_dependencies()),
+        notice=lambda store_id, customer_id, key, message: send_notice(
+            store_id, customer_id, key, message, send_dependencies()
+        ),
     )
 
 

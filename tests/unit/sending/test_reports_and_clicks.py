@@ -11,7 +11,7 @@ from compliance.labelling import is_labelled_ad_sms
 from nudge.errors import InvalidPayload, Unauthenticated
 from nudge.gateway_reports import ReportDependencies, receive_report
 from nudge.ingest import IngestDependencies
-from nudge.sending import SendRecord, State, send_fallback
+from nudge.sending import SendRecord, State, send_fallback, send_notice
 from nudge.tracking import follow
 from tests.fakes import RecordingPublisher
 from tests.unit.sending.world import BRAND_AD, SMS_AD, World
@@ -174,3 +174,24 @@ def test_a_failure_report_after_delivery_changes_nothing_and_sends_no_fallback()
     receive_report("solapi", headers, json.dumps(late).encode(), deps, world.now)
     assert world.ledger.records[result.send_id].state is State.DELIVERED and fallbacks == []
     assert len(world.emulator.outbox) == 1
+
+
+def test_an_opt_out_at_the_gateway_sends_the_consent_result_notice_once() -> None:
+    world = World()
+    world.customer("c1")
+    world.emulator.blocked.add("01012345678")
+    world.send(world.job(world.campaign("cmp1", {**BRAND_AD, "fallback_sms": False}), "c1"))
+    deps, _ = _deps(world)
+    deps = replace(
+        deps,
+        notice=lambda store_id, customer_id, key, message: send_notice(
+            store_id, customer_id, key, message, world.deps()
+        ),
+    )
+    [(_, headers, body)] = _reports(world, "nhn")
+    receive_report("nhn", headers, body, deps, world.now)
+    receive_report("nhn", headers, body, deps, world.now)  # retried: one notice
+    [notice] = world.emulator.outbox
+    assert notice["kind"] in ("SMS", "LMS") and not notice.get("is_ad")
+    assert notice["text"].startswith("[도그데이몰] 광고성 정보 수신거부 결과 안내")
+    assert "2026년 3월 18일" in notice["text"]

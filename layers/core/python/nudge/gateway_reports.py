@@ -11,8 +11,8 @@ fallback from Nudge here (`nudge.sending.send_fallback`, exactly once).
 Opt-outs that reach the gateway — a result saying the person blocked the channel or is on the store's 080
 opt-out list (NHN 3020, Solapi 1061 / 2061, `nudge.gateways.OPTED_OUT`) — withdraw that channel's ad consent
 on the profile at once, through the same write path as a webhook (dated, with the gateway as its source,
-recorded once however often the report comes), and the `consent.changed` event that write publishes is what
-triggers the consent-result notice (시행령 §62-2).
+recorded once however often the report comes, publishing `consent.changed`), and the consent-result notice
+(시행령 §62-2) goes out at once, exactly once (`nudge.sending.send_notice`).
 """
 
 import hmac
@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from compliance.message import Message
+from compliance.notices import result_notice
 from nudge.errors import FieldError, InvalidPayload, NotFound, Unauthenticated
 from nudge.events import ConsentChanged, ConsentChannel
 from nudge.gateways import KAKAO_UNREACHABLE, OPTED_OUT, DeliveryReport, ReportInvalid, nhn, solapi
@@ -49,6 +51,8 @@ class ReportDependencies:
     ingest: IngestDependencies  # stores, secrets, profiles and the events queue: the consent write path
     # Sends the SMS fallback of a Kakao message its gateway does not fall back itself (nudge.sending).
     fallback: Callable[[SendRecord], object] | None = None
+    # Sends an informational notice (store id, customer id, idempotency key, message): the consent result.
+    notice: Callable[[str, str, str, Message], object] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,3 +129,6 @@ def _withdraw(record: SendRecord, channel: str, source: str, deps: ReportDepende
         granted=False,
     )
     apply_delivery(Delivery(key=key, customer_id=record.customer_id, events=[event]), store, deps.ingest, now)
+    if deps.notice is not None:  # the result notice (시행령 §62-2: within 14 days; Nudge sends it at once)
+        notice = result_notice(store.compliance, channel, "opt_out", now, now)
+        deps.notice(record.store_id, record.customer_id, key, notice)

@@ -312,13 +312,19 @@ class _Ready:
 
 
 def _claim(job: SendJob, deps: SendDependencies, send_id: str, source: str) -> "Claim | Result":
+    return _claim_key(deps, send_id, job.store_id, job.customer_id, job.occurrence, source)
+
+
+def _claim_key(
+    deps: SendDependencies, send_id: str, store_id: str, customer_id: str, occurrence: str, source: str
+) -> "Claim | Result":
     now = deps.now()
     fresh = SendRecord(
         send_id=send_id,
-        store_id=job.store_id,
+        store_id=store_id,
         source=source,
-        customer_id=job.customer_id,
-        occurrence=job.occurrence,
+        customer_id=customer_id,
+        occurrence=occurrence,
         state=State.SENDING,
         created_at=now,
     )
@@ -430,6 +436,31 @@ def send_fallback(original: SendRecord, deps: SendDependencies) -> Result:
     record = replace(ready.record, kind=part.kind)
     gateway = deps.gateway_for(ready.store)
     return _send(deps, gateway, out, ready.store, record, takeover=claim.status is ClaimStatus.TAKEOVER)
+
+
+def send_notice(
+    store_id: str, customer_id: str, key: str, message: Message, deps: SendDependencies
+) -> Result:
+    """An informational notice Nudge owes a customer (the consent-result notice, 시행령 §62-2), sent at once
+    and exactly once per `key`, through the same compliance decision, ledger and gateway as any message."""
+    send_id = send_id_of(f"{store_id}|notice:{key}|{customer_id}")
+    claim = _claim_key(deps, send_id, store_id, customer_id, key, "notice:consent-result")
+    if isinstance(claim, Result):
+        return claim
+    now = deps.now()
+    record = replace(claim.record, kind=None)
+    store = deps.stores.get(store_id)
+    profile = deps.profiles.load(store_id, customer_id)
+    if store is None or profile is None or not profile.phone:
+        return _finish(deps, record, State.SUPPRESSED, now, reasons=("no_phone",))
+    decision = decide(message, recipient_of(profile, {}, [], now), store.compliance, now)
+    record = replace(record, reasons=tuple(str(r) for r in decision.reasons), kind=None)
+    if decision.outcome is not Outcome.SEND or store.gateway is None:
+        return _finish(deps, record, State.SUPPRESSED, now)
+    out = outbound(send_id, profile.phone, message, decision, store, {})
+    record = replace(record, kind=out.kind)
+    gateway = deps.gateway_for(store)
+    return _send(deps, gateway, out, store, record, takeover=claim.status is ClaimStatus.TAKEOVER)
 
 
 def _send(
