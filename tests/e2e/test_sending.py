@@ -192,3 +192,41 @@ def test_a_night_time_ad_waits_for_the_morning_and_is_then_sent_once(runtime: Lo
     sent_at = sorted(m["at"] for m in runtime.gateway.outbox)
     assert len(sent_at) == 2
     assert all("2026-03-18T23:" in at for at in sent_at)  # 08:00-08:59 KST on the 19th
+
+
+def test_a_brand_message_to_someone_without_kakaotalk_arrives_once_as_a_complete_ad_sms(
+    runtime: LocalRuntime,
+) -> None:
+    _members(runtime)
+    friend = samples.nudge_request(
+        {
+            "event_id": "friend-m1",
+            "type": "member.updated",
+            "occurred_at": START.isoformat(),
+            "customer": {"id": "m1", "channel_friend": True},
+        },
+        START,
+    )
+    assert runtime.http(friend.method, friend.path, friend.headers, friend.body).status == 200
+    runtime.http(
+        "POST",
+        "/_local/gateway",
+        {"content-type": "application/json"},
+        json.dumps({"non_kakao": ["010-2000-0001"]}),
+    )
+    brand = {
+        "message_class": "advertising",
+        "channel": "brand_message",
+        "content": "#{name|고객}님, 도그데이 기획전이 오늘 마감돼요!",
+        "buttons": [{"name": "기획전 보기", "type": "WL", "link_mo": "https://dogday.example/event/dogday"}],
+        "targeting": "I",
+        "fallback_sms": True,
+    }
+    campaign_id = _campaign(runtime, brand)
+    runtime.run_until_idle()
+    [sent] = runtime.gateway.outbox  # m2 and m3 are not channel friends
+    assert sent["to"] == "01020000001" and sent["fallback"] and sent["kind"] in ("SMS", "LMS")
+    assert is_labelled_ad_sms(sent["text"]) and sent["text"].startswith("(광고)도그데이몰")
+    report = call(runtime, "GET", f"{BASE}/reports/campaign/{campaign_id}")[1]
+    assert (report["sent"], report["delivered"], report["fell_back"]) == (1, 1, 1)
+    assert report["suppressed_by_reason"] == {"not_channel_friend": 2}
