@@ -16,7 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
-from nudge import admin, clock, member_import
+from nudge import admin, campaign_reports, clock, member_import
 from nudge.adapters.catalog import catalog
 from nudge.adapters.dynamodb import profile_repository, store_directory
 from nudge.adapters.scheduler import campaign_scheduler
@@ -95,13 +95,12 @@ def put_store(store_id: str, settings: Annotated[StoreSettingsRequest, Body()]) 
 )
 def put_secret(store_id: str, name: str, secret: Annotated[SecretRequest, Body()]) -> Response[Any]:
     from nudge.adapters.ssm import put_secret as write_secret
-    from nudge.stores import SECRET_NAMES
+    from nudge.stores import GATEWAY_SECRET_NAMES, SECRET_NAMES
 
     admin.get_store(dependencies(), store_id)
-    if name not in SECRET_NAMES.values():
-        raise InvalidPayload(
-            "unknown secret", [FieldError("name", f"one of {sorted(SECRET_NAMES.values())}")]
-        )
+    known = sorted({*SECRET_NAMES.values(), *GATEWAY_SECRET_NAMES.values()})
+    if name not in known:
+        raise InvalidPayload("unknown secret", [FieldError("name", f"one of {known}")])
     write_secret(store_id, name, secret.value)
     return Response(204)
 
@@ -294,6 +293,33 @@ def install_automation_template(
 def learn_repurchase_cycles(store_id: str) -> dict[str, Any]:
     profiles = profile_repository().store_profiles(store_id)
     return admin.learn_repurchase_cycles(dependencies(), store_id, profiles, clock.now())
+
+
+# ---------------------------------------------------------------- reports
+
+
+@app.get(
+    "/admin/stores/<store_id>/reports/<kind>/<source_id>",
+    summary="A campaign's or automation's report: suppressed, deferred, sent, delivered, clicked, converted",
+)
+def source_report(store_id: str, kind: str, source_id: str) -> dict[str, Any]:
+    return _report(store_id, kind, source_id)[1]
+
+
+@app.get("/admin/stores/<store_id>/reports/<kind>/<source_id>/page", summary="The same report as a page")
+def source_report_page(store_id: str, kind: str, source_id: str) -> Response[Any]:
+    name, data = _report(store_id, kind, source_id)
+    return Response(200, "text/html; charset=utf-8", campaign_reports.report_html(name, data))
+
+
+def _report(store_id: str, kind: str, source_id: str) -> tuple[str, dict[str, Any]]:
+    from nudge.adapters.ledger import send_ledger
+
+    deps = dependencies()
+    admin.get_store(deps, store_id)
+    return campaign_reports.source_report(
+        store_id, kind, source_id, send_ledger(), deps.profiles, deps.catalog
+    )
 
 
 @app.get("/admin/openapi.json", summary="This API's OpenAPI document")

@@ -102,15 +102,16 @@ def _serve(args: argparse.Namespace) -> int:
     from nudge_local.runtime import LocalRuntime
 
     start = args.start or datetime.now(UTC)
+    base = f"http://{args.host}:{args.port}"
     runtime = LocalRuntime(
         args.template,
         start=start,
         ticking=not args.frozen,
         log_stream=None if args.quiet else sys.stderr,
         access_log=sys.stderr,
+        parameters={"TrackingBaseUrl": base},  # tracking links in the outbox lead to this server
     )
     with runtime:
-        base = f"http://{args.host}:{args.port}"
         print(f"Nudge local runtime on {base}", flush=True)
         print(f"  AWS emulation (moto): {runtime.endpoint_url}")
         print(f"  clock: {runtime.clock.now().isoformat()} ({'frozen' if args.frozen else 'ticking'})")

@@ -104,6 +104,18 @@ CAMPAIGNS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
 }
 
 
+# The ready-made automations the store runs all month (docs/automations.md), with their parameters.
+AUTOMATIONS: dict[str, dict[str, Any]] = {
+    "review_request": {},
+    "cart_reminder": {"channel": "sms"},
+    "checkout_abandoned": {"channel": "sms"},
+    "unpaid_order": {},
+    "welcome": {},
+    "repurchase_reminder": {"channel": "sms"},
+    "consent_result": {},
+}
+
+
 @dataclass
 class MonthResult:
     customers: int
@@ -111,6 +123,7 @@ class MonthResult:
     requests: Counter[str] = field(default_factory=Counter)  # by kind
     refused: Counter[str] = field(default_factory=Counter)  # "400 visit" -> n
     campaigns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    automations: dict[str, dict[str, Any]] = field(default_factory=dict)
     timeline: list[tuple[datetime, str]] = field(default_factory=list)
     seconds: float = 0.0
     bill: cost.Bill | None = None
@@ -149,6 +162,12 @@ def _set_up(admin: _Admin, plan: month.Month, result: MonthResult) -> None:
              "tracking": {"landing_url": LANDING, "utm_campaign": "dogday-2026", "login_required": False}},
         )  # fmt: skip
         result.campaigns[created["campaign_id"]] = {"name": name, "recipe": recipe}
+    admin.call("POST", f"/admin/stores/{STORE}/repurchase-cycles/learn")  # from the imported orders
+    for template, params in AUTOMATIONS.items():
+        installed = admin.call(
+            "POST", f"/admin/stores/{STORE}/automation-templates/{template}", {"params": params}
+        )
+        result.automations[installed["automation_id"]] = {"name": installed["name"], "template": template}
 
 
 def _progress(out: TextIO, day: int, sent: int, started: float) -> None:

@@ -26,12 +26,14 @@ from nudge_local import apigw, aws, counters
 from nudge_local.clock import ClockError, SimulatedClock, parse_duration, parse_instant
 from nudge_local.counters import Counters
 from nudge_local.functions import FunctionError, FunctionHost, LogSink
+from nudge_local.gateway_emulator import Faults, GatewayEmulator
 from nudge_local.local_routes import PREFIX, LocalRequest, LocalResponse, LocalRoutes, registered
 from nudge_local.pumps import SchedulerPump, SqsEventSourcePump
 from nudge_local.template import Template, parse_template
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 MAX_IDLE_ROUNDS = 100
+REPORT_ATTEMPTS = 5  # Solapi retries a report 5 times in all; NHN's policy is not documented
 
 _open_lock = threading.Lock()
 _open: "LocalRuntime | None" = None
@@ -72,6 +74,12 @@ class LocalRuntime:
         self.local_routes = LocalRoutes(registered())
         self.local_routes.add("GET", "/_local/clock", _get_clock)
         self.local_routes.add("POST", "/_local/clock", _post_clock)
+        self.local_routes.add("GET", "/_local/outbox", _get_outbox)
+        self.local_routes.add("POST", "/_local/gateway", _post_gateway)
+        # The messaging gateway emulator (NHN Cloud and Solapi protocols) the sender is pointed at.
+        self.gateway: GatewayEmulator | None = None
+        self.gateway_url = ""
+        self._undelivered_reports: list[tuple[str, dict[str, str], bytes, int]] = []
         self.endpoint_url = ""
         self._started = False
         self._saved_env: dict[str, str | None] | None = None
@@ -102,6 +110,7 @@ class LocalRuntime:
             self.endpoint_url = aws.start_server()
             _cold_start()
             aws.reset_server()
+            self._start_gateway()
             self.template = parse_template(
                 self.template_path, endpoint_url=self.endpoint_url, parameters=self.parameters
             )
@@ -122,9 +131,19 @@ class LocalRuntime:
             raise
         return self
 
+    def _start_gateway(self) -> None:
+        from nudge_local.stores import gateway_emulator
+
+        self.gateway = gateway_emulator(self.clock.now)
+        self.gateway_url = self.gateway.serve()
+        self.parameters = {"GatewayBaseUrl": self.gateway_url, **self.parameters}
+
     def close(self) -> None:
         global _open
         from nudge import clock as nudge_clock
+
+        if self.gateway is not None:
+            self.gateway.stop()
 
         nudge_clock.set_source(None)
         counters.activate(None)
@@ -295,11 +314,28 @@ class LocalRuntime:
         done = 0
         with self._pump_lock:
             for _ in range(MAX_IDLE_ROUNDS):
-                work = self.scheduler.fire_due(self.clock.now()) + self.sqs.drain()
+                work = self.scheduler.fire_due(self.clock.now()) + self.sqs.drain() + self.post_reports()
                 if not work:
                     return done
                 done += work
         raise RuntimeError(f"still busy after {MAX_IDLE_ROUNDS} rounds of schedules and queues")
+
+    def post_reports(self) -> int:
+        """Post the gateway's delivery reports to `/gateway/reports/{provider}`, as the gateway would;
+        one that is not answered 200 is posted again later (up to REPORT_ATTEMPTS times)."""
+        if self.gateway is None:
+            return 0
+        pending = [(p, h, b, 0) for p, h, b in self.gateway.take_reports()] + self._undelivered_reports
+        self._undelivered_reports = []
+        posted = 0
+        for provider, headers, body, attempts in pending:
+            path = f"/gateway/reports/{provider}"
+            if self.routes.match("POST", path) is None:
+                continue  # this template has no report endpoint
+            posted += 1
+            if self.http("POST", path, headers, body).status != 200 and attempts + 1 < REPORT_ATTEMPTS:
+                self._undelivered_reports.append((provider, headers, body, attempts + 1))
+        return posted
 
     def advance_to(self, instant: datetime) -> datetime:
         """Walk the clock to `instant`, stopping at every due schedule on the way: each fires at its own
@@ -399,6 +435,30 @@ def _post_clock(runtime: LocalRuntime, request: LocalRequest) -> LocalResponse:
             "invocations": sum(runtime.counters.invocations.values()) - invocations_before,
         }
     )
+
+
+def _get_outbox(runtime: LocalRuntime, request: LocalRequest) -> LocalResponse:
+    """What reached a phone through the emulated gateway (this is local data: numbers are shown)."""
+    messages = runtime.gateway.outbox if runtime.gateway else []
+    return LocalResponse.json({"messages": messages, "count": len(messages)})
+
+
+def _post_gateway(runtime: LocalRuntime, request: LocalRequest) -> LocalResponse:
+    """{"faults": {error_rate, timeout_rate, latency_seconds, drop_report_rate, seed}, "non_kakao": [...],
+    "blocked": [...], "optout_080": [...]}: fault injection and who the emulated gateway cannot reach."""
+    data = request.json()
+    if not isinstance(data, dict) or runtime.gateway is None:
+        return LocalResponse.json({"message": "body must be a JSON object"}, status=400)
+    gateway = runtime.gateway
+    if "faults" in data:
+        try:
+            gateway.set_faults(Faults(**data["faults"]))
+        except TypeError as error:
+            raise ValueError(f"faults: {error}") from error
+    for name in ("non_kakao", "blocked", "optout_080"):
+        if name in data:
+            setattr(gateway, name, {str(n).replace("-", "") for n in data[name]})
+    return LocalResponse.json({"faults": vars(gateway.faults), "non_kakao": sorted(gateway.non_kakao)})
 
 
 def wait_for(predicate: Any, timeout: float = 5.0) -> bool:

@@ -55,6 +55,15 @@ def hold_events(runtime: LocalRuntime) -> None:
     ]
 
 
+def hold_send_jobs(runtime: LocalRuntime) -> None:
+    """Stop the sender consuming the send queue, for tests that read the jobs campaigns and automations
+    put there (tests/e2e/test_sending.py follows jobs through the sender)."""
+    from dataclasses import replace
+
+    sources = runtime.template.sqs_sources
+    sources[:] = [replace(s, enabled=False) if s.function == "SenderFunction" else s for s in sources]
+
+
 def queued_events(runtime: LocalRuntime) -> list[dict[str, Any]]:
     """The normalized events on the events queue (see `hold_events`: the automations consume them)."""
     import json

@@ -10,7 +10,7 @@ import pytest
 from nudge_local import samples
 from nudge_local.apigw import LOCAL_ADMIN_TOKEN
 from nudge_local.runtime import LocalRuntime
-from tests.e2e.conftest import KST
+from tests.e2e.conftest import KST, hold_send_jobs
 
 START = datetime(2026, 3, 18, 9, 0, tzinfo=KST)  # the first day of the "Dog Day" promotion
 AUTH = {"authorization": f"Bearer {LOCAL_ADMIN_TOKEN}", "content-type": "application/json"}
@@ -35,6 +35,7 @@ BRAND_MESSAGE = {
 @pytest.fixture
 def runtime() -> Any:
     with LocalRuntime(start=START) as rt:
+        hold_send_jobs(rt)  # these tests read the send jobs off the send queue
         yield rt
 
 

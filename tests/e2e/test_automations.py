@@ -10,7 +10,7 @@ import pytest
 from nudge_local import samples
 from nudge_local.apigw import LOCAL_ADMIN_TOKEN
 from nudge_local.runtime import LocalRuntime
-from tests.e2e.conftest import KST
+from tests.e2e.conftest import KST, hold_send_jobs
 
 AUTH = {"authorization": f"Bearer {LOCAL_ADMIN_TOKEN}", "content-type": "application/json"}
 BASE = "/admin/stores/dogday-mall"
@@ -30,7 +30,11 @@ REVIEW_REQUEST = {
                 "template_code": "REVIEW_REQUEST_01",
                 "template_approved": True,
                 "buttons": [
-                    {"name": "후기 쓰기", "type": "WL", "link_mo": "https://dogday.example/myshop/review.html"}
+                    {
+                        "name": "후기 쓰기",
+                        "type": "WL",
+                        "link_mo": "https://dogday.example/myshop/review.html",
+                    }
                 ],
             },
         }
@@ -43,6 +47,7 @@ REVIEW_REQUEST = {
 @pytest.fixture
 def runtime() -> Any:
     with LocalRuntime(start=ORDERED) as rt:
+        hold_send_jobs(rt)  # these tests read the send jobs the automations queue
         yield rt
 
 
@@ -182,8 +187,12 @@ def test_an_invalid_automation_is_refused_naming_the_field_and_nothing_is_saved(
 def _friend(runtime: LocalRuntime, customer: str) -> None:
     now = runtime.clock.now()
     who = {"id": customer, "name": "이서준", "phone": "010-0000-2002", "channel_friend": True}
-    envelope = {"event_id": f"join-{customer}", "type": "member.joined", "occurred_at": now.isoformat(),
-                "customer": who}
+    envelope = {
+        "event_id": f"join-{customer}",
+        "type": "member.joined",
+        "occurred_at": now.isoformat(),
+        "customer": who,
+    }
     webhook(runtime, samples.nudge_request(envelope, now))  # fmt: skip
 
 
@@ -258,8 +267,12 @@ def test_welcome_goes_out_at_once_and_a_first_visit_nudge_stops_when_the_visitor
 def _friend_visit(runtime: LocalRuntime, customer: str) -> None:
     now = runtime.clock.now()
     for event_id, type_ in ((f"friend-{customer}", "member.updated"), (f"visit-{customer}", "visit.started")):
-        envelope = {"event_id": event_id, "type": type_, "occurred_at": now.isoformat(),
-                    "customer": {"id": customer, "channel_friend": True}}
+        envelope = {
+            "event_id": event_id,
+            "type": type_,
+            "occurred_at": now.isoformat(),
+            "customer": {"id": customer, "channel_friend": True},
+        }
         webhook(runtime, samples.nudge_request(envelope, now))  # fmt: skip
 
 
@@ -269,8 +282,13 @@ def test_free_shipping_nudge_for_a_cart_just_under_the_threshold(runtime: LocalR
     for customer, price in (("near", "45000"), ("far", "20000"), ("over", "52000")):
         _friend(runtime, customer)
         lines = [{"product_id": "P1", "quantity": 1, "price": price}]
-        envelope = {"event_id": f"cart-{customer}", "type": "cart.updated", "occurred_at": now.isoformat(),
-                    "customer": {"id": customer}, "data": {"lines": lines, "replace": True}}
+        envelope = {
+            "event_id": f"cart-{customer}",
+            "type": "cart.updated",
+            "occurred_at": now.isoformat(),
+            "customer": {"id": customer},
+            "data": {"lines": lines, "replace": True},
+        }
         webhook(runtime, samples.nudge_request(envelope, now))  # fmt: skip
     runtime.set_time(now + timedelta(minutes=31))
     [job] = send_jobs(runtime)

@@ -28,7 +28,9 @@ CART_MESSAGE = {
     "message_class": "advertising",
     "channel": "brand_message",
     "content": "#{name}님, 장바구니에 담아 두신 상품이 기다리고 있어요.",
-    "buttons": [{"name": "장바구니 보기", "type": "WL", "link_mo": "https://dogday.example/order/basket.html"}],
+    "buttons": [
+        {"name": "장바구니 보기", "type": "WL", "link_mo": "https://dogday.example/order/basket.html"}
+    ],
     "targeting": "I",
 }
 REVIEW = {

@@ -315,9 +315,7 @@ def _json(value: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- automations
 
 
-def create_automation(
-    deps: AdminDependencies, store_id: str, payload: Any, now: datetime
-) -> dict[str, Any]:
+def create_automation(deps: AdminDependencies, store_id: str, payload: Any, now: datetime) -> dict[str, Any]:
     """Validate and save an automation; it starts journeys with the next matching event."""
     from nudge.automations import AUTOMATION, new_automation_id, validate_automation
 

@@ -132,8 +132,7 @@ def cart_reminder(store: Store, p: TemplateParams) -> dict[str, Any]:
                 "delay": {"hours": p.second_hours},
                 "message": _ad(
                     p,
-                    "#{name}님, 장바구니 상품을 아직 고민 중이신가요? "
-                    "담아 두신 상품을 다시 확인해 보세요.",
+                    "#{name}님, 장바구니 상품을 아직 고민 중이신가요? 담아 두신 상품을 다시 확인해 보세요.",
                     "장바구니 보기",
                     "cart-2",
                 ),
@@ -154,8 +153,7 @@ def checkout_abandoned(store: Store, p: TemplateParams) -> dict[str, Any]:
                 "delay": {"hours": hours},
                 "message": _ad(
                     p,
-                    "#{name}님, 결제가 완료되지 않은 주문이 있어요. "
-                    "이어서 결제하기: #{checkout_url}",
+                    "#{name}님, 결제가 완료되지 않은 주문이 있어요. 이어서 결제하기: #{checkout_url}",
                     "쇼핑 계속하기",
                     "checkout",
                 ),
@@ -211,8 +209,7 @@ def signup_nudge(store: Store, p: TemplateParams) -> dict[str, Any]:
                 "delay": {"hours": hours},
                 "message": _ad(
                     p,
-                    f"{store.name}에 처음 오셨네요! "
-                    "회원가입하고 첫 구매 혜택을 받아 보세요.",
+                    f"{store.name}에 처음 오셨네요! 회원가입하고 첫 구매 혜택을 받아 보세요.",
                     "회원가입",
                     "signup",
                 ),

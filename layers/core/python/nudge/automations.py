@@ -422,6 +422,7 @@ def load_automation(document: dict[str, Any]) -> Automation:
 
 # ---------------------------------------------------------------- matching events
 
+
 def _order_id(event: NormalizedEvent) -> str | None:
     return getattr(event, "order_id", None) if event.type in ORDER_EVENT_TYPES else None
 

@@ -63,3 +63,21 @@ def journeys_table() -> str:
 
 def automation_slots_queue_arn() -> str:
     return _required("AUTOMATION_SLOTS_QUEUE_ARN")
+
+
+def sends_table() -> str:
+    return _required("SENDS_TABLE")
+
+
+def send_queue_arn() -> str:
+    return _required("SEND_QUEUE_ARN")
+
+
+def gateway_base_url() -> str | None:
+    """Set by the local runtime to its gateway emulator; empty in AWS (each store's account decides)."""
+    return os.environ.get("GATEWAY_BASE_URL") or None
+
+
+def tracking_base_url() -> str:
+    """The public address of the click redirect (`{base}/r/{token}`)."""
+    return os.environ.get("TRACKING_BASE_URL", "")

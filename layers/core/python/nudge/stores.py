@@ -12,6 +12,24 @@ StoreId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 PlatformName = Literal["cafe24", "shopify", "nudge"]
 
 
+class GatewayAccount(BaseModel):
+    """The store's messaging-gateway account (its secrets live in SSM, see GATEWAY_SECRET_NAMES)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    provider: Literal["nhn", "solapi"]
+    # Names the account's rate limit: stores sharing one gateway account share one limit.
+    account_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+    rate_per_second: Annotated[int, Field(ge=1, le=10_000)] = 20
+    kakao_appkey: str | None = None  # NHN KakaoTalk Bizmessage appKey
+    sms_appkey: str | None = None  # NHN SMS appKey
+    sender_key: str | None = None  # NHN Kakao sender key (the channel)
+    api_key: str | None = None  # Solapi API key
+    pf_id: str | None = None  # Solapi Kakao channel id
+    # Where the gateway answers; None = the provider's production address (nudge.gateways.PRODUCTION).
+    base_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
+
+
 class Store(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -34,6 +52,7 @@ class Store(BaseModel):
     # A landing page behind a login goes through the store's login form, which returns to it (seed 001):
     # e.g. "https://dogday.example/member/login.html?returnUrl={url}" ({url} is filled in, URL-encoded).
     login_return_url: Annotated[str, Field(pattern=r"^https://.*\{url\}")] | None = None
+    gateway: GatewayAccount | None = None  # no gateway: the store cannot send yet
 
     @field_validator("timezone")
     @classmethod
@@ -71,4 +90,12 @@ SECRET_NAMES: dict[str, str] = {
     "cafe24": "cafe24-api-key",
     "shopify": "shopify-client-secret",
     "nudge": "nudge-signing-secret",
+}
+
+# The gateway secrets, in the same place as the webhook secrets ({STORE_SECRETS_PATH}/{store_id}/{name}).
+GATEWAY_SECRET_NAMES: dict[str, str] = {
+    "nhn-kakao": "nhn-kakao-secret-key",  # X-Secret-Key of the KakaoTalk Bizmessage appKey
+    "nhn-sms": "nhn-sms-secret-key",  # X-Secret-Key of the SMS appKey
+    "solapi": "solapi-api-secret",  # the HMAC-SHA256 key of the Solapi API key
+    "report-signature": "gateway-report-signature",  # NHN webhook X-Toast-Webhook-Signature value
 }

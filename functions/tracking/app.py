@@ -1,0 +1,87 @@
+"""The gateways' delivery reports (`POST /gateway/reports/{provider}`) and the click redirect
+(`GET /r/{token}`): both record what happened to a message after it was sent."""
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from nudge import clock
+from nudge.adapters.dynamodb import profile_repository, store_directory
+from nudge.adapters.ledger import DynamoSendLedger, send_ledger
+from nudge.adapters.senders import send_dependencies
+from nudge.adapters.sqs import events_publisher
+from nudge.adapters.ssm import SsmSecretStore
+from nudge.errors import NudgeError
+from nudge.gateway_reports import ReportDependencies, receive_report
+from nudge.http import HttpRequest, check_body, error_response, json_response
+from nudge.ingest import IngestDependencies
+from nudge.observability import logger as make_logger
+from nudge.sending import send_fallback, send_notice
+from nudge.tracking import follow
+
+logger = make_logger()
+metrics = Metrics()
+
+NOT_FOUND_PAGE = (
+    "<!doctype html><meta charset=utf-8><title>Nudge</title><p>이 링크는 더 이상 유효하지 않습니다."
+)
+
+
+@cache
+def ledger() -> DynamoSendLedger:
+    return send_ledger()
+
+
+@cache
+def report_dependencies() -> ReportDependencies:
+    ingest = IngestDependencies(store_directory(), SsmSecretStore(), profile_repository(), events_publisher())
+    return ReportDependencies(
+        ledger(),
+        ingest,
+        fallback=lambda record: send_fallback(record, send_dependencies()),
+        notice=lambda store_id, customer_id, key, message: send_notice(
+            store_id, customer_id, key, message, send_dependencies()
+        ),
+    )
+
+
+def report(request: HttpRequest) -> dict[str, Any]:
+    provider = request.path_parameters.get("provider", "")
+    try:
+        check_body(request.headers, request.body)
+        outcome = receive_report(provider, request.headers, request.body, report_dependencies(), clock.now())
+    except NudgeError as error:
+        logger.warning(
+            "report refused", extra={"provider": provider, "status": error.status, "detail": str(error)}
+        )
+        return error_response(error)
+    logger.info("report recorded", extra={"provider": provider, **outcome.as_dict()})
+    metrics.add_metric(name="ReportsRecorded", unit=MetricUnit.Count, value=outcome.recorded)
+    return json_response(200, outcome.as_dict())
+
+
+def click(request: HttpRequest) -> dict[str, Any]:
+    token = request.path_parameters.get("token", "")
+    destination = follow(token, ledger(), clock.now())
+    if destination is None:
+        metrics.add_metric(name="UnknownLinks", unit=MetricUnit.Count, value=1)
+        return {
+            "statusCode": 404,
+            "headers": {"Content-Type": "text/html; charset=utf-8"},
+            "body": NOT_FOUND_PAGE,
+        }
+    metrics.add_metric(name="Clicks", unit=MetricUnit.Count, value=1)
+    return {"statusCode": 302, "headers": {"Location": destination, "Cache-Control": "no-store"}}
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    request = HttpRequest.from_event(event)
+    if "token" in request.path_parameters:
+        return click(request)
+    return report(request)

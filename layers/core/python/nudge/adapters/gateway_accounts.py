@@ -1,0 +1,70 @@
+"""A store's gateway: its account settings (the store item) + its secrets (SSM) → an NHN or Solapi adapter
+over one shared httpx client (connections are reused across invocations of a container)."""
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
+
+import httpx
+
+from nudge.adapters.scheduler import QueueScheduler
+from nudge.gateways import PRODUCTION, Gateway
+from nudge.gateways.nhn import NhnGateway
+from nudge.gateways.solapi import SolapiGateway
+from nudge.ports import SecretStore
+from nudge.schedules import at_expression
+from nudge.send_jobs import SendJob
+from nudge.stores import GATEWAY_SECRET_NAMES, Store
+
+# A gateway that does not answer within these limits is "unclear" (nudge.sending: ask, then retry).
+TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+
+
+@cache
+def http_client() -> httpx.Client:
+    return httpx.Client(timeout=TIMEOUT, limits=httpx.Limits(max_keepalive_connections=20))
+
+
+def gateway_for(
+    store: Store, secrets: SecretStore, client: httpx.Client, base_url: str | None = None
+) -> Gateway:
+    account = store.gateway
+    if account is None:
+        raise ValueError(f"store {store.store_id} has no gateway account")
+    base = base_url or account.base_url
+    if account.provider == "nhn":
+        return NhnGateway(
+            account.account_id,
+            client,
+            kakao_url=base or PRODUCTION["nhn-kakao"],
+            sms_url=base or PRODUCTION["nhn-sms"],
+            kakao_appkey=account.kakao_appkey,
+            kakao_secret=secrets.get(store.store_id, GATEWAY_SECRET_NAMES["nhn-kakao"]),
+            sender_key=account.sender_key,
+            sms_appkey=account.sms_appkey,
+            sms_secret=secrets.get(store.store_id, GATEWAY_SECRET_NAMES["nhn-sms"]),
+        )
+    return SolapiGateway(
+        account.account_id,
+        client,
+        base_url=base or PRODUCTION["solapi"],
+        api_key=account.api_key,
+        api_secret=secrets.get(store.store_id, GATEWAY_SECRET_NAMES["solapi"]),
+        pf_id=account.pf_id,
+    )
+
+
+class ScheduledDeferrals:
+    """A deferred send comes back as the same job on the send queue, by a one-time Scheduler schedule."""
+
+    def __init__(self, scheduler: Callable[[], QueueScheduler]) -> None:
+        self._scheduler = scheduler  # built on first use: most invocations never defer
+
+    def defer(self, job: SendJob, send_id: str, at: datetime, store: Store) -> None:
+        self._scheduler().put(
+            f"send-{send_id}",
+            at_expression(at, store.zone),
+            store.timezone,
+            job.model_dump(mode="json"),
+            one_time=True,
+        )

@@ -1,0 +1,199 @@
+"""What a campaign or an automation did: targeted, suppressed and deferred (by reason), sent, delivered,
+failed (by the gateway's code), fell back, clicked, converted and the revenue of those conversions.
+
+Conversion: an order placed within the attribution window after a click on a message (default 7 days), or
+failing that after its delivery (default 1 day), is attributed to that message — the latest such touch
+among all of the customer's messages, so one order counts for one message only (last touch), never for two
+campaigns. Orders later canceled or refunded do not count.
+"""
+
+import html
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from compliance.reasons import SEND_REASONS
+from nudge.errors import FieldError, InvalidPayload, NotFound
+from nudge.profile import OrderStatus, Profile
+from nudge.sending import SendRecord, State
+
+CLICK_WINDOW = timedelta(days=7)
+DELIVERY_WINDOW = timedelta(days=1)
+_ENDED = (OrderStatus.CANCELED, OrderStatus.REFUNDED)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    order_id: str
+    send_id: str
+    placed_at: datetime
+    revenue: Decimal
+    by: str  # click | delivery
+
+
+def attribute(
+    profile: Profile,
+    sends: Iterable[SendRecord],
+    click_window: timedelta = CLICK_WINDOW,
+    delivery_window: timedelta = DELIVERY_WINDOW,
+) -> list[Conversion]:
+    """Every order of the profile that one of `sends` (all of the customer's messages) converted."""
+    sends = list(sends)
+    out = []
+    for order in profile.orders.values():
+        placed = order.placed_at
+        if placed is None or order.status in _ENDED:
+            continue
+        clicks = [s for s in sends if s.clicked_at and s.clicked_at <= placed <= s.clicked_at + click_window]
+        if clicks:
+            touch = max(clicks, key=lambda s: s.clicked_at or placed)
+            by = "click"
+        else:
+            delivered = [
+                s
+                for s in sends
+                if s.delivered_at and s.delivered_at <= placed <= s.delivered_at + delivery_window
+            ]
+            if not delivered:
+                continue
+            touch = max(delivered, key=lambda s: s.delivered_at or placed)
+            by = "delivery"
+        out.append(Conversion(order.order_id, touch.send_id, placed, order.amount or Decimal(0), by))
+    return out
+
+
+def report(
+    source: str,
+    records: list[SendRecord],
+    profile_of: Callable[[str], Profile | None],
+    sends_of: Callable[[str], list[SendRecord]],
+) -> dict[str, Any]:
+    """The report of one source from its ledger records; `profile_of` / `sends_of` look one customer up."""
+    suppressed: Counter[str] = Counter()
+    deferred: Counter[str] = Counter()
+    failed: Counter[str] = Counter()
+    for record in records:
+        blocking = [r for r in record.reasons if r not in SEND_REASONS] or ["unspecified"]
+        if record.state is State.SUPPRESSED:
+            suppressed.update(blocking)
+        elif record.state is State.DEFERRED:
+            deferred.update(blocking)
+        elif record.state is State.FAILED:
+            failed[record.code or "unknown"] += 1
+    ours = {r.send_id for r in records}
+    conversions: list[Conversion] = []
+    for customer_id in sorted({r.customer_id for r in records if r.sent_at is not None}):
+        profile = profile_of(customer_id)
+        if profile is not None:
+            conversions.extend(c for c in attribute(profile, sends_of(customer_id)) if c.send_id in ours)
+    return {
+        "source": source,
+        "targeted": len(records),
+        "suppressed": sum(1 for r in records if r.state is State.SUPPRESSED),
+        "suppressed_by_reason": dict(suppressed.most_common()),
+        "deferred": sum(1 for r in records if r.state is State.DEFERRED),
+        "deferred_by_reason": dict(deferred.most_common()),
+        "sent": sum(1 for r in records if r.sent_at is not None),
+        "delivered": sum(1 for r in records if r.state is State.DELIVERED),
+        "failed": sum(failed.values()),
+        "failed_by_code": dict(failed.most_common()),
+        "fell_back": sum(1 for r in records if r.fell_back),
+        "clicked": sum(1 for r in records if r.clicks),
+        "clicks": sum(r.clicks for r in records),
+        "converted": len(conversions),
+        "converted_by": dict(Counter(c.by for c in conversions)),
+        "revenue": _amount(sum((c.revenue for c in conversions), Decimal(0))),
+        "windows": {"click_days": CLICK_WINDOW.days, "delivery_days": DELIVERY_WINDOW.days},
+    }
+
+
+def _amount(value: Decimal) -> str:
+    """Won have no minor unit: 45000, not 45000.00 (a fractional amount keeps its digits)."""
+    return str(value.quantize(Decimal(1))) if value == value.to_integral_value() else str(value)
+
+
+_FUNNEL = ("targeted", "sent", "delivered", "clicked", "converted")
+
+
+def _bars(title: str, values: dict[str, int]) -> str:
+    if not values:
+        return f"<h2>{html.escape(title)}</h2><p>—</p>"
+    top = max(values.values()) or 1
+    rows = []
+    for i, (label, value) in enumerate(values.items()):
+        width = int(300 * value / top)
+        y = i * 26
+        rows.append(
+            f'<text x="0" y="{y + 15}">{html.escape(label)}</text>'
+            f'<rect x="180" y="{y + 2}" width="{width}" height="18" fill="#4a7bd0"/>'
+            f'<text x="{186 + width}" y="{y + 15}">{value}</text>'
+        )
+    height = 26 * len(values)
+    return (
+        f"<h2>{html.escape(title)}</h2>"
+        f'<svg width="560" height="{height}" font-family="sans-serif" font-size="13">{"".join(rows)}</svg>'
+    )
+
+
+def report_html(name: str, data: dict[str, Any]) -> str:
+    """The report as a page with bar charts (inline SVG: no script, no external asset)."""
+    funnel = {key: int(data[key]) for key in _FUNNEL}
+    return (
+        "<!doctype html><html lang=ko><meta charset=utf-8>"
+        f"<title>{html.escape(name)} · Nudge</title>"
+        "<body style='font-family:sans-serif;max-width:760px;margin:2em auto'>"
+        f"<h1>{html.escape(name)}</h1>"
+        f"<p>fell back to SMS: {data['fell_back']} · revenue: ₩{html.escape(data['revenue'])} · "
+        f"attribution: {data['windows']['click_days']} days after a click, "
+        f"{data['windows']['delivery_days']} day after a delivery</p>"
+        + _bars("Funnel", funnel)
+        + _bars("Suppressed by reason", data["suppressed_by_reason"])
+        + _bars("Deferred by reason", data["deferred_by_reason"])
+        + _bars("Failed by gateway code", data["failed_by_code"])
+        + "</body></html>"
+    )
+
+
+class ReportLedger(Protocol):
+    def for_source(self, store_id: str, source: str) -> list[SendRecord]: ...
+
+    def recent(self, store_id: str, customer_id: str, since: datetime) -> list[SendRecord]: ...
+
+
+class ProfileReader(Protocol):
+    def load(self, store_id: str, customer_id: str) -> Profile | None: ...
+
+
+class CatalogReader(Protocol):
+    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None: ...
+
+
+def source_report(
+    store_id: str,
+    kind: str,
+    source_id: str,
+    ledger: ReportLedger,
+    profiles: ProfileReader,
+    catalog: CatalogReader,
+) -> tuple[str, dict[str, Any]]:
+    """(the source's name, its report). A deleted source still has a report while its sends are kept."""
+    if kind not in ("campaign", "automation"):
+        raise InvalidPayload("unknown report", [FieldError("kind", "one of campaign, automation")])
+    source = f"{kind}:{source_id}"
+    records = ledger.for_source(store_id, source)
+    document = catalog.get(store_id, kind, source_id)
+    if document is None and not records:
+        raise NotFound(f"no {kind} {source_id!r} in store {store_id!r}")
+    name = str((document or {}).get("name") or source)
+    since = min((r.created_at for r in records if r.created_at), default=EPOCH) - CLICK_WINDOW
+    data = report(
+        source,
+        records,
+        lambda customer_id: profiles.load(store_id, customer_id),
+        lambda customer_id: ledger.recent(store_id, customer_id, since),
+    )
+    return name, {"name": name, **data}

@@ -1,0 +1,134 @@
+"""Delivery reports from the gateways: `POST /gateway/reports/{provider}`.
+
+The body is the gateway's own (NHN `MESSAGE_RESULT_UPDATE` hooks, checked against the store's
+`X-Toast-Webhook-Signature` value; Solapi's JSON array, which has no signature: keep its URL unlisted).
+Each result updates the send's ledger record (delivered, or failed with the gateway's code, and whether the
+fallback SMS carried it). The endpoint answers 200 once everything is recorded, so the gateway stops
+retrying; a report for a send Nudge does not know is acknowledged and ignored. A Kakao message that could
+not be delivered, whose gateway does not send the fallback itself (Solapi brand messages), gets its SMS
+fallback from Nudge here (`nudge.sending.send_fallback`, exactly once).
+
+Opt-outs that reach the gateway — a result saying the person blocked the channel or is on the store's 080
+opt-out list (NHN 3020, Solapi 1061 / 2061, `nudge.gateways.OPTED_OUT`) — withdraw that channel's ad consent
+on the profile at once, through the same write path as a webhook (dated, with the gateway as its source,
+recorded once however often the report comes, publishing `consent.changed`), and the consent-result notice
+(시행령 §62-2) goes out at once, exactly once (`nudge.sending.send_notice`).
+"""
+
+import hmac
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from compliance.message import Message
+from compliance.notices import result_notice
+from nudge.errors import FieldError, InvalidPayload, NotFound, Unauthenticated
+from nudge.events import ConsentChanged, ConsentChannel
+from nudge.gateways import KAKAO_UNREACHABLE, OPTED_OUT, DeliveryReport, ReportInvalid, nhn, solapi
+from nudge.ingest import IngestDependencies, apply_delivery
+from nudge.platforms.delivery import Delivery
+from nudge.sending import SendRecord, State
+from nudge.stores import GATEWAY_SECRET_NAMES
+
+PARSERS: dict[str, Callable[[bytes], list[DeliveryReport]]] = {
+    "nhn": nhn.parse_report,
+    "solapi": solapi.parse_report,
+}
+
+
+class ReportLedger(Protocol):
+    def get(self, send_id: str) -> SendRecord | None: ...
+
+    def update_report(
+        self, send_id: str, *, state: State, code: str | None, fell_back: bool, at: datetime
+    ) -> SendRecord | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDependencies:
+    ledger: ReportLedger
+    ingest: IngestDependencies  # stores, secrets, profiles and the events queue: the consent write path
+    # Sends the SMS fallback of a Kakao message its gateway does not fall back itself (nudge.sending).
+    fallback: Callable[[SendRecord], object] | None = None
+    # Sends an informational notice (store id, customer id, idempotency key, message): the consent result.
+    notice: Callable[[str, str, str, Message], object] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOutcome:
+    recorded: int
+    unknown: int
+    opt_outs: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"recorded": self.recorded, "unknown": self.unknown, "opt_outs": self.opt_outs}
+
+
+def receive_report(
+    provider: str, headers: Mapping[str, str], body: bytes, deps: ReportDependencies, now: datetime
+) -> ReportOutcome:
+    parse = PARSERS.get(provider)
+    if parse is None:
+        raise NotFound(f"unknown gateway {provider!r} (use one of {', '.join(PARSERS)})")
+    try:
+        reports = parse(body)
+    except ReportInvalid as exc:
+        raise InvalidPayload("not a delivery report", [FieldError("body", str(exc))]) from exc
+    records = {r.send_id: deps.ledger.get(r.send_id) for r in reports}
+    known = [r for r in records.values() if r is not None]
+    if provider == "nhn":
+        _verify_nhn(headers, {r.store_id for r in known}, deps)
+    recorded = opt_outs = 0
+    for report in reports:
+        record = records[report.send_id]
+        if record is None:
+            continue
+        state = State.DELIVERED if report.delivered else State.FAILED
+        code = None if report.delivered and not report.fell_back else report.code
+        unreachable = not report.delivered and report.code in KAKAO_UNREACHABLE
+        fell_back = report.fell_back or (unreachable and record.fallback_by_nudge)
+        updated = deps.ledger.update_report(
+            report.send_id, state=state, code=code, fell_back=fell_back, at=now
+        )
+        recorded += 1
+        # Only a report that did move the send to "failed" may send the fallback: a late failure report for
+        # a message already delivered is not written (the ledger's condition) and sends nothing.
+        moved = updated is not None and updated.state is State.FAILED and updated.code == report.code
+        if unreachable and moved and record.fallback_by_nudge and deps.fallback is not None:
+            deps.fallback(record)
+        channel = OPTED_OUT.get(report.code)
+        if channel is not None:
+            _withdraw(record, channel, f"gateway:{provider}:{report.code}", deps, now)
+            opt_outs += 1
+    return ReportOutcome(recorded, len(reports) - recorded, opt_outs)
+
+
+def _verify_nhn(headers: Mapping[str, str], store_ids: set[str], deps: ReportDependencies) -> None:
+    """NHN sends the signature string configured for the webhook; it must be the store's, for every store
+    the report names (nothing is written otherwise)."""
+    given = headers.get(nhn.SIGNATURE_HEADER, "")
+    for store_id in store_ids:
+        expected = deps.ingest.secrets.get(store_id, GATEWAY_SECRET_NAMES["report-signature"])
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            raise Unauthenticated(f"{nhn.SIGNATURE_HEADER} does not match the store's webhook signature")
+
+
+def _withdraw(record: SendRecord, channel: str, source: str, deps: ReportDependencies, now: datetime) -> None:
+    store = deps.ingest.stores.get(record.store_id)
+    if store is None:
+        return
+    key = f"gateway-optout:{record.send_id}:{source}"
+    event = ConsentChanged(
+        event_id=key,
+        store_id=record.store_id,
+        customer_id=record.customer_id,
+        occurred_at=now,
+        source=source,
+        channel=ConsentChannel(channel),
+        granted=False,
+    )
+    apply_delivery(Delivery(key=key, customer_id=record.customer_id, events=[event]), store, deps.ingest, now)
+    if deps.notice is not None:  # the result notice (시행령 §62-2: within 14 days; Nudge sends it at once)
+        notice = result_notice(store.compliance, channel, "opt_out", now, now)
+        deps.notice(record.store_id, record.customer_id, key, notice)

@@ -1,0 +1,96 @@
+"""The send ledger and the rate limiter against moto, with SendsTable as template.yaml defines it."""
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from moto import mock_aws
+
+from nudge.adapters.ledger import RATE_HEADROOM, DynamoRateLimiter, DynamoSendLedger
+from nudge.sending import LEASE, ClaimStatus, SendRecord, State
+
+pytestmark = pytest.mark.contract
+NOW = datetime(2026, 3, 18, 3, 0, tzinfo=UTC)
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+_Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+@pytest.fixture
+def client() -> Any:
+    props = yaml.load(Path("template.yaml").read_text(), Loader=_Loader)["Resources"]["SendsTable"][
+        "Properties"
+    ]
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="ap-northeast-2")
+        dynamodb.create_table(
+            TableName="sends",
+            **{
+                k: props[k]
+                for k in ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode")
+            },
+        )
+        yield dynamodb
+
+
+def _record(send_id: str = "a" * 24) -> SendRecord:
+    return SendRecord(send_id, "dogday-mall", "campaign:c1", "cust", "occ", State.SENDING)
+
+
+def test_a_send_key_is_claimed_once_and_taken_over_only_after_its_lease(client: Any) -> None:
+    ledger = DynamoSendLedger("sends", client)
+    first = ledger.claim(_record(), NOW, LEASE)
+    assert first.status is ClaimStatus.NEW and first.record.attempt == 1
+    assert ledger.claim(_record(), NOW + timedelta(seconds=10), LEASE).status is ClaimStatus.BUSY
+    later = NOW + LEASE + timedelta(seconds=1)
+    takeover = ledger.claim(_record(), later, LEASE)
+    assert takeover.status is ClaimStatus.TAKEOVER and takeover.record.attempt == 2
+    # The first attempt wakes up: its outcome is refused, the newer attempt's is written.
+    assert not ledger.finish(replace(first.record, state=State.SENT), later)
+    sent = replace(takeover.record, state=State.SENT, sent_at=later)
+    assert ledger.finish(sent, later)
+    assert ledger.claim(_record(), later, LEASE).status is ClaimStatus.DONE
+    assert [r.send_id for r in ledger.recent("dogday-mall", "cust", NOW - timedelta(days=1))] == ["a" * 24]
+    assert [r.state for r in ledger.for_source("dogday-mall", "campaign:c1")] == [State.SENT]
+
+
+def test_reports_and_clicks_update_the_record(client: Any) -> None:
+    ledger = DynamoSendLedger("sends", client)
+    claim = ledger.claim(_record(), NOW, LEASE)
+    ledger.finish(replace(claim.record, state=State.SENT, sent_at=NOW), NOW)
+    updated = ledger.update_report("a" * 24, state=State.DELIVERED, code="3019", fell_back=True, at=NOW)
+    assert updated is not None and (updated.state, updated.fell_back, updated.code) == (
+        State.DELIVERED,
+        True,
+        "3019",
+    )
+    ledger.record_click("a" * 24, NOW + timedelta(hours=1))
+    clicked = ledger.record_click("a" * 24, NOW + timedelta(hours=2))
+    assert clicked is not None and clicked.clicks == 2 and clicked.clicked_at == NOW + timedelta(hours=1)
+    assert ledger.record_click("b" * 24, NOW) is None
+    assert ledger.update_report("b" * 24, state=State.DELIVERED, code=None, fell_back=False, at=NOW) is None
+
+
+def test_senders_sharing_an_account_get_slots_spaced_by_the_limit(client: Any) -> None:
+    clock = [1_000.0]
+    slots: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slots.append(clock[0] + seconds)
+
+    senders = [DynamoRateLimiter("sends", client, clock=lambda: clock[0], sleep=sleep) for _ in range(3)]
+    for i in range(30):  # three concurrent invocations, interleaved, all at the same instant
+        senders[i % 3].acquire("nhn-main", 10)
+    starts = [clock[0], *slots]  # the first call needs no wait
+    gaps = [b - a for a, b in pairwise(starts)]
+    assert len(starts) == 30 and min(gaps) >= 1 / (10 * RATE_HEADROOM) - 1e-6
+    assert sum(1 for t in starts if t < clock[0] + 1.0) <= 10  # never above the limit in a second

@@ -1,0 +1,62 @@
+"""Reports and conversion attribution: last touch, a click beats a delivery, windows of 7 days / 1 day."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from nudge.campaign_reports import attribute, report, report_html
+from nudge.profile import Order, OrderStatus, Profile
+from nudge.sending import SendRecord, State
+
+T0 = datetime(2026, 3, 18, 1, 0, tzinfo=UTC)
+
+
+def _send(send_id: str, source: str = "campaign:a", **kw) -> SendRecord:
+    base = {"sent_at": T0, "delivered_at": T0, "state": State.DELIVERED}
+    return SendRecord(send_id, "s", source, "c1", "occ", **{**base, **kw})
+
+
+def _profile(*orders: tuple[str, datetime, int, OrderStatus]) -> Profile:
+    profile = Profile("s", "c1")
+    for order_id, at, amount, status in orders:
+        profile.orders[order_id] = Order(order_id, status, at, placed_at=at, amount=Decimal(amount))
+    return profile
+
+
+def test_an_order_after_a_click_goes_to_the_latest_click_within_seven_days() -> None:
+    sends = [
+        _send("a", clicked_at=T0 + timedelta(hours=1)),
+        _send("b", "campaign:b", clicked_at=T0 + timedelta(days=2)),
+    ]
+    profile = _profile(("o1", T0 + timedelta(days=3), 50_000, OrderStatus.PAID))
+    [conversion] = attribute(profile, sends)
+    assert (conversion.send_id, conversion.by, conversion.revenue) == ("b", "click", Decimal(50_000))
+    late = _profile(("o2", T0 + timedelta(days=10), 1, OrderStatus.PAID))
+    assert attribute(late, sends) == []
+
+
+def test_without_a_click_a_delivery_converts_for_one_day_and_canceled_orders_never_count() -> None:
+    sends = [_send("a")]
+    assert [
+        c.by for c in attribute(_profile(("o1", T0 + timedelta(hours=20), 10, OrderStatus.PLACED)), sends)
+    ] == ["delivery"]
+    assert attribute(_profile(("o2", T0 + timedelta(hours=30), 10, OrderStatus.PLACED)), sends) == []
+    assert attribute(_profile(("o3", T0 + timedelta(hours=2), 10, OrderStatus.CANCELED)), sends) == []
+
+
+def test_the_report_counts_each_outcome_by_reason_and_code() -> None:
+    records = [
+        _send("a", clicked_at=T0, clicks=2, reasons=("consent",)),
+        _send("b", state=State.FAILED, code="3022", delivered_at=None),
+        _send("c", state=State.SUPPRESSED, reasons=("no_consent",), sent_at=None, delivered_at=None),
+        _send("d", state=State.DEFERRED, reasons=("consent", "quiet_hours"), sent_at=None, delivered_at=None),
+        _send("e", fell_back=True),
+    ]
+    profile = _profile(("o1", T0 + timedelta(hours=1), 39_000, OrderStatus.PAID))
+    data = report("campaign:a", records, lambda c: profile, lambda c: records)
+    assert data["targeted"] == 5 and data["sent"] == 3 and data["delivered"] == 2
+    assert data["suppressed_by_reason"] == {"no_consent": 1}
+    assert data["deferred_by_reason"] == {"quiet_hours": 1}
+    assert data["failed_by_code"] == {"3022": 1}
+    assert (data["fell_back"], data["clicked"], data["converted"], data["revenue"]) == (1, 1, 1, "39000")
+    page = report_html("도그데이 <마감>", data)
+    assert "<svg" in page and "도그데이 &lt;마감&gt;" in page

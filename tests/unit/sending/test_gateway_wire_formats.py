@@ -1,0 +1,155 @@
+"""The exact requests the adapters put on the wire (korea-messaging.md §3), and the emulator's refusals."""
+
+import hashlib
+import hmac
+import json
+
+import httpx
+import pytest
+
+from nudge.gateways import Link, Outbound, Rejected, SmsPart
+from nudge.gateways.nhn import IDEMPOTENCY_HEADER, NhnGateway
+from nudge.gateways.solapi import SolapiGateway, authorization
+from nudge_local.gateway_emulator import GatewayEmulator, NhnAccount
+
+FALLBACK = SmsPart(
+    "LMS",
+    "(광고)도그데이몰\n기획전 마감\n무료수신거부 080-123-4567",
+    None,
+    True,
+    "02-1234-5678",
+    "080-123-4567",
+)
+
+
+def _nhn(client: httpx.Client | None = None) -> NhnGateway:
+    return NhnGateway(
+        "acct",
+        client or httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(500))),
+        kakao_url="https://kakao.example",
+        sms_url="https://sms.example",
+        kakao_appkey="KAPP",
+        kakao_secret="KSECRET",
+        sender_key="SENDERKEY",
+        sms_appkey="SAPP",
+        sms_secret="SSECRET",
+    )
+
+
+def test_a_brand_message_is_a_freestyle_message_with_its_fallback_as_a_complete_ad_sms() -> None:
+    message = Outbound(
+        send_id="s1",
+        to="01012345678",
+        kind="BRAND_MESSAGE",
+        text="(광고) 기획전 마감!",
+        is_ad=True,
+        sender_number="02-1234-5678",
+        targeting="I",
+        buttons=(Link("기획전 보기", "WL", "https://t.example/r/s10"),),
+        fallback=FALLBACK,
+    )
+    url, headers, body = _nhn().request(message)
+    assert url == "https://kakao.example/brand-message/v1.0/appkeys/KAPP/freestyle-messages"
+    assert headers == {"X-Secret-Key": "KSECRET", IDEMPOTENCY_HEADER: "s1"}
+    assert body["senderKey"] == "SENDERKEY" and body["chatBubbleType"] == "TEXT"
+    assert body["buttons"] == [
+        {"ordering": 1, "type": "WL", "name": "기획전 보기", "linkMo": "https://t.example/r/s10"}
+    ]
+    [recipient] = body["recipientList"]
+    assert recipient["recipientNo"] == "01012345678" and recipient["recipientGroupingKey"] == "s1"
+    assert recipient["targeting"] == "I"
+    assert recipient["resendParameter"] == {
+        "isResend": True,
+        "resendType": "LMS",
+        "resendContent": FALLBACK.text,
+        "resendSendNo": "0212345678",
+        "resendUnsubscribeNo": "0801234567",
+    }
+
+
+def test_an_ad_lms_goes_to_the_ad_mms_endpoint_and_a_plain_sms_to_sms() -> None:
+    ad = Outbound("s2", "01012345678", "LMS", FALLBACK.text, True, "02-1234-5678", title="도그데이")
+    url, _, body = _nhn().request(ad)
+    assert url == "https://sms.example/sms/v3.0/appKeys/SAPP/sender/ad-mms"
+    assert body == {
+        "body": FALLBACK.text,
+        "sendNo": "0212345678",
+        "title": "도그데이",
+        "recipientList": [{"recipientNo": "01012345678", "recipientGroupingKey": "s2"}],
+    }
+    plain = Outbound("s3", "01012345678", "SMS", "주문이 접수되었습니다", False, "02-1234-5678")
+    assert _nhn().request(plain)[0] == "https://sms.example/sms/v3.0/appKeys/SAPP/sender/sms"
+
+
+def test_an_alimtalk_sends_the_template_code_and_its_parameters() -> None:
+    message = Outbound(
+        "s4", "01012345678", "ALIMTALK", "…", False, "02-1234-5678",
+        template_code="ORDER_SHIPPED_01", template_parameters={"name": "홍길동", "tracking_no": "1"},
+    )  # fmt: skip
+    url, _, body = _nhn().request(message)
+    assert url == "https://kakao.example/alimtalk/v2.3/appkeys/KAPP/messages"
+    assert body["templateCode"] == "ORDER_SHIPPED_01"
+    assert body["recipientList"][0]["templateParameter"] == {"name": "홍길동", "tracking_no": "1"}
+
+
+def test_solapi_signs_date_and_salt_with_hmac_sha256() -> None:
+    header = authorization("KEY", "SECRET", "2026-03-18T03:00:00Z", "abc")
+    expected = hmac.new(b"SECRET", b"2026-03-18T03:00:00Zabc", hashlib.sha256).hexdigest()
+    assert header == f"HMAC-SHA256 apiKey=KEY, date=2026-03-18T03:00:00Z, salt=abc, signature={expected}"
+    gateway = SolapiGateway("acct", httpx.Client(), base_url="https://api.solapi.example", api_key="K",
+                            api_secret="S", pf_id="PF")  # fmt: skip
+    message = Outbound(
+        "s5", "01012345678", "BRAND_MESSAGE", "(광고) 안녕", True, "02-1234-5678", targeting="I"
+    )
+    [item] = gateway.body(message)["messages"]
+    assert item["type"] == "BMS_FREE" and item["customFields"] == {"nudge_send": "s5"}
+    assert item["kakaoOptions"]["disableSms"] is True  # Solapi's substitute would not be a complete ad SMS
+
+
+LONG_AD = "(광고)도그데이몰\n" + "오늘만 특가 " * 8 + "\n무료수신거부 080-123-4567"  # > 90 bytes as an SMS
+
+
+def _emulator() -> tuple[GatewayEmulator, NhnGateway]:
+    emulator = GatewayEmulator(
+        nhn=[
+            NhnAccount(
+                "KAPP", "KSECRET", "SAPP", "SSECRET", "SENDERKEY", {"0212345678"}, {"T1": "#{a}님 안녕"}
+            )
+        ]
+    )
+    client = httpx.Client(transport=emulator.transport())
+    return emulator, _nhn(client)
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        (Outbound("x1", "01000000000", "SMS", LONG_AD, True, "0212345678"), "-2000"),
+        (Outbound("x2", "01000000000", "LMS", "광고 표시 없음", True, "0212345678"), "-2000"),
+        (Outbound("x3", "01000000000", "SMS", "주문 완료 😀", False, "0212345678"), "-2000"),
+        (Outbound("x4", "01000000000", "SMS", "주문 완료", False, "0299999999"), "-2000"),
+        (Outbound("x5", "01000000000", "ALIMTALK", "", False, "0212345678", template_code="NOPE"), "-3005"),
+        (Outbound("x6", "01000000000", "ALIMTALK", "", False, "0212345678", template_code="T1"), "-2000"),
+    ],
+    ids=["ad-sms-over-90-bytes", "ad-without-label", "emoji", "unregistered-sender", "unapproved-template",
+         "missing-variable"],
+)  # fmt: skip
+def test_the_emulator_refuses_what_nhn_refuses(message: Outbound, code: str) -> None:
+    emulator, gateway = _emulator()
+    if message.send_id == "x1":
+        message = Outbound(
+            "x1", message.to, "SMS", message.text + " 오늘만 특가 " * 5, True, message.sender_number
+        )
+    with pytest.raises(Rejected) as refused:
+        gateway.send(message)
+    assert refused.value.code == code
+    assert emulator.outbox == []
+
+
+def test_a_repeated_idempotency_key_sends_nothing_more() -> None:
+    emulator, gateway = _emulator()
+    message = Outbound("same", "01000000000", "SMS", "주문 완료", False, "0212345678")
+    assert not gateway.send(message).already
+    assert gateway.send(message).already
+    assert len(emulator.outbox) == 1
+    assert json.loads(emulator.take_reports()[0][2])["hooks"][0]["recipientGroupingKey"] == "same"

@@ -1,0 +1,205 @@
+"""A sender with everything in memory except the gateway protocol: the local gateway emulator answers the
+real NHN / Solapi requests through an in-process httpx transport (no socket)."""
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from nudge.adapters.gateway_accounts import gateway_for
+from nudge.gateways import Gateway
+from nudge.profile import Consent, Profile
+from nudge.send_jobs import SendJob
+from nudge.sending import Claim, ClaimStatus, SendDependencies, SendRecord, State, process
+from nudge.stores import Store
+from nudge_local.stores import DOGDAY, MAPLE, gateway_emulator
+from tests.fakes import InMemoryProfiles, InMemorySecrets, InMemoryStores
+
+KST = ZoneInfo("Asia/Seoul")
+NOON = datetime(2026, 3, 18, 12, 0, tzinfo=KST)
+SMS_AD = {
+    "message_class": "advertising",
+    "channel": "sms",
+    "content": "#{name|고객}님, 도그데이 기획전이 오늘 마감돼요 https://dogday.example/event/dogday",
+}
+BRAND_AD = {
+    "message_class": "advertising",
+    "channel": "brand_message",
+    "content": "#{name}님, 도그데이 기획전이 오늘 마감돼요!",
+    "buttons": [{"name": "기획전 보기", "type": "WL", "link_mo": "https://dogday.example/event/dogday"}],
+    "targeting": "I",
+    "fallback_sms": True,
+}
+ALIMTALK = {
+    "message_class": "informational",
+    "channel": "alimtalk",
+    "content": "#{name}님, 주문하신 상품이 발송되었습니다. 송장번호: #{tracking_no}",
+    "template_code": "ORDER_SHIPPED_01",
+    "template_approved": True,
+    "fallback_sms": True,
+}
+
+
+class InMemoryLedger:
+    """The DynamoSendLedger's conditional writes, in memory."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, SendRecord] = {}
+        self.finish_calls = 0
+
+    def claim(self, record: SendRecord, now: datetime, lease: timedelta) -> Claim:
+        current = self.records.get(record.send_id)
+        if current is None:
+            first = replace(record, attempt=1, lease_until=now + lease, created_at=now)
+            self.records[record.send_id] = first
+            return Claim(ClaimStatus.NEW, first)
+        if current.state in (State.SENT, State.DELIVERED, State.FAILED, State.SUPPRESSED):
+            return Claim(ClaimStatus.DONE, current)
+        if current.state is State.DEFERRED:
+            if current.deferred_until is not None and current.deferred_until > now:
+                return Claim(ClaimStatus.NOT_DUE, current)
+            status = ClaimStatus.NEW
+        elif current.lease_until is not None and current.lease_until > now:
+            return Claim(ClaimStatus.BUSY, current)
+        else:
+            status = ClaimStatus.TAKEOVER
+        taken = replace(current, attempt=current.attempt + 1, lease_until=now + lease, state=State.SENDING)
+        self.records[record.send_id] = taken
+        return Claim(status, taken)
+
+    def finish(self, record: SendRecord, now: datetime) -> bool:
+        self.finish_calls += 1
+        current = self.records[record.send_id]
+        if current.attempt != record.attempt or current.state is not State.SENDING:
+            return False
+        self.records[record.send_id] = record
+        return True
+
+    def recent(self, store_id: str, customer_id: str, since: datetime) -> list[SendRecord]:
+        return [
+            r
+            for r in self.records.values()
+            if r.store_id == store_id and r.customer_id == customer_id and (r.created_at or since) >= since
+        ]
+
+
+class InMemoryCatalog:
+    def __init__(self) -> None:
+        self.documents: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self.documents.get((store_id, kind, item_id)))
+
+
+@dataclass
+class CountingLimiter:
+    calls: list[str] = field(default_factory=list)
+
+    def acquire(self, account_id: str, per_second: int) -> None:
+        self.calls.append(account_id)
+
+
+@dataclass
+class RecordingDeferrals:
+    deferred: list[tuple[SendJob, datetime]] = field(default_factory=list)
+
+    def defer(self, job: SendJob, send_id: str, at: datetime, store: Store) -> None:
+        self.deferred.append((job, at))
+
+
+class Crash(BaseException):
+    """What a Lambda timeout or an out-of-memory kill looks like to the code: nothing after it runs."""
+
+
+class World:
+    def __init__(self, now: datetime = NOON) -> None:
+        self.clock = [now]
+        self.emulator = gateway_emulator(lambda: self.clock[0])
+        self.ledger = InMemoryLedger()
+        self.catalog = InMemoryCatalog()
+        self.profiles = InMemoryProfiles()
+        self.limiter = CountingLimiter()
+        self.deferrals = RecordingDeferrals()
+        self.sleeps: list[float] = []
+        self.stores = InMemoryStores([DOGDAY.store, MAPLE.store])
+        self.secrets = InMemorySecrets(
+            {(s.store.store_id, k): v for s in (DOGDAY, MAPLE) for k, v in s.secrets.items()}
+        )
+        self.transport: httpx.BaseTransport = self.emulator.transport()
+        self.wrap: Callable[[Gateway], Gateway] = lambda gateway: gateway
+
+    @property
+    def now(self) -> datetime:
+        return self.clock[0]
+
+    def advance(self, by: timedelta) -> None:
+        self.clock[0] += by
+
+    def deps(self) -> SendDependencies:
+        client = httpx.Client(transport=self.transport, base_url="http://gateway.local")
+
+        def gateway(store: Store) -> Gateway:
+            return self.wrap(gateway_for(store, self.secrets, client, "http://gateway.local"))
+
+        return SendDependencies(
+            stores=self.stores,
+            catalog=self.catalog,
+            profiles=self.profiles,
+            ledger=self.ledger,
+            gateway_for=gateway,
+            limiter=self.limiter,
+            deferrals=self.deferrals,
+            now=lambda: self.clock[0],
+            sleep=self.sleeps.append,
+            tracking_base_url="https://t.nudge.example",
+            jitter=lambda: 0.0,
+        )
+
+    def customer(
+        self,
+        customer_id: str,
+        *,
+        store_id: str = "dogday-mall",
+        phone: str | None = "+821012345678",
+        name: str | None = "홍길동",
+        consents: tuple[str, ...] = ("sms", "kakao"),
+        channel_friend: bool = True,
+    ) -> Profile:
+        granted = NOON - timedelta(days=30)
+        profile = Profile(
+            store_id,
+            customer_id,
+            phone=phone,
+            name=name,
+            consents={c: Consent(True, granted, "signup-form") for c in consents},
+            channel_friend=channel_friend,
+        )
+        self.profiles.profiles[(store_id, customer_id)] = profile
+        return profile
+
+    def campaign(
+        self, campaign_id: str, message: dict[str, Any], *, store_id: str = "dogday-mall", **tracking: Any
+    ) -> str:
+        self.catalog.documents[(store_id, "campaign", campaign_id)] = {
+            "campaign_id": campaign_id,
+            "message": message,
+            "tracking": {"landing_url": "https://dogday.example/event/dogday", **tracking},
+        }
+        return f"campaign:{campaign_id}"
+
+    def job(self, source: str, customer_id: str, *, store_id: str = "dogday-mall", **kw: Any) -> SendJob:
+        return SendJob(
+            store_id=store_id,
+            source=source,
+            occurrence="2026-03-18T03:00:00Z",
+            customer_id=customer_id,
+            queued_at=NOON - timedelta(minutes=5),
+            **kw,
+        )
+
+    def send(self, job: SendJob) -> Any:
+        return process(job, self.deps())
