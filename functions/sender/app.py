@@ -10,16 +10,21 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from nudge.adapters.senders import send_dependencies
 from nudge.observability import logger as make_logger
 from nudge.send_jobs import SendJob
-from nudge.sending import process
+from nudge.sending import SendDependencies, process
 
 logger = make_logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+def dependencies() -> SendDependencies:
+    """The ledger, the gateways, the profiles and the catalog this container sends with (cached)."""
+    return send_dependencies()
+
+
 def handle_job(record: SQSRecord) -> None:
     job = SendJob.model_validate_json(record.body)
-    result = process(job, send_dependencies())
+    result = process(job, dependencies())
     # No phone number or name here: the send id, the source and the outcome.
     logger.info(
         "send %s",

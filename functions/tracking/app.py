@@ -37,7 +37,7 @@ def ledger() -> DynamoSendLedger:
 
 
 @cache
-def report_dependencies() -> ReportDependencies:
+def dependencies() -> ReportDependencies:
     ingest = IngestDependencies(store_directory(), SsmSecretStore(), profile_repository(), events_publisher())
     return ReportDependencies(
         ledger(),
@@ -53,7 +53,7 @@ def report(request: HttpRequest) -> dict[str, Any]:
     provider = request.path_parameters.get("provider", "")
     try:
         check_body(request.headers, request.body)
-        outcome = receive_report(provider, request.headers, request.body, report_dependencies(), clock.now())
+        outcome = receive_report(provider, request.headers, request.body, dependencies(), clock.now())
     except NudgeError as error:
         logger.warning(
             "report refused", extra={"provider": provider, "status": error.status, "detail": str(error)}

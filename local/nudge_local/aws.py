@@ -5,6 +5,7 @@ so the endpoint they were built for must stay valid for the life of the process.
 server's state instead (`POST /moto-api/reset`).
 """
 
+import functools
 import json
 import logging
 import os
@@ -87,7 +88,14 @@ def reset_server() -> None:
 
 
 def client(service: str) -> Any:
-    return boto3.client(service, endpoint_url=_endpoint, region_name=AWS_ENV["AWS_DEFAULT_REGION"])
+    """A client of the emulated service. Built once per service and endpoint: creating a boto3 client
+    costs milliseconds, and the pumps ask for one on every poll."""
+    return _client(service, _endpoint)
+
+
+@functools.cache
+def _client(service: str, endpoint: str | None) -> Any:
+    return boto3.client(service, endpoint_url=endpoint, region_name=AWS_ENV["AWS_DEFAULT_REGION"])
 
 
 def _exists(error: ClientError, *codes: str) -> bool:
