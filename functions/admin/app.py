@@ -322,6 +322,19 @@ def _report(store_id: str, kind: str, source_id: str) -> tuple[str, dict[str, An
     )
 
 
+@app.get(
+    "/admin/stores/<store_id>/customers/<customer_id>/why",
+    summary="Why this customer was (or was not) sent each message: segment, consent, night window, "
+    "frequency, dedupe, gateway result",
+)
+def why(store_id: str, customer_id: str) -> dict[str, Any]:
+    from nudge.adapters.ledger import SEND_RECORD_TTL, send_ledger
+
+    now = clock.now()
+    records = send_ledger().recent(store_id, customer_id, since=now - SEND_RECORD_TTL)
+    return admin.why(dependencies(), store_id, customer_id, records, now)
+
+
 @app.get("/admin/openapi.json", summary="This API's OpenAPI document")
 def openapi() -> Response[Any]:
     return Response(200, JSON, app.get_openapi_json_schema(title="Nudge admin API", version="1.0.0"))

@@ -7,7 +7,10 @@ HTTP API, while the runtime's pumps fire schedules and run queue consumers as AW
 prints a timeline of notable moments, a summary per campaign, and what the month would cost in AWS.
 """
 
+import heapq
 import json
+import random
+import re
 import sys
 import time
 from collections import Counter
@@ -18,13 +21,20 @@ from typing import Any, TextIO
 
 from nudge.segments.language import segment_json
 from nudge.segments.templates import Promotion, promotion_recipes
-from nudge_local import cost, month
+from nudge_local import cost, month, samples
 from nudge_local.apigw import LOCAL_ADMIN_TOKEN
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 STORE = "dogday-mall"
 ADMIN = {"authorization": f"Bearer {LOCAL_ADMIN_TOKEN}", "content-type": "application/json"}
-PUMP_EVERY = timedelta(hours=3)  # queue consumers and schedules between arrivals, as AWS runs them
+PUMP_EVERY = timedelta(hours=3)
+REPORTS = Path("reports")  # where the HTML report is written (relative to where the demo runs)
+CLICK_RATE = 0.12  # of the messages that reach a phone, how many get their link opened
+ORDER_AFTER_CLICK = 0.25  # of the clicks, how many end in an order within two days
+BLOCKS_CHANNEL = 5  # customers who block the store's Kakao channel mid-month (a gateway-side opt-out)
+_LINK = re.compile(
+    r"https?://[^\s]+/r/([A-Za-z0-9_.~-]+)"
+)  # queue consumers and schedules between arrivals, as AWS runs them
 PROMOTION = Promotion(
     start=month.day_start(month.PROMOTION_DAYS[0]).date(),
     page_path=month.PROMOTION_PATH,
@@ -128,6 +138,13 @@ class MonthResult:
     seconds: float = 0.0
     bill: cost.Bill | None = None
     messages_sent: int = 0
+    fell_back: int = 0
+    clicks: int = 0
+    orders_after_click: int = 0
+    opted_out: list[str] = field(default_factory=list)
+    reports: dict[str, dict[str, Any]] = field(default_factory=dict)  # source -> the admin API's report
+    report_path: Path | None = None
+    why: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer -> the admin API's answer
     webhooks: int = 0
     profiles: int = 0
 
@@ -175,7 +192,9 @@ def _progress(out: TextIO, day: int, sent: int, started: float) -> None:
     out.flush()
 
 
-def run(customers: int = 5_000, seed: int = 2026, out: TextIO = sys.stdout) -> MonthResult:
+def run(
+    customers: int = 5_000, seed: int = 2026, out: TextIO = sys.stdout, why: list[str] | None = None
+) -> MonthResult:
     from nudge_local.runtime import LocalRuntime
 
     started = time.perf_counter()
@@ -187,40 +206,171 @@ def run(customers: int = 5_000, seed: int = 2026, out: TextIO = sys.stdout) -> M
         f"{first_day}-{last_day}; {len(plan.arrivals):,} webhooks and tracker batches",
         file=out,
     )
+    rng = random.Random(seed)
     with LocalRuntime(TEMPLATE, start=plan.start - timedelta(hours=2)) as runtime:
         admin = _Admin(runtime)
         _set_up(admin, plan, result)
         runtime.counters.reset()  # the month's cost, not the set-up's
-        boundary = plan.start
-        day = 0
-        for n, arrival in enumerate(plan.arrivals, 1):
-            while arrival.at >= boundary:
+        # What arrives: the month's requests, plus what customers do with the messages they get (a
+        # click, sometimes an order) and a few who block the channel: all in order of time.
+        pending: list[tuple[datetime, int, str, str, samples.SampleRequest]] = [
+            (a.at, i, a.kind, a.customer_id, a.request) for i, a in enumerate(plan.arrivals)
+        ]
+        heapq.heapify(pending)
+        seq = len(pending)
+        block_day = month.day_start(20) + timedelta(hours=10)
+        boundary, day, handled, seen_outbox = plan.start, 0, 0, 0
+        blocked_done = False
+        while pending:
+            at, _, kind, customer_id, request = heapq.heappop(pending)
+            while at >= boundary:
                 runtime.advance_to(boundary)
                 boundary += PUMP_EVERY
-            arrival_day = (arrival.at - plan.start).days + 1
+                # Customers open some of the messages that reached them.
+                outbox = runtime.gateway.outbox if runtime.gateway else []
+                for message in outbox[seen_outbox:]:
+                    link = _LINK.search(str(message.get("text") or ""))
+                    customer = _customer_of(str(message.get("to", "")))
+                    if link and customer and rng.random() < CLICK_RATE:
+                        click_at = datetime.fromisoformat(message["at"]) + timedelta(
+                            minutes=rng.randrange(1, 240)
+                        )
+                        click = samples.SampleRequest("GET", f"/r/{link.group(1)}", {}, b"", "click")
+                        seq += 1
+                        heapq.heappush(pending, (max(click_at, at), seq, "click", customer, click))
+                seen_outbox = len(outbox)
+            if not blocked_done and at >= block_day:
+                blocked_done = True
+                result.opted_out = _block_channel(runtime, rng, plan)
+                result.timeline.append(
+                    (block_day, f"{len(result.opted_out)} customers blocked the store's Kakao channel")
+                )
+            arrival_day = (at - plan.start).days + 1
             if arrival_day != day:
                 day = arrival_day
-                _progress(out, day, n, started)
-            runtime.clock.set(arrival.at)
-            request = arrival.request
+                _progress(out, min(day, month.DAYS), handled, started)
+            runtime.clock.set(max(at, runtime.clock.now()))
             answer = runtime.http(request.method, request.path, request.headers, request.body)
-            result.requests[arrival.kind] += 1
-            if answer.status != 200:
-                result.refused[f"{answer.status} {arrival.kind}"] += 1
-        runtime.advance_to(plan.end + timedelta(days=1))  # what the month set in motion finishes
-        _progress(out, month.DAYS, len(plan.arrivals), started)
+            handled += 1
+            result.requests[kind] += 1
+            if kind == "click":
+                result.clicks += 1
+                if answer.status == 302 and rng.random() < ORDER_AFTER_CLICK:
+                    seq += 1
+                    order_at = at + timedelta(minutes=rng.randrange(5, 2880))
+                    product = rng.choice(month.PROMOTED)
+                    order = samples.cafe24_order_placed(
+                        f"C{seq:08d}",
+                        customer_id,
+                        order_at,
+                        month.PRODUCTS[product][0],
+                        [month.order_code(product)],
+                    )
+                    heapq.heappush(pending, (order_at, seq, "order after a click", customer_id, order))
+                    result.orders_after_click += 1
+            elif answer.status not in (200, 302):
+                result.refused[f"{answer.status} {kind}"] += 1
+        runtime.advance_to(max(plan.end, runtime.clock.now()) + timedelta(days=1))  # what was set in motion
+        _progress(out, month.DAYS, handled, started)
         out.write("\n")
         for campaign_id in result.campaigns:
             document = admin.call("GET", f"/admin/stores/{STORE}/campaigns/{campaign_id}")
             result.campaigns[campaign_id]["runs"] = document.get("runs", [])
+        pages = []
+        for kind, sources in (("campaign", result.campaigns), ("automation", result.automations)):
+            for source_id, info in sources.items():
+                result.reports[f"{kind}:{source_id}"] = admin.call(
+                    "GET", f"/admin/stores/{STORE}/reports/{kind}/{source_id}"
+                )
+                page = runtime.http("GET", f"/admin/stores/{STORE}/reports/{kind}/{source_id}/page", ADMIN)
+                pages.append((info["name"], page.body.decode()))
+        result.report_path = _write_report(pages)
+        outbox = runtime.gateway.outbox if runtime.gateway else []
+        result.messages_sent = len(outbox)
+        result.fell_back = sum(1 for m in outbox if m.get("fallback"))
         counters = runtime.counters
         result.webhooks = sum(counters.api_requests[name] for name in cost.INGESTION_FUNCTIONS)
         result.bill = cost.bill(counters, runtime.template, runtime.logs.bytes_written)
         result.profiles = _count_profiles(runtime)
+        asked = why if why is not None else _interesting(result, outbox)
+        for customer_id in asked:
+            result.why[customer_id] = admin.call("GET", f"/admin/stores/{STORE}/customers/{customer_id}/why")
     result.seconds = time.perf_counter() - started
     _timeline(result)
     report(result, out)
     return result
+
+
+def _interesting(result: MonthResult, outbox: list[dict[str, Any]]) -> list[str]:
+    """Whom the demo explains when not asked: someone who blocked the channel, someone who got a message."""
+    chosen = result.opted_out[:1]
+    for message in outbox:
+        customer = _customer_of(str(message.get("to", "")))
+        if customer and customer not in chosen:
+            return [*chosen, customer]
+    return chosen
+
+
+def print_why(answer: dict[str, Any], out: TextIO) -> None:
+    """The decision chain as a marketer reads it (the admin API's /customers/{id}/why, in text)."""
+    consents = ", ".join(
+        f"{channel} {'✓' if c['granted'] else '✗'} ({c['at'][:10]}, {c['source']})"
+        for channel, c in answer["consents"].items()
+    )
+    print(
+        f"\n  {answer['customer_id']} {answer['phone']} {answer['name']} · consents: {consents or 'none'}",
+        file=out,
+    )
+    for message in answer["messages"]:
+        print(f"    {message['name']} ({message['occurrence']}): {message['state']}", file=out)
+        for link in message["chain"]:
+            detail = link.get("detail") or link.get("decision") or link.get("result") or ""
+            reasons = "; ".join(r["meaning"] for r in link.get("reasons", []))
+            extra = f" — {reasons}" if reasons else ""
+            if link.get("code"):
+                extra += f" (gateway code {link['code']})"
+            if link.get("fell_back"):
+                extra += f" ({link['fell_back']})"
+            print(f"      · {link['step']}: {detail}{extra}", file=out)
+    for campaign in answer["campaigns_not_sent"]:
+        now = "in it now" if campaign["in_segment_now"] else "not in it now either"
+        print(f"    {campaign['name']}: not sent — {campaign['why']} ({now})", file=out)
+
+
+def _customer_of(number: str) -> str | None:
+    """dogday-mall's customers have the test numbers 010-0000-NNNN (month.py); the gateway shows digits."""
+    digits = re.sub(r"\D", "", number)
+    if digits.startswith("82"):
+        digits = "0" + digits[2:]
+    if not digits.startswith("010") or len(digits) != 11 or int(digits[-4:]) > 4999:
+        return None
+    return f"dd{int(digits[-4:]):05d}"
+
+
+def _block_channel(runtime: Any, rng: random.Random, plan: month.Month) -> list[str]:
+    """A few members block the store's Kakao channel: the gateway answers 3020 from then on."""
+    members = [m for page in plan.import_pages for m in page["members"] if m.get("channel_friend")]
+    chosen = rng.sample(members, min(BLOCKS_CHANNEL, len(members)))
+    if runtime.gateway is not None:
+        runtime.gateway.blocked |= {re.sub(r"\D", "", m["phone"]) for m in chosen}
+    return [m["customer_id"] for m in chosen]
+
+
+def _write_report(pages: list[tuple[str, str]]) -> Path:
+    """One HTML file with every campaign's and automation's report page (the admin API's pages)."""
+    REPORTS.mkdir(exist_ok=True)
+    path = REPORTS / "demo-month.html"
+    bodies = []
+    for _, page in pages:
+        body = page.split("<body", 1)[-1].split(">", 1)[-1].rsplit("</body>", 1)[0]
+        bodies.append(f"<section style='border-bottom:1px solid #ccc;padding-bottom:1em'>{body}</section>")
+    path.write_text(
+        "<!doctype html><html lang=ko><meta charset=utf-8><title>Nudge demo month</title>"
+        "<body style='font-family:sans-serif;max-width:760px;margin:2em auto'>"
+        f"<h1>Nudge demo month · {STORE}</h1>" + "".join(bodies) + "</body></html>",
+        encoding="utf-8",
+    )
+    return path
 
 
 def _count_profiles(runtime: Any) -> int:
@@ -245,6 +395,16 @@ def _timeline(result: MonthResult) -> None:
     result.timeline.sort()
 
 
+def _row(name: str, data: dict[str, Any]) -> str:
+    suppressed = sum(data["suppressed_by_reason"].values())
+    deferred = sum(data["deferred_by_reason"].values())
+    return (
+        f"  {name[:22]:<22} {data['targeted']:>8,} {suppressed:>10,} {deferred:>8,} {data['sent']:>6,} "
+        f"{data['delivered']:>9,} {data['fell_back']:>6,} {data['clicked']:>7,} {data['converted']:>9,} "
+        f"{'₩' + format(int(float(data['revenue'])), ','):>12}"
+    )
+
+
 def report(result: MonthResult, out: TextIO) -> None:
     print("\nTimeline", file=out)
     for at, what in result.timeline:
@@ -254,15 +414,42 @@ def report(result: MonthResult, out: TextIO) -> None:
     refused = sum(result.refused.values())
     print(f"  refused {refused:,}" + (f": {dict(result.refused)}" if refused else ""), file=out)
     print(f"  profiles {result.profiles:,}", file=out)
-    print("\nCampaigns", file=out)
-    for info in result.campaigns.values():
-        targeted = sum(r["targeted"] for r in info.get("runs", []))
-        print(f"  {info['name']:<24} runs {len(info.get('runs', [])):>2} · targeted {targeted:>6,}", file=out)
+    print("\nCampaigns and automations (from the admin API's reports)", file=out)
+    print(
+        f"  {'':<22} {'targeted':>8} {'suppressed':>10} {'deferred':>8} {'sent':>6} {'delivered':>9} "
+        f"{'f.back':>6} {'clicked':>7} {'converted':>9} {'revenue':>12}",
+        file=out,
+    )
+    reasons: Counter[str] = Counter()
+    for kind, sources in (("campaign", result.campaigns), ("automation", result.automations)):
+        for source_id, info in sources.items():
+            data = result.reports.get(f"{kind}:{source_id}")
+            if data:
+                print(_row(info["name"], data), file=out)
+                reasons.update(data["suppressed_by_reason"])
+                reasons.update({f"deferred:{k}": v for k, v in data["deferred_by_reason"].items()})
+    if reasons:
+        print(
+            "  suppressed / deferred by reason: " + ", ".join(f"{k} {v:,}" for k, v in reasons.most_common()),
+            file=out,
+        )
+    print(
+        f"\n  messages that reached a phone {result.messages_sent:,} (SMS fallbacks {result.fell_back:,})"
+        f" · clicks {result.clicks:,} · orders after a click {result.orders_after_click:,}",
+        file=out,
+    )
+    if result.report_path is not None:
+        print(f"  HTML report: {result.report_path}", file=out)
+    if result.why:
+        print("\nWhy was this sent / not sent? (GET /admin/stores/{store}/customers/{id}/why)", file=out)
+        for answer in result.why.values():
+            print_why(answer, out)
     print("", file=out)
     if result.bill is not None:
-        for line in cost.render(
+        lines = cost.render(
             result.bill, messages_sent=result.messages_sent, webhooks_received=result.webhooks
-        ):
+        )
+        for line in lines:
             print(line, file=out)
     print(f"\nFinished in {result.seconds:.1f} s", file=out)
 
@@ -273,8 +460,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nudge local demo", description=__doc__)
     parser.add_argument("--customers", type=int, default=5_000, help="customers in the store (default 5,000)")
     parser.add_argument("--seed", type=int, default=2026, help="the month's random seed")
+    parser.add_argument(
+        "--why", action="append", metavar="CUSTOMER_ID",
+        help="explain what was and was not sent to this customer (e.g. dd00042); repeatable",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    run(args.customers, args.seed)
+    run(args.customers, args.seed, why=args.why)
     return 0
 
 

@@ -96,6 +96,20 @@ LOCAL_TEMPLATES = {
 }
 
 
+def approved_templates(store: Store) -> dict[str, str]:
+    """What the store registered with Kakao: the examples above and the AlimTalk messages of the
+    ready-made automations (nudge.automation_templates) as they are written for this store."""
+    from nudge.automation_templates import TEMPLATES, template_definition
+
+    out = dict(LOCAL_TEMPLATES)
+    for name in TEMPLATES:
+        for step in template_definition(name, store, None).get("steps", []):
+            message = step.get("message") or {}
+            if message.get("channel") == "alimtalk" and message.get("template_code"):
+                out[message["template_code"]] = message["content"]
+    return out
+
+
 def gateway_emulator(
     now: Callable[[], datetime], stores: tuple[LocalStore, ...] = LOCAL_STORES
 ) -> GatewayEmulator:
@@ -115,7 +129,7 @@ def gateway_emulator(
                     sms_secret=secrets[GATEWAY_SECRET_NAMES["nhn-sms"]],
                     sender_key=account.sender_key or "",
                     send_numbers=numbers,
-                    templates=dict(LOCAL_TEMPLATES),
+                    templates=approved_templates(local.store),
                     mn_approved=local.store.mn_targeting_approved,
                     report_signature=secrets.get(GATEWAY_SECRET_NAMES["report-signature"], ""),
                 )
@@ -127,7 +141,7 @@ def gateway_emulator(
                     api_secret=secrets[GATEWAY_SECRET_NAMES["solapi"]],
                     pf_id=account.pf_id or "",
                     send_numbers=numbers,
-                    templates=dict(LOCAL_TEMPLATES),
+                    templates=approved_templates(local.store),
                     mn_approved=local.store.mn_targeting_approved,
                 )
             )

@@ -400,3 +400,38 @@ def learn_repurchase_cycles(
     if not deps.catalog.put(store_id, REPURCHASE_CYCLES, "learned", document, create=False):
         deps.catalog.put(store_id, REPURCHASE_CYCLES, "learned", document, create=True)
     return document
+
+
+# ---------------------------------------------------------------- why was this sent / not sent
+
+
+def why(
+    deps: AdminDependencies, store_id: str, customer_id: str, records: Iterable[Any], now: datetime
+) -> dict[str, Any]:
+    """The decision chain for one customer (nudge.explain): every message decided about, and every
+    campaign that ran without one."""
+    from nudge.automations import AUTOMATION
+    from nudge.explain import Source, explain
+
+    store = get_store(deps, store_id)
+    profile = deps.profiles.load(store_id, customer_id)
+    sources: dict[str, Source] = {}
+    for document in deps.catalog.documents(store_id, CAMPAIGN):
+        campaign_id = document["campaign_id"]
+        sources[f"campaign:{campaign_id}"] = Source(
+            f"campaign:{campaign_id}",
+            document["name"],
+            document.get("segment_id"),
+            ran=bool(deps.catalog.runs(store_id, campaign_id)),
+        )
+    for document in deps.catalog.documents(store_id, AUTOMATION):
+        source = f"automation:{document['automation_id']}"
+        sources[source] = Source(source, document["name"])
+
+    def in_segment_now(segment_id: str) -> bool:
+        document = deps.catalog.get(store_id, SEGMENT, segment_id)
+        if profile is None or document is None:
+            return False
+        return compile_segment(document["definition"], store.zone, now).matches(profile)
+
+    return explain(profile, customer_id, records, sources, in_segment_now)

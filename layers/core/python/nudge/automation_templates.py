@@ -87,6 +87,7 @@ def _alimtalk(code: str, content: str, buttons: list[dict[str, Any]], kind: str 
         "template_approved": True,  # the store registers the template with Kakao under this code first
         "template_message_type": kind,
         "buttons": buttons,
+        "fallback_sms": True,  # a customer without KakaoTalk (or who blocked the channel) gets it as SMS
     }
 
 

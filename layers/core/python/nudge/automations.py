@@ -58,6 +58,9 @@ class _Model(BaseModel):
 # ---------------------------------------------------------------- trigger
 
 
+GATEWAY_OPTOUT_SOURCE = "gateway:"  # the source of consent withdrawals read from gateway results
+
+
 class TriggerFilter(_Model):
     """Optional conditions on the triggering event; each applies to the event types named beside it."""
 
@@ -461,6 +464,10 @@ def trigger_matches(automation: Automation, event: NormalizedEvent, profile: Pro
         if f.max_amount is not None and amount > f.max_amount:
             return False
     if isinstance(event, ConsentChanged):
+        if event.source.startswith(GATEWAY_OPTOUT_SOURCE):
+            # An opt-out the gateway reported was already answered with the consent-result notice by
+            # the report handler (nudge.gateway_reports): a journey here would send it a second time.
+            return False
         if f.channel is not None and event.channel != f.channel:
             return False
         if f.granted is not None and event.granted != f.granted:

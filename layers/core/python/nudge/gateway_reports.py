@@ -118,6 +118,10 @@ def _withdraw(record: SendRecord, channel: str, source: str, deps: ReportDepende
     store = deps.ingest.stores.get(record.store_id)
     if store is None:
         return
+    profile = deps.ingest.profiles.load(record.store_id, record.customer_id)
+    consent = profile.consents.get(channel) if profile is not None else None
+    if consent is None or not consent.granted:
+        return  # nothing to withdraw (an earlier result already did): no second notice either
     key = f"gateway-optout:{record.send_id}:{source}"
     event = ConsentChanged(
         event_id=key,
