@@ -17,7 +17,7 @@ import boto3
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
-from nudge_local import counters, moto_patches
+from nudge_local import chaos, counters, moto_patches
 from nudge_local.template import Template
 
 AWS_ENV = {
@@ -36,6 +36,7 @@ _server: ThreadedMotoServer | None = None
 _endpoint: str | None = None
 
 counters.install_hooks()
+chaos.install_hooks()
 moto_patches.install()
 # moto serves through werkzeug, which would log every request of every handler to stderr.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)

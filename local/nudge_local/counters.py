@@ -117,6 +117,10 @@ class Counters:
             self.consumed_capacity.clear()
 
 
+def current_origin() -> str:
+    return _origin.get()
+
+
 @contextlib.contextmanager
 def origin(name: str) -> Iterator[None]:
     """Attribute the AWS requests made inside the block to `name`."""

@@ -13,16 +13,19 @@ import random
 import re
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from boto3.dynamodb.types import TypeDeserializer
+
 from nudge.segments.language import segment_json
 from nudge.segments.templates import Promotion, promotion_recipes
-from nudge_local import cost, month, samples
+from nudge_local import chaos, cost, month, samples
 from nudge_local.apigw import LOCAL_ADMIN_TOKEN
+from nudge_local.gateway_emulator import Faults
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 STORE = "dogday-mall"
@@ -145,6 +148,11 @@ class MonthResult:
     reports: dict[str, dict[str, Any]] = field(default_factory=dict)  # source -> the admin API's report
     report_path: Path | None = None
     why: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer -> the admin API's answer
+    retried: int = 0  # webhook deliveries repeated after a 5xx
+    redriven: Counter[str] = field(default_factory=Counter)  # dead-letter messages moved back, by queue
+    crashes: int = 0
+    redeliveries: int = 0
+    capture: dict[str, Any] = field(default_factory=dict)  # the state the drills compare (_capture)
     webhooks: int = 0
     profiles: int = 0
 
@@ -192,10 +200,33 @@ def _progress(out: TextIO, day: int, sent: int, started: float) -> None:
     out.flush()
 
 
+@dataclass(frozen=True)
+class Drill:
+    """How the reliability drills disturb a month (the demo itself runs with none of it)."""
+
+    deliveries: int = 1  # every webhook delivered this many times ...
+    jitter: timedelta = timedelta(0)  # ... each copy up to this much later, so some arrive out of order
+    crash_rate: float = 0.0  # a function dies before this share of its AWS requests
+    redeliver_rate: float = 0.0  # SQS delivers this share of handled messages again
+    gateway: Faults | None = None  # the gateway's errors and timeouts
+    clicks: bool = True  # customers open links (off when two runs must send the same messages)
+    keep_logs: bool = False  # keep every log line (the privacy audit reads them all)
+
+
+WEBHOOK_RETRIES = 8  # a platform delivers a webhook again after a 5xx (Cafe24 and Shopify retry for hours)
+
+
 def run(
-    customers: int = 5_000, seed: int = 2026, out: TextIO = sys.stdout, why: list[str] | None = None
+    customers: int = 5_000,
+    seed: int = 2026,
+    out: TextIO = sys.stdout,
+    why: list[str] | None = None,
+    drill: Drill | None = None,
+    pump_every: timedelta = PUMP_EVERY,
 ) -> MonthResult:
     from nudge_local.runtime import LocalRuntime
+
+    drill = drill or Drill()
 
     started = time.perf_counter()
     plan = month.build(customers, seed)
@@ -213,25 +244,36 @@ def run(
         runtime.counters.reset()  # the month's cost, not the set-up's
         # What arrives: the month's requests, plus what customers do with the messages they get (a
         # click, sometimes an order) and a few who block the channel: all in order of time.
-        pending: list[tuple[datetime, int, str, str, samples.SampleRequest]] = [
-            (a.at, i, a.kind, a.customer_id, a.request) for i, a in enumerate(plan.arrivals)
-        ]
+        pending: list[tuple[datetime, int, str, str, samples.SampleRequest]] = []
+        jitter = random.Random(seed + 1)  # apart from `rng`: a drill must not change what customers do
+        if drill.keep_logs:
+            runtime.logs.lines = deque(runtime.logs.lines)
+        for i, a in enumerate(plan.arrivals):
+            for copy in range(drill.deliveries):
+                spread = drill.jitter.total_seconds()
+                late = timedelta(seconds=jitter.uniform(0, spread)) if copy else timedelta(0)
+                pending.append((a.at + late, i * drill.deliveries + copy, a.kind, a.customer_id, a.request))
         heapq.heapify(pending)
         seq = len(pending)
+        attempts: Counter[int] = Counter()
+        if drill.gateway is not None and runtime.gateway is not None:
+            runtime.gateway.set_faults(drill.gateway)
+        plan_of_faults = chaos.FaultPlan(drill.crash_rate, drill.redeliver_rate, seed)
+        chaos.activate(plan_of_faults)
         block_day = month.day_start(20) + timedelta(hours=10)
         boundary, day, handled, seen_outbox = plan.start, 0, 0, 0
         blocked_done = False
         while pending:
-            at, _, kind, customer_id, request = heapq.heappop(pending)
+            at, order, kind, customer_id, request = heapq.heappop(pending)
             while at >= boundary:
                 runtime.advance_to(boundary)
-                boundary += PUMP_EVERY
+                boundary += pump_every
                 # Customers open some of the messages that reached them.
                 outbox = runtime.gateway.outbox if runtime.gateway else []
                 for message in outbox[seen_outbox:]:
                     link = _LINK.search(str(message.get("text") or ""))
                     customer = _customer_of(str(message.get("to", "")))
-                    if link and customer and rng.random() < CLICK_RATE:
+                    if drill.clicks and link and customer and rng.random() < CLICK_RATE:
                         click_at = datetime.fromisoformat(message["at"]) + timedelta(
                             minutes=rng.randrange(1, 240)
                         )
@@ -268,9 +310,26 @@ def run(
                     )
                     heapq.heappush(pending, (order_at, seq, "order after a click", customer_id, order))
                     result.orders_after_click += 1
+            elif answer.status >= 500 and attempts[order] < WEBHOOK_RETRIES:
+                attempts[order] += 1  # the platform tries again a minute later
+                result.retried += 1
+                heapq.heappush(pending, (at + timedelta(minutes=1), order, kind, customer_id, request))
             elif answer.status not in (200, 302):
                 result.refused[f"{answer.status} {kind}"] += 1
         runtime.advance_to(max(plan.end, runtime.clock.now()) + timedelta(days=1))  # what was set in motion
+        chaos.activate(None)
+        result.crashes, result.redeliveries = plan_of_faults.crashes, plan_of_faults.redeliveries
+        if runtime.gateway is not None:
+            runtime.gateway.set_faults(Faults())
+        runtime.run_until_idle()
+        # What faults left in dead-letter queues is moved back (README: "Redrive") and finishes now.
+        for _ in range(3):
+            moved = runtime.redrive_dead_letters()
+            if not moved:
+                break
+            result.redriven.update(moved)
+            runtime.advance_to(runtime.clock.now() + timedelta(hours=1))
+        result.capture = _capture(runtime)
         _progress(out, month.DAYS, handled, started)
         out.write("\n")
         for campaign_id in result.campaigns:
@@ -373,6 +432,47 @@ def _write_report(pages: list[tuple[str, str]]) -> Path:
     return path
 
 
+def _capture(runtime: Any) -> dict[str, Any]:
+    """What the drills compare between runs and audit: profiles, the outbox, the ledger, the dead-letter
+    queues and every log line."""
+    from nudge.adapters.ledger import from_item as send_record
+    from nudge.adapters.ledger import send_pk
+    from nudge.adapters.profile_item import from_item
+
+    dynamodb = runtime.client("dynamodb")
+    deserializer = TypeDeserializer()
+
+    def items(table: str) -> list[dict[str, Any]]:
+        out, start = [], None
+        while True:
+            args: dict[str, Any] = {"TableName": runtime.table_name(table)}
+            if start:
+                args["ExclusiveStartKey"] = start
+            page = dynamodb.scan(**args)
+            out += page["Items"]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return out
+
+    profiles = {}
+    for raw in items("ProfilesTable"):
+        item = {k: deserializer.deserialize(v) for k, v in raw.items()}
+        profile = from_item(str(item["pk"]).split("#", 1)[0], item)
+        profiles[(profile.store_id, profile.customer_id)] = profile
+    ledger = [send_record(raw) for raw in items("SendsTable") if raw["pk"]["S"].startswith(send_pk(""))]
+    dead_letters = {
+        name: runtime.queue_depth(name) for name in runtime.template.queues if "DeadLetter" in name
+    }
+    return {
+        "profiles": profiles,
+        "outbox": list(runtime.gateway.outbox) if runtime.gateway else [],
+        "gateway_requests": list(runtime.gateway.requests) if runtime.gateway else [],
+        "ledger": ledger,
+        "dead_letters": dead_letters,
+        "logs": list(runtime.logs.lines),
+    }
+
+
 def _count_profiles(runtime: Any) -> int:
     client = runtime.client("dynamodb")
     total, start = 0, None
@@ -391,7 +491,9 @@ def _timeline(result: MonthResult) -> None:
     for info in result.campaigns.values():
         for run_info in info.get("runs", []):
             at = datetime.fromisoformat(run_info["occurrence"].replace("Z", "+00:00")).astimezone(month.KST)
-            result.timeline.append((at, f"campaign “{info['name']}” ran: {run_info['targeted']:,} targeted"))
+            targeted = run_info.get("targeted")
+            done = f"{targeted:,} targeted" if targeted is not None else "did not finish"
+            result.timeline.append((at, f"campaign “{info['name']}” ran: {done}"))
     result.timeline.sort()
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from nudge_local import aws, counters
+from nudge_local import aws, chaos, counters
 from nudge_local.clock import SimulatedClock
 from nudge_local.functions import FunctionError, FunctionHost, LogSink
 from nudge_local.schedule_expressions import ExpressionError, is_one_time, occurrences
@@ -378,7 +378,8 @@ class SqsEventSourcePump:
                 failed = self._failed_ids(source, response, ids)
             except FunctionError:
                 failed = ids
-            done = [m for m in messages if m["MessageId"] not in failed]
+            # SQS is at-least-once: a drill may leave a handled message on the queue to come again.
+            done = [m for m in messages if m["MessageId"] not in failed and not chaos.should_redeliver()]
             for start in range(0, len(done), 10):
                 chunk = done[start : start + 10]
                 sqs.delete_message_batch(
@@ -387,6 +388,14 @@ class SqsEventSourcePump:
                         {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)
                     ],
                 )
+        again = {m["MessageId"] for m in messages if m not in done} - failed
+        if again:
+            with counters.paused():
+                for message in messages:
+                    if message["MessageId"] in again:
+                        sqs.change_message_visibility(
+                            QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                        )
         if failed:
             self.failed_batches += 1
             # Visible again at once instead of after the queue's visibility timeout (wall-clock seconds in

@@ -194,6 +194,27 @@ class LocalRuntime:
     def schedule_group_name(self, logical_id: str = "ScheduleGroup") -> str:
         return self.template.schedule_groups[logical_id].name
 
+    def redrive_dead_letters(self) -> dict[str, int]:
+        """Move every message in a dead-letter queue back to the queue it came from, as
+        `aws sqs start-message-move-task --source-arn <dead-letter queue ARN>` does in AWS; returns how
+        many moved, by source queue. The pumps then handle them like any other message."""
+        sqs = self.client("sqs")
+        moved: dict[str, int] = {}
+        with counters.paused():
+            for source in self.template.queues.values():
+                dead = self.template.queue_by_arn(source.dead_letter_arn) if source.dead_letter_arn else None
+                if dead is None:
+                    continue
+                while True:
+                    got = sqs.receive_message(QueueUrl=dead.url, MaxNumberOfMessages=10).get("Messages", [])
+                    if not got:
+                        break
+                    for message in got:
+                        sqs.send_message(QueueUrl=source.url, MessageBody=message["Body"])
+                        sqs.delete_message(QueueUrl=dead.url, ReceiptHandle=message["ReceiptHandle"])
+                        moved[source.logical_id] = moved.get(source.logical_id, 0) + 1
+        return moved
+
     def queue_depth(self, logical_id: str) -> int:
         """Messages waiting (visible, in flight or delayed) in a queue of the template."""
         attributes = self.client("sqs").get_queue_attributes(

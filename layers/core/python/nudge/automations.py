@@ -499,7 +499,9 @@ def business_key(event: NormalizedEvent, profile: Profile) -> str:
             cleared = profile.cart.cleared_at
             return f"cart:{cleared.strftime('%Y%m%dT%H%M%SZ') if cleared else 'first'}"
         case ConsentChanged():
-            return f"consent:{event.channel.value}:{event.occurred_at.strftime('%Y%m%dT%H%M%SZ')}"
+            # The event id, not its time: a platform without event times (Cafe24) stamps each delivery
+            # with its arrival, and a redelivered webhook must not make a second answer of it.
+            return f"consent:{event.channel.value}:{event.event_id}"
         case CouponIssued():
             return f"coupon:{event.coupon_id}"
     return "customer"

@@ -1,0 +1,141 @@
+"""Reliability drills on a small demo month (issue: the whole store, end to end).
+
+Three months of the same store and seed: a clean one; one where every webhook is delivered three times,
+some out of order; and one where functions crash before their AWS requests, SQS redelivers handled
+messages and the gateway fails 30 % of its calls, after which the dead-letter queues are redriven. Then
+the month's advertising decisions are audited and every log line is checked for personal data.
+"""
+
+import io
+import re
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from compliance.labelling import is_labelled_ad_sms
+from nudge_local import demo_month
+from nudge_local.gateway_emulator import Faults
+
+pytestmark = pytest.mark.e2e
+
+CUSTOMERS = 30
+SEED = 11
+KST = ZoneInfo("Asia/Seoul")
+PUMP_EVERY = timedelta(hours=6)
+
+
+def _month(drill: demo_month.Drill) -> demo_month.MonthResult:
+    return demo_month.run(CUSTOMERS, SEED, out=io.StringIO(), why=[], drill=drill, pump_every=PUMP_EVERY)
+
+
+@pytest.fixture(scope="module")
+def clean() -> demo_month.MonthResult:
+    return _month(demo_month.Drill(clicks=False, keep_logs=True))
+
+
+@pytest.fixture(scope="module")
+def triple() -> demo_month.MonthResult:
+    return _month(demo_month.Drill(deliveries=3, jitter=timedelta(minutes=4), clicks=False))
+
+
+@pytest.fixture(scope="module")
+def faulty() -> demo_month.MonthResult:
+    drill = demo_month.Drill(
+        crash_rate=0.02,
+        redeliver_rate=0.2,
+        gateway=Faults(error_rate=0.3, seed=5),
+        clicks=False,
+        keep_logs=True,
+    )
+    return _month(drill)
+
+
+def _profiles(result: demo_month.MonthResult) -> dict[Any, dict[str, Any]]:
+    skip = {"version", "updated_at", "created_at"}
+    return {
+        key: {name: getattr(p, name) for name in p.__slots__ if name not in skip}
+        for key, p in result.capture["profiles"].items()
+    }
+
+
+_TOKEN = re.compile(r"/r/[A-Za-z0-9_.~-]+")
+
+
+def _messages(result: demo_month.MonthResult) -> Counter[tuple[str, str]]:
+    """Who got which text (a link's token names the send, whose campaign id differs from run to run)."""
+    return Counter((m["to"], _TOKEN.sub("/r/…", str(m["text"]))) for m in result.capture["outbox"])
+
+
+def test_every_webhook_three_times_some_out_of_order_changes_nothing(clean, triple) -> None:
+    assert triple.requests["visit"] == 3 * clean.requests["visit"]
+    assert _profiles(triple) == _profiles(clean)
+    assert _messages(triple) == _messages(clean)
+    assert sum(clean.capture["dead_letters"].values()) == 0
+
+
+def test_crashes_redeliveries_and_gateway_failures_send_nothing_twice_and_lose_nothing(faulty) -> None:
+    assert faulty.crashes > 0 and faulty.redeliveries > 0  # the drill did disturb the month
+    # Nothing twice: one message per send id reached a phone (SMS fallbacks carry their own id).
+    sent = Counter((m["key"], m["fallback"]) for m in faulty.capture["outbox"])
+    assert [key for key, n in sent.items() if n > 1] == []
+    # Nothing lost: after the redrive no dead-letter queue holds anything, and every ledger record ended.
+    assert faulty.capture["dead_letters"] == dict.fromkeys(faulty.capture["dead_letters"], 0)
+    states = Counter(record.state.value for record in faulty.capture["ledger"])
+    assert set(states) <= {"sent", "delivered", "failed", "suppressed", "deferred"}, states
+    for record in faulty.capture["ledger"]:
+        if record.state.value == "deferred":  # only a send deferred past the month's end may still wait
+            assert record.deferred_until is not None
+    # Every profile came out as in the clean month: the webhooks that crashed were delivered again.
+    assert faulty.retried > 0
+
+
+def _ad_channel(message: dict[str, Any]) -> str | None:
+    kind = str(message.get("kind"))
+    if kind in ("SMS", "LMS") and str(message.get("text", "")).startswith("(광고)"):
+        return "sms"
+    if kind.startswith("BRAND") or kind.startswith("BMS"):
+        return "kakao"
+    return None
+
+
+@pytest.mark.parametrize("which", ["clean", "faulty"])
+def test_a_month_of_ad_decisions_audited(which: str, request: pytest.FixtureRequest) -> None:
+    result: demo_month.MonthResult = request.getfixturevalue(which)
+    profiles = {p.phone: p for p in result.capture["profiles"].values() if p.phone}
+    audited = 0
+    for message in result.capture["outbox"]:
+        channel = _ad_channel(message)
+        if channel is None:
+            continue
+        audited += 1
+        at = demo_month.datetime.fromisoformat(message["at"]).astimezone(KST)
+        profile = profiles["+82" + message["to"][1:]]
+        night = at.hour >= 21 or at.hour < 8
+        if night:  # never at night without the separate night consent
+            consent = profile.consents.get("night")
+            assert consent is not None and consent.granted and consent.at <= at, message
+        if channel == "sms":  # labelled, with the free 080 opt-out line
+            assert is_labelled_ad_sms(message["text"]), message["text"]
+        withdrawn = profile.consents.get(channel)
+        assert withdrawn is None or withdrawn.granted or withdrawn.at > at, "an ad after the opt-out"
+    assert audited > 0
+    # At most one message of a promotion per customer per day.
+    per_day = Counter(
+        (r.customer_id, r.promotion_group, r.sent_at.astimezone(KST).date())
+        for r in result.capture["ledger"]
+        if r.promotion_group and r.sent_at
+    )
+    assert [key for key, n in per_day.items() if n > 1] == []
+
+
+def test_no_phone_number_or_name_in_any_log_line(clean, faulty) -> None:
+    phone = re.compile(r"01[016789]-?\d{3,4}-?\d{4}|\+82\s?10")
+    names = {p.name for p in clean.capture["profiles"].values() if p.name and len(p.name) >= 2}
+    for result in (clean, faulty):
+        lines = result.capture["logs"]
+        assert len(lines) > 1000
+        assert [line for line in lines if phone.search(line)] == []
+        assert [line for line in lines if any(name in line for name in names)] == []
