@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)  ## replay the demo storyline on the local runtime
-	$(BIN)/nudge local demo
+# The demo month on the local runtime. CUSTOMERS=5000 is the full store (about N minutes locally).
+CUSTOMERS ?= 500
+run: $(STAMP)  ## the demo month: one store, its customers, 30 days on the simulated clock
+	$(BIN)/nudge local demo --customers $(CUSTOMERS)
 
 test: $(STAMP)  ## the whole suite, the same command .ci/run runs
 	$(BIN)/ruff check .

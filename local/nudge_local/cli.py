@@ -2,11 +2,11 @@
 
 nudge local serve [--port 3000] [--start 2026-03-16T09:00:00+09:00]
 nudge local invoke IngestFunction -e events/cafe24_order_placed.json
-nudge local demo
+nudge local demo [--customers 5000] [--why dd00042]
+nudge local storyline
 """
 
 import argparse
-import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -78,9 +78,15 @@ def _parser() -> argparse.ArgumentParser:
     invoke.add_argument("--quiet", "-q", action="store_true", help="do not echo function logs to stderr")
 
     demo = actions.add_parser(
-        "demo", help="replay the demo storyline (what `make run` shows)", add_help=False
+        "demo",
+        help="the demo month: one store, 5,000 customers, 30 days (what `make run` shows)",
+        add_help=False,
     )
-    demo.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the demo")
+    demo.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the demo (--help lists them)")
+    storyline = actions.add_parser(
+        "storyline", help="replay the short storyline of webhooks and admin calls", add_help=False
+    )
+    storyline.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the storyline")
     return parser
 
 
@@ -159,21 +165,25 @@ def _invoke(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    try:
-        demo = importlib.import_module("nudge_local.demo")
-    except ModuleNotFoundError as error:
-        if error.name != "nudge_local.demo":
-            raise
-        print(
-            "The demo is not there yet (local/nudge_local/demo.py); try `nudge local serve`.", file=sys.stderr
-        )
-        return 2
+    from nudge_local import demo_month
+
+    return int(demo_month.main(list(args.args)) or 0)
+
+
+def _storyline(args: argparse.Namespace) -> int:
+    from nudge_local import demo
+
     return int(demo.main(list(args.args)) or 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    handlers = {"serve": _serve, "invoke": _invoke, "demo": _demo}
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.action not in ("demo", "storyline"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:
+        args.args = [*extra, *args.args]  # the demo's own options (argparse leaves them to it)
+    handlers = {"serve": _serve, "invoke": _invoke, "demo": _demo, "storyline": _storyline}
     return handlers[args.action](args)
 
 

@@ -48,13 +48,18 @@ class Bill:
     ingestion: float = 0.0
     messaging: float = 0.0
     quantities: dict[str, float] = field(default_factory=dict)
+    by_origin: Counter[str] = field(default_factory=Counter)  # function (or AWS poller) -> US$
 
     @property
     def total(self) -> float:
         return sum(self.lines.values())
 
-    def add(self, line: str, dollars: float, *, ingestion: bool, quantity: float | None = None) -> None:
+    def add(
+        self, line: str, dollars: float, *, ingestion: bool, quantity: float | None = None, origin: str = ""
+    ) -> None:
         self.lines[line] += dollars
+        if origin:
+            self.by_origin[origin] += dollars
         if quantity is not None:
             self.quantities[line] = self.quantities.get(line, 0.0) + quantity
         if ingestion:
@@ -71,7 +76,7 @@ def bill(counters: Counters, template: Template, log_bytes: int, prices: Prices 
         ingestion = name in INGESTION_FUNCTIONS
         invocations += stats.invocations
         out.add("Lambda requests", stats.invocations * prices.lambda_request, ingestion=ingestion,
-                quantity=stats.invocations)  # fmt: skip
+                quantity=stats.invocations, origin=name)  # fmt: skip
         billed_ms = sum(math.ceil(ms) for ms in stats.durations_ms)
         gb_seconds = billed_ms / 1000 * memory_mb.get(name, 128) / 1024
         out.add(
@@ -82,19 +87,22 @@ def bill(counters: Counters, template: Template, log_bytes: int, prices: Prices 
             continue
         ingestion = origin in INGESTION_FUNCTIONS
         reads, writes = counters.read_units[origin], counters.write_units[origin]
-        out.add("DynamoDB reads", reads * prices.dynamodb_read_unit, ingestion=ingestion, quantity=reads)
-        out.add("DynamoDB writes", writes * prices.dynamodb_write_unit, ingestion=ingestion, quantity=writes)
+        out.add("DynamoDB reads", reads * prices.dynamodb_read_unit, ingestion=ingestion, quantity=reads,
+                origin=origin)  # fmt: skip
+        out.add("DynamoDB writes", writes * prices.dynamodb_write_unit, ingestion=ingestion, quantity=writes,
+                origin=origin)  # fmt: skip
     for origin, calls in counters.aws_calls_by_origin.items():
         if origin == "local":
             continue
         ingestion = origin in INGESTION_FUNCTIONS
         sqs = sum(n for action, n in calls.items() if action.startswith("sqs:"))
-        out.add("SQS requests", sqs * prices.sqs_request, ingestion=ingestion, quantity=sqs)
+        out.add("SQS requests", sqs * prices.sqs_request, ingestion=ingestion, quantity=sqs, origin=origin)
         fired = calls.get("scheduler:Invocation", 0)
-        out.add("Scheduler invocations", fired * prices.scheduler_invocation, ingestion=False, quantity=fired)
+        out.add("Scheduler invocations", fired * prices.scheduler_invocation, ingestion=False, quantity=fired,
+                origin=origin)  # fmt: skip
     for function, requests in counters.api_requests.items():
         out.add("HTTP API requests", requests * prices.http_api_request,
-                ingestion=function in INGESTION_FUNCTIONS, quantity=requests)  # fmt: skip
+                ingestion=function in INGESTION_FUNCTIONS, quantity=requests, origin=function)  # fmt: skip
     # Logs are not split by function locally; they are shared pro rata to invocations.
     total_bytes = log_bytes + invocations * prices.platform_log_bytes_per_invocation
     logs = total_bytes / 1024**3 * prices.logs_gb
@@ -120,6 +128,9 @@ def render(result: Bill, *, messages_sent: int, webhooks_received: int) -> list[
         quantity = result.quantities.get(line, 0.0)
         lines.append(f"  {line:<24} {quantity:>16,.1f}  US${dollars:,.6f}")
     lines.append(f"  {'total':<24} {'':>16}  US${result.total:,.6f}")
+    if result.by_origin:
+        parts = ", ".join(f"{origin} {d / result.total:.0%}" for origin, d in result.by_origin.most_common(6))
+        lines.append(f"  by who made AWS do it (logs not included): {parts}")
     message_cost = per_million(result.messaging, messages_sent)
     webhook_cost = per_million(result.ingestion, webhooks_received)
     lines.append(

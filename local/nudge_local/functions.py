@@ -80,6 +80,12 @@ class LogSink(io.TextIOBase):
         self.bytes_written = 0  # every byte ever written: CloudWatch Logs bills ingestion by volume
         self._partial = ""
 
+    def reset(self, echo: TextIO | None = None, keep: int = 5000) -> None:
+        self.echo = echo
+        self.lines = deque(maxlen=keep)
+        self.bytes_written = 0
+        self._partial = ""
+
     def writable(self) -> bool:
         return True
 
@@ -95,6 +101,21 @@ class LogSink(io.TextIOBase):
     def flush(self) -> None:
         if self.echo is not None:
             self.echo.flush()
+
+
+_process_sink: LogSink | None = None
+
+
+def process_sink(echo: TextIO | None = None) -> LogSink:
+    """The process's one log sink, emptied for a new runtime. One, not one per runtime: a Powertools
+    Logger of a given service name is set up once per process (its handler keeps the stream it was
+    created with), so a later runtime's handlers still write where the first one's did."""
+    global _process_sink
+    if _process_sink is None:
+        _process_sink = LogSink(echo)
+    else:
+        _process_sink.reset(echo)
+    return _process_sink
 
 
 class FunctionHost:

@@ -25,7 +25,7 @@ import boto3
 from nudge_local import apigw, aws, counters
 from nudge_local.clock import ClockError, SimulatedClock, parse_duration, parse_instant
 from nudge_local.counters import Counters
-from nudge_local.functions import FunctionError, FunctionHost, LogSink
+from nudge_local.functions import FunctionError, FunctionHost, process_sink
 from nudge_local.gateway_emulator import Faults, GatewayEmulator
 from nudge_local.local_routes import PREFIX, LocalRequest, LocalResponse, LocalRoutes, registered
 from nudge_local.pumps import SchedulerPump, SqsEventSourcePump
@@ -69,7 +69,7 @@ class LocalRuntime:
         self.seed_stores = seed_stores
         self.clock = SimulatedClock(self.start_at, ticking=ticking)
         self.counters = Counters()
-        self.logs = LogSink(log_stream)
+        self.logs = process_sink(log_stream)
         self.access_log = access_log
         self.local_routes = LocalRoutes(registered())
         self.local_routes.add("GET", "/_local/clock", _get_clock)

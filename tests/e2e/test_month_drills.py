@@ -132,7 +132,8 @@ def test_a_month_of_ad_decisions_audited(which: str, request: pytest.FixtureRequ
 
 
 def test_no_phone_number_or_name_in_any_log_line(clean, faulty) -> None:
-    phone = re.compile(r"01[016789]-?\d{3,4}-?\d{4}|\+82\s?10")
+    # A Korean mobile number, not digits inside a request id or a trace id.
+    phone = re.compile(r"(?<![0-9A-Za-z])(?:01[016789]-?\d{3,4}-?\d{4}|\+?8210\d{7,8})(?![0-9A-Za-z])")
     names = {p.name for p in clean.capture["profiles"].values() if p.name and len(p.name) >= 2}
     for result in (clean, faulty):
         lines = result.capture["logs"]
