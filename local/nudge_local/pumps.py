@@ -75,10 +75,13 @@ class SchedulerPump:
     # ------------------------------------------------------------------ reading moto's schedules
 
     def schedules(self) -> list[dict[str, Any]]:
-        """Every schedule, in full. moto's list_schedules ignores paging arguments and returns them all."""
+        """Every schedule, in full. ListSchedules answers in pages (moto: 50 per page, newest first), so
+        every page is read: a schedule beyond the first page would otherwise fire late or never."""
         scheduler = aws.client("scheduler")
         with counters.paused():  # the emulation's bookkeeping, not calls Nudge would pay for
-            summaries = scheduler.list_schedules().get("Schedules", [])
+            summaries: list[dict[str, Any]] = []
+            for page in scheduler.get_paginator("list_schedules").paginate():
+                summaries.extend(page.get("Schedules", []))
             out = []
             for summary in summaries:
                 # A schedule's details change only with LastModificationDate: fetch each version once.

@@ -2,9 +2,11 @@
 order, once each; one-time DELETE schedules go away; failures are retried and dead-lettered like AWS."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+
+from tests.unit.local.conftest import START  # the runtime fixture starts here
 
 ROLE = "arn:aws:iam::123456789012:role/nudge-local-scheduler"
 
@@ -167,3 +169,14 @@ def test_advancing_in_any_step_size_fires_the_same(runtime, step):
     for _ in range(12 if step == "PT4H" else 2):
         runtime.advance(step)
     assert len(received(runtime, "nightly")) == 2
+
+
+def test_a_schedule_beyond_the_first_page_of_the_listing_still_fires(runtime):
+    """ListSchedules answers 50 schedules per page, newest first: the oldest must not be missed."""
+    target = {"Arn": runtime.queue_arn("WorkQueue"), "Input": "{}"}
+    create(runtime, "the-oldest", "at(2026-03-20T10:00:00)", target)
+    for n in range(60):
+        create(runtime, f"later-{n}", "at(2026-03-25T10:00:00)", target)
+    runtime.advance_to(START + timedelta(hours=2))
+    fired = {firing.schedule_arn.rsplit("/", 1)[-1] for firing in runtime.scheduler.firings}
+    assert fired == {"the-oldest"}
