@@ -61,24 +61,7 @@ class QueueScheduler:
         zone = validate_timezone(timezone)
         validate_name(name)
         validate_expression(expression, zone, now)
-        request: dict[str, Any] = {
-            "Name": name,
-            "GroupName": self.group,
-            "ScheduleExpression": expression,
-            "ScheduleExpressionTimezone": timezone,
-            "FlexibleTimeWindow": {"Mode": "OFF"},
-            "State": "ENABLED",
-            "Target": {
-                "Arn": self.queue_arn,
-                "RoleArn": self.role_arn,
-                "Input": json.dumps(payload, ensure_ascii=False),
-                "RetryPolicy": {
-                    "MaximumRetryAttempts": MAX_RETRY_ATTEMPTS,
-                    "MaximumEventAgeInSeconds": MAX_EVENT_AGE_SECONDS,
-                },
-                "DeadLetterConfig": {"Arn": self.dead_letter_arn},
-            },
-        }
+        request = self._request(name, expression, timezone, payload)
         if one_time:
             request["ActionAfterCompletion"] = "DELETE"
         if start is not None:
@@ -102,31 +85,36 @@ class QueueScheduler:
         zone = validate_timezone(timezone)
         validate_name(name)
         validate_expression(expression, zone, now)
+        request = self._request(name, expression, timezone, payload)
+        request["ActionAfterCompletion"] = "DELETE"
         try:
-            self.client.create_schedule(
-                Name=name,
-                GroupName=self.group,
-                ScheduleExpression=expression,
-                ScheduleExpressionTimezone=timezone,
-                FlexibleTimeWindow={"Mode": "OFF"},
-                State="ENABLED",
-                ActionAfterCompletion="DELETE",
-                Target={
-                    "Arn": self.queue_arn,
-                    "RoleArn": self.role_arn,
-                    "Input": json.dumps(payload, ensure_ascii=False),
-                    "RetryPolicy": {
-                        "MaximumRetryAttempts": MAX_RETRY_ATTEMPTS,
-                        "MaximumEventAgeInSeconds": MAX_EVENT_AGE_SECONDS,
-                    },
-                    "DeadLetterConfig": {"Arn": self.dead_letter_arn},
-                },
-            )
+            self.client.create_schedule(**request)
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConflictException":
                 return False
             raise
         return True
+
+    def _request(self, name: str, expression: str, timezone: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """A CreateSchedule request targeting the queue, with the retry policy and the dead-letter queue."""
+        return {
+            "Name": name,
+            "GroupName": self.group,
+            "ScheduleExpression": expression,
+            "ScheduleExpressionTimezone": timezone,
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "State": "ENABLED",
+            "Target": {
+                "Arn": self.queue_arn,
+                "RoleArn": self.role_arn,
+                "Input": json.dumps(payload, ensure_ascii=False),
+                "RetryPolicy": {
+                    "MaximumRetryAttempts": MAX_RETRY_ATTEMPTS,
+                    "MaximumEventAgeInSeconds": MAX_EVENT_AGE_SECONDS,
+                },
+                "DeadLetterConfig": {"Arn": self.dead_letter_arn},
+            },
+        }
 
     def delete(self, name: str) -> None:
         try:

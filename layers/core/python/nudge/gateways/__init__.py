@@ -7,7 +7,7 @@ know a gateway's JSON, paths, headers and result codes. Errors say whether a ret
 """
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 # Delivery result codes that mean "this person cannot get a Kakao message", for which a Kakao message falls
 # back to SMS/LMS (NHN 3018 not active, 3019 not a KakaoTalk user, 3020 blocked; Solapi 3104, 3107).
@@ -16,6 +16,9 @@ KAKAO_UNREACHABLE = frozenset({"3018", "3019", "3020", "3104", "3107"})
 # NHN 3020 (blocked the channel), Solapi 1061 / 2061 (080 opt-out list), 3107 is "blocked or inactive" and
 # therefore not proof of an opt-out.
 OPTED_OUT = {"3020": "kakao", "1061": "sms", "2061": "sms"}
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,3 +120,24 @@ class DeliveryReport:
 
 class ReportInvalid(ValueError):
     """The report body is not what the gateway sends."""
+
+
+def call(client: "httpx.Client", method: str, url: str, **kwargs: Any) -> tuple[int, str, Any]:
+    """One request to a gateway: timeouts, transport errors, 429 and 5xx are Transient (retried); an answer
+    that is not JSON is Rejected. Returns (status, reason, parsed JSON) for the adapter to read its own
+    error format from a 4xx."""
+    import httpx
+
+    try:
+        response = client.request(method, url, **kwargs)
+    except httpx.TimeoutException as exc:
+        raise Transient("timeout", type(exc).__name__) from exc
+    except httpx.TransportError as exc:
+        raise Transient("transport", type(exc).__name__) from exc
+    if response.status_code == 429 or response.status_code >= 500:
+        raise Transient(str(response.status_code), response.reason_phrase)
+    try:
+        answer = response.json()
+    except ValueError as exc:
+        raise Rejected(str(response.status_code), "answer is not JSON") from exc
+    return response.status_code, response.reason_phrase, answer

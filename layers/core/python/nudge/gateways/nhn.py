@@ -16,7 +16,15 @@ from typing import Any
 
 import httpx
 
-from nudge.gateways import Accepted, DeliveryReport, Outbound, Rejected, ReportInvalid, SmsPart, Transient
+from nudge.gateways import (
+    Accepted,
+    DeliveryReport,
+    Outbound,
+    Rejected,
+    ReportInvalid,
+    SmsPart,
+    call,
+)
 
 IDEMPOTENCY_HEADER = "X-NC-API-IDEMPOTENCY-KEY"
 ALREADY_REQUESTED = -1005  # the idempotency key was used within 10 minutes: the first request stands
@@ -177,24 +185,13 @@ class NhnGateway:
         return None
 
     def _call(self, method: str, url: str, headers: dict[str, str], **kwargs: Any) -> dict[str, Any]:
-        try:
-            response = self.client.request(method, url, headers=headers, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise Transient("timeout", type(exc).__name__) from exc
-        except httpx.TransportError as exc:
-            raise Transient("transport", type(exc).__name__) from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            raise Transient(str(response.status_code), response.reason_phrase)
-        try:
-            answer = response.json()
-        except ValueError as exc:
-            raise Rejected(str(response.status_code), "answer is not JSON") from exc
-        if response.status_code >= 400:
+        status, reason, answer = call(self.client, method, url, headers=headers, **kwargs)
+        if status >= 400:
             header = answer.get("header") or {} if isinstance(answer, dict) else {}
-            code = header.get("resultCode", response.status_code)
+            code = header.get("resultCode", status)
             if int(code) == ALREADY_REQUESTED:
                 return answer
-            raise Rejected(str(code), str(header.get("resultMessage", response.reason_phrase)))
+            raise Rejected(str(code), str(header.get("resultMessage", reason)))
         return answer if isinstance(answer, dict) else {}
 
 

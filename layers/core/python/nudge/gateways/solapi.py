@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from nudge.gateways import Accepted, DeliveryReport, Outbound, Rejected, ReportInvalid, Transient
+from nudge.gateways import Accepted, DeliveryReport, Outbound, Rejected, ReportInvalid, call
 
 CORRELATION_FIELD = "nudge_send"
 ACCEPTED_CODES = frozenset({"2000", "3000", "4000"})
@@ -120,20 +120,9 @@ class SolapiGateway:
         return None
 
     def _call(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response = self.client.request(method, url, headers=self._headers(), **kwargs)
-        except httpx.TimeoutException as exc:
-            raise Transient("timeout", type(exc).__name__) from exc
-        except httpx.TransportError as exc:
-            raise Transient("transport", type(exc).__name__) from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            raise Transient(str(response.status_code), response.reason_phrase)
-        try:
-            answer = response.json()
-        except ValueError as exc:
-            raise Rejected(str(response.status_code), "answer is not JSON") from exc
-        if response.status_code >= 400:
-            code = answer.get("errorCode", response.status_code) if isinstance(answer, dict) else 0
+        status, _, answer = call(self.client, method, url, headers=self._headers(), **kwargs)
+        if status >= 400:
+            code = answer.get("errorCode", status) if isinstance(answer, dict) else 0
             text = answer.get("errorMessage", "") if isinstance(answer, dict) else ""
             raise Rejected(str(code), str(text))
         return answer if isinstance(answer, dict) else {}
