@@ -1,8 +1,12 @@
-"""The emulated AWS: one embedded moto server per process, and the template's resources created in it.
+"""The emulated AWS (moto), and the template's resources created in it.
 
-One server per process, not per runtime: Nudge's adapters cache their boto3 clients (`functools.cache`),
-so the endpoint they were built for must stay valid for the life of the process. A new runtime resets the
-server's state instead (`POST /moto-api/reset`).
+Two ways to reach it:
+- in-process (the default): moto answers boto3's requests inside botocore, before anything goes on the
+  wire. A request costs about a third of what it costs over HTTP, which is most of a demo month's time.
+- server (`nudge local serve`): an embedded moto server on 127.0.0.1, so the AWS CLI can look inside
+  while the local API runs. One server per process, not per runtime: Nudge's adapters cache their boto3
+  clients (`functools.cache`), so the endpoint they were built for must stay valid for the life of the
+  process. A new runtime resets the server's state instead (`POST /moto-api/reset`).
 """
 
 import functools
@@ -14,7 +18,10 @@ import urllib.request
 from typing import Any
 
 import boto3
+import botocore.handlers
 from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.core.models import botocore_stubber
 from moto.server import ThreadedMotoServer
 
 from nudge_local import chaos, counters, moto_patches
@@ -34,10 +41,23 @@ _UNSET = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 _lock = threading.Lock()
 _server: ThreadedMotoServer | None = None
 _endpoint: str | None = None
+_in_process: Any = None  # moto's mock while an in-process runtime is open
 
 counters.install_hooks()
 chaos.install_hooks()
 moto_patches.install()
+
+
+def _answer_last() -> None:
+    """botocore asks its "before-send" handlers in order and stops at the first answer: moto's in-process
+    stubber answers, so the counters and the crash drills must be asked before it."""
+    handlers = botocore.handlers.BUILTIN_HANDLERS
+    for entry in [h for h in handlers if h[1] is botocore_stubber]:
+        handlers.remove(entry)
+        handlers.append(entry)
+
+
+_answer_last()
 # moto serves through werkzeug, which would log every request of every handler to stderr.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
@@ -62,6 +82,27 @@ def start_server() -> str:
         return _endpoint
 
 
+def start_in_process() -> None:
+    """Answer boto3's requests in this process until `stop_in_process()` (which forgets every resource)."""
+    global _in_process
+    with _lock:
+        if _in_process is None:
+            _answer_last()
+            _in_process = mock_aws()
+            _in_process.start()
+        for name in (*_UNSET, "AWS_ENDPOINT_URL"):
+            os.environ.pop(name, None)
+        os.environ.update(AWS_ENV)
+
+
+def stop_in_process() -> None:
+    global _in_process
+    with _lock:
+        if _in_process is not None:
+            _in_process.stop()
+            _in_process = None
+
+
 def saved_environment() -> dict[str, str | None]:
     return {name: os.environ.get(name) for name in (*AWS_ENV, *_UNSET, "AWS_ENDPOINT_URL")}
 
@@ -74,14 +115,16 @@ def restore_environment(saved: dict[str, str | None]) -> None:
             os.environ[name] = value
 
 
-def endpoint() -> str:
-    """The running server's endpoint (starting it if needed)."""
-    return _endpoint or start_server()
+def queue_base(region: str) -> str:
+    """What moto's queue URLs start with: the server's endpoint, or SQS's own host in-process."""
+    if _in_process is None and _endpoint is not None:
+        return _endpoint
+    return f"https://sqs.{region}.amazonaws.com"
 
 
 def reset_server() -> None:
     """Forget every table, queue and schedule (moto's own reset endpoint)."""
-    if _endpoint is None:
+    if _endpoint is None or _in_process is not None:
         return
     request = urllib.request.Request(f"{_endpoint}/moto-api/reset", method="POST", data=b"")
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -91,7 +134,7 @@ def reset_server() -> None:
 def client(service: str) -> Any:
     """A client of the emulated service. Built once per service and endpoint: creating a boto3 client
     costs milliseconds, and the pumps ask for one on every poll."""
-    return _client(service, _endpoint)
+    return _client(service, None if _in_process is not None else _endpoint)
 
 
 @functools.cache

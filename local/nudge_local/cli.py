@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     local = commands.add_parser(
         "local",
         help="run Nudge on this machine (embedded AWS emulation, no Docker)",
-        description="Run the functions of template.yaml in-process against an embedded moto server.",
+        description="Run the functions of template.yaml in-process against an embedded AWS emulation (moto).",
     )
     actions = local.add_subparsers(dest="action", required=True, metavar="ACTION")
 
@@ -116,6 +116,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_stream=None if args.quiet else sys.stderr,
         access_log=sys.stderr,
         parameters={"TrackingBaseUrl": base},  # tracking links in the outbox lead to this server
+        aws_server=True,  # so the AWS CLI can look at the tables and queues while it runs
     )
     with runtime:
         print(f"Nudge local runtime on {base}", flush=True)

@@ -50,6 +50,10 @@ class SimulatedClock:
         self._ticking = ticking
         self._wall_base = time.monotonic()
 
+    @property
+    def ticking(self) -> bool:
+        return self._ticking
+
     def now(self) -> datetime:
         with self._lock:
             return self._now()

@@ -309,7 +309,7 @@ def run(out: Any = sys.stdout) -> dict[str, Any]:
     with LocalRuntime(TEMPLATE, start=START) as runtime:
         print("Nudge local runtime: demo storyline", file=out)
         print(
-            f"  AWS emulation (moto) at {runtime.endpoint_url}; tables, queues and schedule group from "
+            "  AWS emulation (moto, in-process); tables, queues and schedule group from "
             f"template.yaml",
             file=out,
         )

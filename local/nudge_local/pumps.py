@@ -54,9 +54,9 @@ def _utc(value: Any) -> datetime | None:
 
 
 def _queue_url(template: Template, arn: str) -> str:
-    # arn:aws:sqs:<region>:<account>:<name>; moto answers with URLs on its own endpoint.
-    _, _, _, _, account, name = arn.split(":", 5)
-    return f"{aws.endpoint()}/{account}/{name}"
+    # arn:aws:sqs:<region>:<account>:<name>; a moto server answers with URLs on its own endpoint.
+    _, _, _, region, account, name = arn.split(":", 5)
+    return f"{aws.queue_base(region)}/{account}/{name}"
 
 
 class SchedulerPump:

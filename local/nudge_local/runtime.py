@@ -59,15 +59,21 @@ class LocalRuntime:
         seed_stores: bool = True,
         log_stream: TextIO | None = None,
         access_log: TextIO | None = None,
+        aws_server: bool = False,
     ) -> None:
         """`start`: the simulated clock's first instant (default: now). `ticking`: the clock also follows
         wall time. `seed_stores`: put the two local stores (nudge_local.stores) in place when the template
-        has a StoresTable. `log_stream`: echo function logs there (they are always kept in `.logs`)."""
+        has a StoresTable. `log_stream`: echo function logs there (they are always kept in `.logs`).
+        `aws_server`: reach moto through its embedded HTTP server (endpoint in `endpoint_url`, for the AWS
+        CLI) instead of in-process."""
         self.template_path = Path(template_path)
         self.start_at = start or datetime.now(UTC)
         self.parameters = parameters or {}
         self.seed_stores = seed_stores
         self.clock = SimulatedClock(self.start_at, ticking=ticking)
+        # The latest instant someone moved the clock to. Functions that wait (the sender's rate limit, a
+        # retry's backoff) move a frozen clock on by their wait, so now may be ahead of it.
+        self._asked = self.clock.now()
         self.counters = Counters()
         self.logs = process_sink(log_stream)
         self.access_log = access_log
@@ -80,7 +86,8 @@ class LocalRuntime:
         self.gateway: GatewayEmulator | None = None
         self.gateway_url = ""
         self._undelivered_reports: list[tuple[str, dict[str, str], bytes, int]] = []
-        self.endpoint_url = ""
+        self.aws_server = aws_server
+        self.endpoint_url = ""  # the moto server's, when there is one
         self._started = False
         self._saved_env: dict[str, str | None] | None = None
         self.template: Template
@@ -107,12 +114,15 @@ class LocalRuntime:
             _open = self
         try:
             self._saved_env = aws.saved_environment()
-            self.endpoint_url = aws.start_server()
+            if self.aws_server:
+                self.endpoint_url = aws.start_server()
+            else:
+                aws.start_in_process()
             _cold_start()
             aws.reset_server()
             self._start_gateway()
             self.template = parse_template(
-                self.template_path, endpoint_url=self.endpoint_url, parameters=self.parameters
+                self.template_path, endpoint_url=self.endpoint_url or None, parameters=self.parameters
             )
             aws.provision(self.template)
             self.functions = FunctionHost(self.template, self.counters, self.logs)
@@ -121,7 +131,7 @@ class LocalRuntime:
             self.routes = apigw.RouteTable(self.template.routes)
             from nudge import clock as nudge_clock
 
-            nudge_clock.set_source(self.clock.now)
+            nudge_clock.set_source(self.clock.now, sleep=self._wait)
             counters.activate(self.counters)
             if self.seed_stores:
                 self._seed_stores()
@@ -147,6 +157,7 @@ class LocalRuntime:
 
         nudge_clock.set_source(None)
         counters.activate(None)
+        aws.stop_in_process()
         if self._saved_env is not None:
             aws.restore_environment(self._saved_env)
             self._saved_env = None
@@ -177,7 +188,7 @@ class LocalRuntime:
         return aws.client(service)
 
     def resource(self, service: str) -> Any:
-        return boto3.resource(service, endpoint_url=self.endpoint_url, region_name=self.template.region)
+        return boto3.resource(service, endpoint_url=self.endpoint_url or None, region_name=self.template.region)
 
     def table_name(self, logical_id: str) -> str:
         return self.template.tables[logical_id].name
@@ -358,12 +369,23 @@ class LocalRuntime:
                 self._undelivered_reports.append((provider, headers, body, attempts + 1))
         return posted
 
+    def _wait(self, seconds: float) -> None:
+        """How a function waits: a ticking clock follows wall time, so it sleeps; a frozen one moves on."""
+        if seconds <= 0:
+            return
+        if self.clock.ticking:
+            time.sleep(seconds)
+        else:
+            self.clock.advance(timedelta(seconds=seconds))
+
     def advance_to(self, instant: datetime) -> datetime:
         """Walk the clock to `instant`, stopping at every due schedule on the way: each fires at its own
-        time, and what it enqueues is handled before the next one, as it would be in AWS."""
+        time, and what it enqueues is handled before the next one, as it would be in AWS. An instant the
+        functions' own waits have already carried the clock past is simply reached."""
         target = instant.astimezone(UTC)
-        if target < self.clock.now():
+        if target < self._asked:
             raise ClockError(f"the clock does not go backwards: {target.isoformat()}")
+        self._asked = target
         with self._pump_lock:
             self.run_until_idle()  # and note the schedules that exist before time moves
             while True:
@@ -373,7 +395,8 @@ class LocalRuntime:
                 if next_due > self.clock.now():
                     self.clock.set(next_due)
                 self.run_until_idle()
-            self.clock.set(target)
+            if target > self.clock.now():
+                self.clock.set(target)
             self.run_until_idle()
         return self.clock.now()
 

@@ -7,7 +7,6 @@ Both indexes project the whole record. Items expire (TTL) after SEND_RECORD_TTL:
 and the longest attribution window fit in it.
 """
 
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from nudge import clock as nudge_clock
 from nudge import config
 from nudge.adapters.dynamodb import dynamodb_client
 from nudge.sending import Claim, ClaimStatus, SendRecord, State
@@ -268,8 +268,8 @@ class DynamoRateLimiter:
         self,
         table: str,
         client: Any | None = None,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = nudge_clock.timestamp,
+        sleep: Callable[[float], None] = nudge_clock.sleep,
     ) -> None:
         self.table = table
         self.client = client or dynamodb_client()

@@ -1,7 +1,6 @@
 """The sender's dependencies over AWS and httpx, built once per container (the sender function, and the
 report endpoint when it sends a fallback SMS)."""
 
-import time
 from functools import cache
 
 from nudge import clock, config
@@ -42,6 +41,6 @@ def send_dependencies() -> SendDependencies:
         limiter=rate_limiter(),
         deferrals=ScheduledDeferrals(_scheduler),
         now=clock.now,
-        sleep=time.sleep,
+        sleep=clock.sleep,
         tracking_base_url=config.tracking_base_url(),
     )
