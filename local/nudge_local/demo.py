@@ -309,8 +309,7 @@ def run(out: Any = sys.stdout) -> dict[str, Any]:
     with LocalRuntime(TEMPLATE, start=START) as runtime:
         print("Nudge local runtime: demo storyline", file=out)
         print(
-            "  AWS emulation (moto, in-process); tables, queues and schedule group from "
-            f"template.yaml",
+            "  AWS emulation (moto, in-process); tables, queues and schedule group from template.yaml",
             file=out,
         )
         print(

@@ -44,6 +44,7 @@ CODEC = "euc-kr"
 SMS_MAX, LMS_MAX, TITLE_MAX = 90, 2_000, 40
 IDEMPOTENCY_WINDOW = timedelta(minutes=10)
 AUTH_SKEW = timedelta(minutes=15)
+REPORT_BATCH = 100  # results in one posted report (an assumption: neither gateway documents its maximum)
 AD_SMS = re.compile(r"^\(광고\).*(무료수신거부|무료거부)\s*:?\s*080-?\d{3,4}-?\d{4}\s*$", re.DOTALL)
 VARIABLE = re.compile(r"#\{([^{}]+)\}")
 NIGHT_START, NIGHT_END = (20, 50), (8, 0)
@@ -130,7 +131,8 @@ class GatewayEmulator:
         self.optout_080: set[str] = set()  # numbers on the store's 080 free opt-out list
         self.outbox: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []  # every send request that was taken (for duplicate checks)
-        self._reports: list[tuple[str, dict[str, str], bytes]] = []
+        # (provider, headers, NHN envelope without its hooks or None for Solapi, one result)
+        self._reports: list[tuple[str, dict[str, str], dict[str, Any] | None, dict[str, Any]]] = []
         self._idempotency: dict[str, datetime] = {}
         self._taken: dict[str, dict[str, Any]] = {}  # correlation key -> message record (lookups)
         self._lock = threading.RLock()
@@ -144,8 +146,22 @@ class GatewayEmulator:
             self._random = random.Random(faults.seed)
 
     def take_reports(self) -> list[tuple[str, dict[str, str], bytes]]:
+        """The reports to post, as (provider, headers, body). Results waiting for the same webhook go out
+        together, up to REPORT_BATCH in one body: NHN's `hooks` and Solapi's group report are lists."""
         with self._lock:
-            out, self._reports = self._reports, []
+            pending, self._reports = self._reports, []
+        groups: dict[tuple[str, str], tuple[dict[str, str], dict[str, Any] | None, list[dict[str, Any]]]] = {}
+        for provider, headers, envelope, result in pending:
+            key = (provider, json.dumps([headers, envelope], sort_keys=True))
+            groups.setdefault(key, (headers, envelope, []))[2].append(result)
+        out = []
+        for (provider, _), (headers, envelope, results) in groups.items():
+            for first in range(0, len(results), REPORT_BATCH):
+                chunk = results[first : first + REPORT_BATCH]
+                body: Any = (
+                    chunk if envelope is None else {**envelope, "hooksId": uuid.uuid4().hex, "hooks": chunk}
+                )
+                out.append((provider, headers, json.dumps(body, ensure_ascii=False).encode()))
         return out
 
     def reset(self) -> None:
@@ -433,22 +449,22 @@ class GatewayEmulator:
         self._queue_nhn_report(account, appkey, "KakaoTalk Bizmessage", hook)
 
     def _queue_nhn_report(self, account: NhnAccount, appkey: str, product: str, hook: dict[str, Any]) -> None:
-        body = {
-            "hooksId": uuid.uuid4().hex,
+        envelope = {
             "webhookConfigId": f"local-{appkey}",
             "productName": product,
             "appKey": appkey,
             "event": "MESSAGE_RESULT_UPDATE",
-            "hooks": [hook],
         }
         headers = {"content-type": "application/json", "x-toast-webhook-signature": account.report_signature}
-        self._queue_report("nhn", headers, body)
+        self._queue_report("nhn", headers, envelope, hook)
 
-    def _queue_report(self, provider: str, headers: dict[str, str], body: Any) -> None:
+    def _queue_report(
+        self, provider: str, headers: dict[str, str], envelope: dict[str, Any] | None, result: dict[str, Any]
+    ) -> None:
         with self._lock:
             if self._random.random() < self.faults.drop_report_rate:
                 return
-            self._reports.append((provider, headers, json.dumps(body, ensure_ascii=False).encode()))
+            self._reports.append((provider, headers, envelope, result))
 
     def _nhn_sms(
         self, appkey: str, endpoint: str, headers: dict[str, str], data: dict[str, Any]
@@ -611,7 +627,7 @@ class GatewayEmulator:
                     "kakaoOptions": kakao or None,
                 },
             }
-            self._queue_report("solapi", {"content-type": "application/json"}, [report])
+            self._queue_report("solapi", {"content-type": "application/json"}, None, report)
         return _answer(
             200,
             {

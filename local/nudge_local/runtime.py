@@ -188,7 +188,8 @@ class LocalRuntime:
         return aws.client(service)
 
     def resource(self, service: str) -> Any:
-        return boto3.resource(service, endpoint_url=self.endpoint_url or None, region_name=self.template.region)
+        region = self.template.region
+        return boto3.resource(service, endpoint_url=self.endpoint_url or None, region_name=region)
 
     def table_name(self, logical_id: str) -> str:
         return self.template.tables[logical_id].name

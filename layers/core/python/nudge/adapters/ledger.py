@@ -7,6 +7,7 @@ Both indexes project the whole record. Items expire (TTL) after SEND_RECORD_TTL:
 and the longest attribution window fit in it.
 """
 
+from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ SEND_RECORD_TTL = timedelta(days=400)
 # push the calls of one second over the limit.
 RATE_HEADROOM = 0.98
 RATE_WINDOW_TTL_SECONDS = 3600  # an idle account's slot item goes away
+RATE_BLOCK = 10  # slots a sender takes with one write (at most the per-second limit): an SQS batch's worth
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -258,11 +260,13 @@ def _with(record: SendRecord, **changes: Any) -> SendRecord:
 
 class DynamoRateLimiter:
     """The gateway account's limit as evenly spaced slots: one item per account (pk `rate#{account}`) holds
-    the next free instant; each call takes the next slot with one atomic conditional update (moving it on by
-    one interval) and waits for it. Every
-    sender in every concurrent invocation draws from the same item, so calls are at least 1/limit seconds
-    apart: no second, however it is cut, sees more than the limit (a fixed per-second window would allow
-    twice the limit across a window boundary)."""
+    the next free instant. A sender takes RATE_BLOCK consecutive slots with one atomic conditional update
+    (moving the instant on by that many intervals) and uses them one call each, waiting for each slot: one
+    write per block of sends, not per send. Every sender in every concurrent invocation draws from the
+    same item, so calls are at least 1/limit seconds apart: no second, however it is cut, sees more than
+    the limit (a fixed per-second window would allow twice the limit across a window boundary). A held slot
+    whose time has passed is dropped, never used late: a late call could crowd a later slot of another
+    sender."""
 
     def __init__(
         self,
@@ -276,37 +280,51 @@ class DynamoRateLimiter:
         self.clock = clock
         self.sleep = sleep
         self.conflicts = 0
+        self._held: dict[str, deque[float]] = {}
 
     def acquire(self, account_id: str, per_second: int) -> float:
         """Wait for the next slot; returns it (Unix seconds)."""
         interval = 1.0 / (per_second * RATE_HEADROOM)
+        held = self._held.setdefault(account_id, deque())
+        now = self.clock()
+        while held and held[0] < now - interval / 2:
+            held.popleft()
+        if not held:
+            first, count = self._take(account_id, interval, max(1, min(RATE_BLOCK, per_second)))
+            held.extend(first + i * interval for i in range(count))
+            now = self.clock()
+        slot = held.popleft()
+        if slot > now:
+            self.sleep(slot - now)
+        return slot
+
+    def _take(self, account_id: str, interval: float, count: int) -> tuple[float, int]:
+        """Take `count` consecutive slots; returns the first."""
         key = {"pk": {"S": f"rate#{account_id}"}}
         names = {"#next": "next", "#ttl": "ttl"}
+        span = f"{interval * count:.6f}"
         while True:
             now = self.clock()
             ttl = {"N": str(int(now) + RATE_WINDOW_TTL_SECONDS)}
-            try:  # busy account: the next slot is ahead of now; take it and move it on (one call)
+            try:  # busy account: the next slot is ahead of now; take the block and move it on (one call)
                 answer = self.client.update_item(
                     TableName=self.table,
                     Key=key,
-                    UpdateExpression="SET #next = #next + :interval, #ttl = :ttl",
+                    UpdateExpression="SET #next = #next + :span, #ttl = :ttl",
                     ConditionExpression="#next >= :now",
                     ExpressionAttributeNames=names,
                     ExpressionAttributeValues={
-                        ":interval": {"N": f"{interval:.6f}"},
+                        ":span": {"N": span},
                         ":now": {"N": f"{now:.6f}"},
                         ":ttl": ttl,
                     },
                     ReturnValues="UPDATED_NEW",
                 )
-                slot = float(answer["Attributes"]["next"]["N"]) - interval
-                if slot > now:
-                    self.sleep(slot - now)
-                return slot
+                return float(answer["Attributes"]["next"]["N"]) - float(span), count
             except ClientError as exc:
                 if not _conditional_failed(exc):
                     raise
-            try:  # idle account (or a new one): the slot is now
+            try:  # idle account (or a new one): the block starts now
                 self.client.update_item(
                     TableName=self.table,
                     Key=key,
@@ -314,16 +332,16 @@ class DynamoRateLimiter:
                     ConditionExpression="attribute_not_exists(#next) OR #next < :now",
                     ExpressionAttributeNames=names,
                     ExpressionAttributeValues={
-                        ":next": {"N": f"{now + interval:.6f}"},
+                        ":next": {"N": f"{now + float(span):.6f}"},
                         ":now": {"N": f"{now:.6f}"},
                         ":ttl": ttl,
                     },
                 )
-                return now
+                return now, count
             except ClientError as exc:
                 if not _conditional_failed(exc):
                     raise
-                self.conflicts += 1  # another sender moved the slot meanwhile: take the next one
+                self.conflicts += 1  # another sender moved the slot meanwhile: take the next block
 
 
 def send_ledger() -> DynamoSendLedger:
