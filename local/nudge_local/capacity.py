@@ -7,6 +7,7 @@ Source: DynamoDB developer guide, "Item sizes and formats" and "Read/write capac
 """
 
 import math
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -138,3 +139,49 @@ def request_units(operation: str, params: dict[str, Any], parsed: dict[str, Any]
                 writes += write_units(0, transactional=True)
         return reads, float(writes)
     return 0.0, 0.0
+
+
+@dataclass(frozen=True)
+class IndexShape:
+    """What a global secondary index holds: its key attributes and which others it projects."""
+
+    keys: tuple[str, ...]
+    projection: str  # ALL | KEYS_ONLY | INCLUDE
+    included: tuple[str, ...] = ()
+
+
+def _entry(
+    shape: IndexShape, table_keys: tuple[str, ...], item: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The index's copy of an item (None when the item lacks an index key and so is not in the index)."""
+    if not item or any(key not in item for key in shape.keys):
+        return None
+    if shape.projection == "ALL":
+        return item
+    names = {*shape.keys, *table_keys, *shape.included}
+    return {name: value for name, value in item.items() if name in names}
+
+
+def index_write_units(
+    shapes: list[IndexShape],
+    table_keys: tuple[str, ...],
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+) -> int:
+    """Write units the table's global secondary indexes consume for one item changing from `old` to `new`
+    (DynamoDB JSON; None = absent), by the developer guide's rules ("Global secondary indexes: writes"): an
+    entry that appears or disappears costs one write, one whose index key changes two (delete + put), one
+    whose projected attributes change one, and one that stays the same nothing. Each write is sized by the
+    index entry."""
+    units = 0
+    for shape in shapes:
+        before, after = _entry(shape, table_keys, old), _entry(shape, table_keys, new)
+        if before is None and after is None:
+            continue
+        if before is None or after is None:
+            units += write_units(_size(before or after))
+        elif any(before.get(key) != after.get(key) for key in shape.keys):
+            units += write_units(_size(before)) + write_units(_size(after))
+        elif before != after:
+            units += write_units(_size(after))
+    return units

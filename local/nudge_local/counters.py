@@ -12,6 +12,7 @@ Powertools creates for itself, so nothing needs to pass a session around.
 """
 
 import contextlib
+import os
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from typing import Any
 
 import botocore.handlers
 
-from nudge_local.capacity import request_units
+from nudge_local.capacity import IndexShape, index_write_units, request_units
 
 _origin: ContextVar[str] = ContextVar("nudge_local_origin", default="local")
 _active: "Counters | None" = None
@@ -175,12 +176,89 @@ def _after_call(parsed: Any = None, **_: Any) -> None:
 
 
 _DYNAMODB_PARAMS = "nudge_local_dynamodb_params"
+_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
+DEFAULT_ACCOUNT = "123456789012"  # moto's account
 
 
-def _dynamodb_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+_INDEX_BEFORE = "nudge_local_index_before"
+
+
+def _moto_table(name: str) -> Any:
+    from moto.dynamodb.models import dynamodb_backends
+
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    try:
+        return dynamodb_backends[DEFAULT_ACCOUNT][region].get_table(name)
+    except Exception:  # no such table: nothing to size
+        return None
+
+
+def _written_keys(params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(table, key) of every item a write request names; the key may carry the whole item (a Put)."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    if "TableName" in params:
+        out.append((params["TableName"], params.get("Key") or params.get("Item") or {}))
+    for entry in params.get("TransactItems") or []:
+        for kind in ("Put", "Update", "Delete"):
+            if kind in entry:
+                out.append(
+                    (entry[kind]["TableName"], entry[kind].get("Key") or entry[kind].get("Item") or {})
+                )
+    for table, requests in (params.get("RequestItems") or {}).items():
+        for request in requests:
+            if isinstance(request, dict):
+                put, delete = request.get("PutRequest"), request.get("DeleteRequest")
+                out.append((table, (put or {}).get("Item") or (delete or {}).get("Key") or {}))
+    return out
+
+
+def _index_snapshot(params: dict[str, Any]) -> list[tuple[Any, dict[str, Any], dict[str, Any] | None]]:
+    """The items a write is about to change in tables with global secondary indexes, as they are now:
+    moto does not tell what the indexes consumed, so the change is sized before and after."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    out = []
+    for name, key in _written_keys(params):
+        table = _moto_table(name)
+        if table is None or not table.global_indexes:
+            continue
+        try:
+            hash_key = DynamoType(key[table.hash_key_attr])
+            range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        except KeyError:
+            continue
+        item = table.get_item(hash_key, range_key)
+        out.append((table, key, item.to_json()["Attributes"] if item else None))
+    return out
+
+
+def _index_units(snapshot: list[tuple[Any, dict[str, Any], dict[str, Any] | None]]) -> int:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    units = 0
+    for table, key, before in snapshot:
+        hash_key = DynamoType(key[table.hash_key_attr])
+        range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        item = table.get_item(hash_key, range_key)
+        after = item.to_json()["Attributes"] if item else None
+        shapes = [
+            IndexShape(
+                tuple(index.schema_key_attrs),
+                index.projection.get("ProjectionType", "ALL"),
+                tuple(index.projection.get("NonKeyAttributes") or ()),
+            )
+            for index in table.global_indexes
+        ]
+        units += index_write_units(shapes, tuple(table.table_key_attrs), before, after)
+    return units
+
+
+def _dynamodb_params(params: dict[str, Any], context: dict[str, Any], model: Any = None, **_: Any) -> None:
     # The request context travels from parameter building to after-call; the answer alone cannot tell
     # a consistent read or the size of a written item.
     context[_DYNAMODB_PARAMS] = params
+    if _active is not None and not _paused.get() and model is not None and model.name in _WRITES:
+        context[_INDEX_BEFORE] = _index_snapshot(params)
 
 
 def _dynamodb_units(parsed: Any, model: Any, context: dict[str, Any], **_: Any) -> None:
@@ -188,6 +266,7 @@ def _dynamodb_units(parsed: Any, model: Any, context: dict[str, Any], **_: Any) 
         return
     try:
         read, write = request_units(model.name, context.get(_DYNAMODB_PARAMS) or {}, parsed)
+        write += _index_units(context.pop(_INDEX_BEFORE, []))
     except (TypeError, ValueError, KeyError):
         # Not DynamoDB JSON: a boto3 resource-level call, which only the harness makes (not billed).
         return

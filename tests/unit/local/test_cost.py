@@ -74,3 +74,74 @@ def test_per_million_says_nothing_when_nothing_was_sent():
 )
 def test_capacity_units_follow_dynamodbs_sizing_rules(operation, params, parsed, units):
     assert capacity.request_units(operation, params, parsed) == units
+
+
+_BY_GROUP_ALL = capacity.IndexShape(("g",), "ALL")
+_BY_GROUP_KEYS = capacity.IndexShape(("g",), "KEYS_ONLY")
+
+
+@pytest.mark.parametrize(
+    ("shape", "old", "new", "units"),
+    [
+        (_BY_GROUP_ALL, None, {"pk": {"S": "1"}, "g": {"S": "x"}}, 1),  # a new entry
+        (_BY_GROUP_ALL, {"pk": {"S": "1"}}, {"pk": {"S": "1"}, "v": {"S": "a"}}, 0),  # not in the index
+        (
+            _BY_GROUP_ALL,
+            {"pk": {"S": "1"}, "g": {"S": "x"}},
+            {"pk": {"S": "1"}, "g": {"S": "x"}, "v": {"S": "a"}},
+            1,
+        ),
+        (
+            _BY_GROUP_KEYS,
+            {"pk": {"S": "1"}, "g": {"S": "x"}},
+            {"pk": {"S": "1"}, "g": {"S": "x"}, "v": {"S": "a"}},
+            0,
+        ),
+        (
+            _BY_GROUP_KEYS,
+            {"pk": {"S": "1"}, "g": {"S": "x"}},
+            {"pk": {"S": "1"}, "g": {"S": "y"}},
+            2,
+        ),  # key moved
+        (_BY_GROUP_KEYS, {"pk": {"S": "1"}, "g": {"S": "x"}}, None, 1),  # deleted
+    ],
+)
+def test_global_secondary_index_writes_follow_dynamodbs_rules(shape, old, new, units):
+    assert capacity.index_write_units([shape], ("pk",), old, new) == units
+
+
+def test_the_counters_bill_index_writes_of_the_emulated_tables():
+    from nudge_local import aws, counters
+
+    aws.start_in_process()
+    try:
+        client = aws.client("dynamodb")
+        client.create_table(
+            TableName="indexed",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "g", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+            GlobalSecondaryIndexes=[
+                {"IndexName": "all", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                 "Projection": {"ProjectionType": "ALL"}},
+                {"IndexName": "keys", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                 "Projection": {"ProjectionType": "KEYS_ONLY"}},
+            ],
+        )  # fmt: skip
+        counted = Counters()
+        counters.activate(counted)
+        client.put_item(TableName="indexed", Item={"pk": {"S": "1"}, "g": {"S": "x"}})
+        assert sum(counted.write_units.values()) == 3  # the table and both indexes
+        client.update_item(
+            TableName="indexed",
+            Key={"pk": {"S": "1"}},
+            UpdateExpression="SET v = :v",
+            ExpressionAttributeValues={":v": {"S": "b"}},
+        )
+        assert sum(counted.write_units.values()) == 5  # the table and the index that projects everything
+    finally:
+        counters.activate(None)
+        aws.stop_in_process()

@@ -3,12 +3,12 @@ rate-limit slots (pk `rate#{account}`).
 
 Indexes: `by_source` (src = store|source) for a campaign's or automation's report, `by_customer`
 (cust = store|customer, at = created) for the frequency rules and conversion attribution.
-Both indexes project the whole record. Items expire (TTL) after SEND_RECORD_TTL: the report window
-and the longest attribution window fit in it.
+Both indexes hold keys only (records are then read with BatchGetItem). Items expire (TTL) after
+SEND_RECORD_TTL: the report window and the longest attribution window fit in it.
 """
 
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ SEND_RECORD_TTL = timedelta(days=400)
 # push the calls of one second over the limit.
 RATE_HEADROOM = 0.98
 RATE_WINDOW_TTL_SECONDS = 3600  # an idle account's slot item goes away
+BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
 RATE_BLOCK = 10  # slots a sender takes with one write (at most the per-second limit): an SQS batch's worth
 
 _serializer = TypeSerializer()
@@ -186,12 +187,15 @@ class DynamoSendLedger:
         return True
 
     def recent(self, store_id: str, customer_id: str, since: datetime) -> list[SendRecord]:
-        return list(self._query("by_customer", "cust", f"{store_id}|{customer_id}", since=since))
+        keys = self._index_keys("by_customer", "cust", f"{store_id}|{customer_id}", since=since)
+        return self._records(keys, consistent=True)  # the frequency rule counts a send of a second ago
 
     def for_source(self, store_id: str, source: str) -> list[SendRecord]:
-        return list(self._query("by_source", "src", f"{store_id}|{source}"))
+        return self._records(self._index_keys("by_source", "src", f"{store_id}|{source}"), consistent=False)
 
-    def _query(self, index: str, key: str, value: str, since: datetime | None = None) -> Iterator[SendRecord]:
+    def _index_keys(self, index: str, key: str, value: str, since: datetime | None = None) -> list[str]:
+        """The send keys an index lists. The indexes hold keys only: a ledger write that changes no key
+        then costs no index write, where an index holding every attribute costs one per index."""
         request: dict[str, Any] = {
             "TableName": self.table,
             "IndexName": index,
@@ -201,8 +205,27 @@ class DynamoSendLedger:
         if since is not None:
             request["ExpressionAttributeNames"] = {"#at": "at"}
             request["ExpressionAttributeValues"][":since"] = {"N": str(_ts(since))}
+        keys: list[str] = []
         for page in self.client.get_paginator("query").paginate(**request):
-            yield from (from_item(item) for item in page["Items"])
+            keys.extend(item["pk"]["S"] for item in page["Items"])
+        return keys
+
+    def _records(self, keys: list[str], *, consistent: bool) -> list[SendRecord]:
+        """The records of these keys, in this order (BatchGetItem, 100 keys a request)."""
+        found: dict[str, SendRecord] = {}
+        for first in range(0, len(keys), BATCH_GET_KEYS):
+            wanted: dict[str, Any] = {
+                self.table: {
+                    "Keys": [{"pk": {"S": pk}} for pk in keys[first : first + BATCH_GET_KEYS]],
+                    "ConsistentRead": consistent,
+                }
+            }
+            while wanted:
+                answer = self.client.batch_get_item(RequestItems=wanted)
+                for item in answer.get("Responses", {}).get(self.table, []):
+                    found[item["pk"]["S"]] = from_item(item)
+                wanted = answer.get("UnprocessedKeys") or {}
+        return [found[pk] for pk in keys if pk in found]  # one that expired meanwhile is simply gone
 
     def update_report(
         self, send_id: str, *, state: State, code: str | None, fell_back: bool, at: datetime
