@@ -7,15 +7,29 @@ replacement keeps DynamoDB's semantics — every condition is checked first, all
 CancellationReason per operation, at most one operation per item — and snapshots only the items it
 writes, to put them back if a write fails half-way.
 
+Queries: moto answers a Query by sorting every item of the table and testing each one, for the table's
+own key as for a global secondary index, so the send ledger's per-send queries made a month quadratic.
+Here a Query only looks at the items with the asked hash key: the table's own bucket, or a map per
+indexed attribute kept up to date by every write (put, update, delete — transactions and batches go
+through these). moto's own code still filters, sorts, pages and projects what it is given.
+
+Answers: moto writes every DynamoDB answer through a generic serializer that walks the operation's
+model for each attribute of each item (milliseconds for a page of items). The item operations' answers
+are already DynamoDB JSON, so they are written with json.dumps; everything else (errors, table
+descriptions with dates) still goes through moto's serializer.
+
 SQS: moto recomputes every queue attribute, message counts included, for each message sent, and reads
 the clock through datetime arithmetic for every message it counts; a queue holding a campaign's few
 thousand send jobs made each further send slower. The counts here read the clock once per pass.
 """
 
 import copy
+import json
+import threading
 import time
 from typing import Any
 
+from moto.core.responses import ActionResult
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
     MockValidationException,
@@ -25,6 +39,9 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
 from moto.sqs.models import Message, Queue
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
@@ -113,6 +130,134 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
         raise TransactionCanceledException(reasons) from error
 
 
+_candidates = threading.local()  # the items this thread's Query may look at, for one table
+_original_query = Table.query
+_original_all_items = Table.all_items
+_original_put = Table.put_item
+_original_delete = Table.delete_item
+_original_update = DynamoDBBackend.update_item
+
+
+def _indexed_attributes(table: Table) -> set[str]:
+    return {
+        key["AttributeName"]
+        for index in table.global_indexes
+        for key in index.schema
+        if key["KeyType"] == "HASH"
+    }
+
+
+def _attribute_maps(table: Table) -> dict[str, dict[DynamoType, dict[Any, Item]]]:
+    """attribute -> value -> {item key: item}, for every global secondary index hash key (built once)."""
+    maps = getattr(table, "_nudge_attribute_maps", None)
+    if maps is None:
+        maps = {name: {} for name in _indexed_attributes(table)}
+        table._nudge_attribute_maps = maps  # type: ignore[attr-defined]
+        table._nudge_placed = {}  # type: ignore[attr-defined]
+        for item in _original_all_items(table):
+            _place(table, item)
+    return maps
+
+
+def _item_key(item: Item) -> Any:
+    return (item.hash_key, item.range_key)
+
+
+def _unplace(table: Table, key: Any) -> None:
+    maps = table._nudge_attribute_maps  # type: ignore[attr-defined]
+    for name, value in table._nudge_placed.pop(key, ()):  # type: ignore[attr-defined]
+        bucket = maps[name].get(value)
+        if bucket is not None:
+            bucket.pop(key, None)
+
+
+def _place(table: Table, item: Item) -> None:
+    key = _item_key(item)
+    _unplace(table, key)
+    placed = []
+    for name, by_value in table._nudge_attribute_maps.items():  # type: ignore[attr-defined]
+        value = item.attrs.get(name)
+        if value is not None:
+            by_value.setdefault(value, {})[key] = item
+            placed.append((name, value))
+    table._nudge_placed[key] = placed  # type: ignore[attr-defined]
+
+
+def _put_item(self: Table, *args: Any, **kwargs: Any) -> Item:
+    item = _original_put(self, *args, **kwargs)
+    if getattr(self, "_nudge_attribute_maps", None) is not None:
+        _place(self, item)
+    return item
+
+
+def _delete_item(self: Table, hash_key: DynamoType, range_key: DynamoType | None) -> Item | None:
+    item = _original_delete(self, hash_key, range_key)
+    if item is not None and getattr(self, "_nudge_attribute_maps", None) is not None:
+        _unplace(self, _item_key(item))
+    return item
+
+
+def _update_item(
+    self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any
+) -> Any:
+    answer = _original_update(self, table_name, key, *args, **kwargs)
+    table = self.get_table(table_name)
+    if getattr(table, "_nudge_attribute_maps", None) is not None:
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        item = table.get_item(hash_value, range_value)
+        if item is not None:
+            _place(table, item)  # updated in place: its indexed attributes may have changed
+    return answer
+
+
+def _all_items(self: Table) -> list[Item]:
+    if getattr(_candidates, "table", None) is self:
+        return _candidates.items
+    return _original_all_items(self)
+
+
+def _query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+    # moto's backend passes index_name as the eighth argument (after projection_expressions).
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    items: list[Item] | None = None
+    if not index_name and hash_key is not None:
+        bucket = self.items.get(hash_key)
+        items = [] if bucket is None else list(bucket.values()) if self.range_key_attr else [bucket]
+    elif index_name and kwargs.get("hash_key_conditions"):
+        name, value = kwargs["hash_key_conditions"][0]
+        maps = _attribute_maps(self)
+        if name in maps:
+            items = list(maps[name].get(value, {}).values())
+    if items is None:
+        return _original_query(self, hash_key, *args, **kwargs)
+    _candidates.table, _candidates.items = self, items
+    try:
+        return _original_query(self, hash_key, *args, **kwargs)
+    finally:
+        _candidates.table = _candidates.items = None
+
+
+# Operations whose successful answers hold only DynamoDB JSON, strings and numbers.
+_PLAIN_ANSWERS = frozenset({
+    "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+    "TransactWriteItems", "TransactGetItems",
+})  # fmt: skip
+_original_serialized = DynamoHandler.serialized
+
+
+def _serialized(self: DynamoHandler, action_result: ActionResult) -> Any:
+    result = action_result.result
+    if isinstance(result, dict) and self._get_action() in _PLAIN_ANSWERS:
+        try:
+            body = json.dumps({k: v for k, v in result.items() if v is not None}, separators=(",", ":"))
+        except TypeError:  # a value JSON cannot write as it is: the serializer knows how
+            return _original_serialized(self, action_result)
+        headers = {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}
+        return 200, headers, body
+    return _original_serialized(self, action_result)
+
+
 def _now_ms() -> float:
     # What moto's unix_time_millis() computes, without building two datetimes per call.
     return time.time() * 1000.0
@@ -135,6 +280,12 @@ def _delayed_count(self: Queue) -> int:
 
 def install() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
+    Table.put_item = _put_item  # type: ignore[method-assign]
+    Table.delete_item = _delete_item  # type: ignore[method-assign]
+    Table.all_items = _all_items  # type: ignore[method-assign]
+    Table.query = _query  # type: ignore[method-assign]
+    DynamoHandler.serialized = _serialized  # type: ignore[method-assign]
     Queue.messages = property(_visible_messages)  # type: ignore[method-assign,assignment]
     Queue.approximate_number_of_messages_not_visible = property(_not_visible_count)  # type: ignore
     Queue.approximate_number_of_messages_delayed = property(_delayed_count)  # type: ignore

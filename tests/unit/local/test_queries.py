@@ -1,0 +1,88 @@
+"""The emulator answers a Query from the asked key's items only (moto_patches): the answers must be the
+ones a full scan gives, after puts, updates that move an item between index keys, deletes and
+transactions."""
+
+from typing import Any
+
+import pytest
+
+from nudge_local import aws
+
+
+@pytest.fixture
+def ddb() -> Any:
+    aws.start_in_process()
+    client = aws.client("dynamodb")
+    client.create_table(
+        TableName="ledger",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "g", "AttributeType": "S"},
+            {"AttributeName": "at", "AttributeType": "N"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_group",
+                "KeySchema": [
+                    {"AttributeName": "g", "KeyType": "HASH"},
+                    {"AttributeName": "at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ],
+    )
+    yield client
+    aws.stop_in_process()
+
+
+def _group(ddb: Any, group: str, **extra: Any) -> list[str]:
+    answer = ddb.query(
+        TableName="ledger",
+        IndexName="by_group",
+        KeyConditionExpression="g = :g",
+        ExpressionAttributeValues={":g": {"S": group}},
+        **extra,
+    )
+    return [item["pk"]["S"] for item in answer["Items"]]
+
+
+def _put(ddb: Any, pk: str, group: str, at: int) -> None:
+    ddb.put_item(TableName="ledger", Item={"pk": {"S": pk}, "g": {"S": group}, "at": {"N": str(at)}})
+
+
+def test_index_queries_follow_every_kind_of_write(ddb: Any) -> None:
+    for i in range(30):
+        _put(ddb, f"k{i}", f"g{i % 3}", i)
+    assert _group(ddb, "g1") == [f"k{i}" for i in range(1, 30, 3)]  # built from what is there
+    ddb.update_item(
+        TableName="ledger",
+        Key={"pk": {"S": "k4"}},
+        UpdateExpression="SET g = :g",
+        ExpressionAttributeValues={":g": {"S": "moved"}},
+    )
+    ddb.delete_item(TableName="ledger", Key={"pk": {"S": "k7"}})
+    ddb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": "ledger", "Item": {"pk": {"S": "t1"}, "g": {"S": "g1"}, "at": {"N": "99"}}}}
+        ]
+    )
+    _put(ddb, "k10", "g2", 10)  # replaced with another group
+    assert _group(ddb, "moved") == ["k4"]
+    assert _group(ddb, "g1") == ["k1", "k13", "k16", "k19", "k22", "k25", "k28", "t1"]
+    assert "k10" in _group(ddb, "g2")
+    assert _group(ddb, "g1", ScanIndexForward=False, Limit=2) == ["t1", "k28"]
+
+
+def test_table_key_queries_see_only_that_key(ddb: Any) -> None:
+    for i in range(5):
+        _put(ddb, f"k{i}", "g", i)
+    answer = ddb.query(
+        TableName="ledger", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "k3"}}
+    )
+    assert [item["at"]["N"] for item in answer["Items"]] == ["3"]
+    missing = ddb.query(
+        TableName="ledger", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "nope"}}
+    )
+    assert missing["Items"] == [] and missing["Count"] == 0
