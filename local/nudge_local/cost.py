@@ -14,7 +14,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from nudge_local.counters import Counters
+from nudge_local.counters import Counters, function_of, trigger_of
 from nudge_local.template import Template
 
 PRICE_REGION = "us-east-1 list prices (ap-northeast-2 to be verified), on-demand, arm64, no free tier"
@@ -36,17 +36,33 @@ class Prices:
 
 LIST_PRICES = Prices()
 
-# The functions that receive storefront traffic; everything else exists to send messages.
+# Which side of the bill a piece of work is on. Ingestion: receiving webhooks and tracker batches, and
+# everything the events they carry set off in the events queue's consumer (profiles, automation triggers
+# and exits, journeys started) — that work happens for every webhook, whether a message follows or not.
+# Admin: the marketer's own use of the admin API (set-up, reports). Messaging: everything else — campaign
+# runs, minute slots, sending, delivery reports, clicks.
 INGESTION_FUNCTIONS = frozenset({"IngestFunction", "CollectFunction"})
+INGESTION_QUEUES = frozenset({"EventsQueue"})
+ADMIN_FUNCTIONS = frozenset({"AdminFunction"})
+SIDES = ("ingestion", "messaging", "admin")
+
+
+def side_of(label: str) -> str:
+    """The side of a counted origin ("IngestFunction", "AutomationFunction via EventsQueue", ...)."""
+    function = function_of(label)
+    if function in INGESTION_FUNCTIONS or trigger_of(label) in INGESTION_QUEUES:
+        return "ingestion"
+    if function in ADMIN_FUNCTIONS:
+        return "admin"
+    return "messaging"
 
 
 @dataclass
 class Bill:
-    """US$ by service and by side (ingestion: webhooks and the tracker; messaging: everything else)."""
+    """US$ by service and by side (see side_of)."""
 
     lines: Counter[str] = field(default_factory=Counter)  # "lambda requests" -> US$
-    ingestion: float = 0.0
-    messaging: float = 0.0
+    sides: Counter[str] = field(default_factory=Counter)  # "ingestion" -> US$
     quantities: dict[str, float] = field(default_factory=dict)
     by_origin: Counter[str] = field(default_factory=Counter)  # function (or AWS poller) -> US$
 
@@ -54,66 +70,69 @@ class Bill:
     def total(self) -> float:
         return sum(self.lines.values())
 
+    @property
+    def ingestion(self) -> float:
+        return self.sides["ingestion"]
+
+    @property
+    def messaging(self) -> float:
+        return self.sides["messaging"]
+
+    @property
+    def admin(self) -> float:
+        return self.sides["admin"]
+
     def add(
-        self, line: str, dollars: float, *, ingestion: bool, quantity: float | None = None, origin: str = ""
+        self, line: str, dollars: float, *, side: str, quantity: float | None = None, origin: str = ""
     ) -> None:
         self.lines[line] += dollars
         if origin:
             self.by_origin[origin] += dollars
         if quantity is not None:
             self.quantities[line] = self.quantities.get(line, 0.0) + quantity
-        if ingestion:
-            self.ingestion += dollars
-        else:
-            self.messaging += dollars
+        self.sides[side] += dollars
 
 
 def bill(counters: Counters, template: Template, log_bytes: int, prices: Prices = LIST_PRICES) -> Bill:
     out = Bill()
     memory_mb = {name: function.memory_mb for name, function in template.functions.items()}
-    invocations = 0
-    for name, stats in counters.functions.items():
-        ingestion = name in INGESTION_FUNCTIONS
-        invocations += stats.invocations
-        out.add("Lambda requests", stats.invocations * prices.lambda_request, ingestion=ingestion,
+    invocations: Counter[str] = Counter()  # by side
+    for label, stats in counters.invocations_by_label.items():
+        side, name = side_of(label), function_of(label)
+        invocations[side] += stats.invocations
+        out.add("Lambda requests", stats.invocations * prices.lambda_request, side=side,
                 quantity=stats.invocations, origin=name)  # fmt: skip
         billed_ms = sum(math.ceil(ms) for ms in stats.durations_ms)
         gb_seconds = billed_ms / 1000 * memory_mb.get(name, 128) / 1024
+        out.add("Lambda duration", gb_seconds * prices.lambda_gb_second, side=side, quantity=gb_seconds)
+    for label in set(counters.read_units) | set(counters.write_units):
+        if label == "local":
+            continue
+        side, name = side_of(label), function_of(label)
+        reads, writes = counters.read_units[label], counters.write_units[label]
+        out.add("DynamoDB reads", reads * prices.dynamodb_read_unit, side=side, quantity=reads, origin=name)
         out.add(
-            "Lambda duration", gb_seconds * prices.lambda_gb_second, ingestion=ingestion, quantity=gb_seconds
+            "DynamoDB writes", writes * prices.dynamodb_write_unit, side=side, quantity=writes, origin=name
         )
-    for origin in set(counters.read_units) | set(counters.write_units):
-        if origin == "local":
+    for label, calls in counters.aws_calls_by_origin.items():
+        if label == "local":
             continue
-        ingestion = origin in INGESTION_FUNCTIONS
-        reads, writes = counters.read_units[origin], counters.write_units[origin]
-        out.add("DynamoDB reads", reads * prices.dynamodb_read_unit, ingestion=ingestion, quantity=reads,
-                origin=origin)  # fmt: skip
-        out.add("DynamoDB writes", writes * prices.dynamodb_write_unit, ingestion=ingestion, quantity=writes,
-                origin=origin)  # fmt: skip
-    for origin, calls in counters.aws_calls_by_origin.items():
-        if origin == "local":
-            continue
-        ingestion = origin in INGESTION_FUNCTIONS
+        side, name = side_of(label), function_of(label)
         sqs = sum(n for action, n in calls.items() if action.startswith("sqs:"))
-        out.add("SQS requests", sqs * prices.sqs_request, ingestion=ingestion, quantity=sqs, origin=origin)
+        out.add("SQS requests", sqs * prices.sqs_request, side=side, quantity=sqs, origin=name)
         fired = calls.get("scheduler:Invocation", 0)
-        out.add("Scheduler invocations", fired * prices.scheduler_invocation, ingestion=False, quantity=fired,
-                origin=origin)  # fmt: skip
+        out.add("Scheduler invocations", fired * prices.scheduler_invocation, side=side, quantity=fired,
+                origin=name)  # fmt: skip
     for function, requests in counters.api_requests.items():
-        out.add("HTTP API requests", requests * prices.http_api_request,
-                ingestion=function in INGESTION_FUNCTIONS, quantity=requests, origin=function)  # fmt: skip
+        out.add("HTTP API requests", requests * prices.http_api_request, side=side_of(function),
+                quantity=requests, origin=function)  # fmt: skip
     # Logs are not split by function locally; they are shared pro rata to invocations.
-    total_bytes = log_bytes + invocations * prices.platform_log_bytes_per_invocation
+    total_invocations = sum(invocations.values())
+    total_bytes = log_bytes + total_invocations * prices.platform_log_bytes_per_invocation
     logs = total_bytes / 1024**3 * prices.logs_gb
-    ingest_share = (
-        sum(s.invocations for n, s in counters.functions.items() if n in INGESTION_FUNCTIONS) / invocations
-        if invocations
-        else 0.0
-    )
-    out.add("CloudWatch Logs", logs * ingest_share, ingestion=True, quantity=total_bytes * ingest_share)
-    out.add("CloudWatch Logs", logs * (1 - ingest_share), ingestion=False,
-            quantity=total_bytes * (1 - ingest_share))  # fmt: skip
+    for side in SIDES:
+        share = invocations[side] / total_invocations if total_invocations else 0.0
+        out.add("CloudWatch Logs", logs * share, side=side, quantity=total_bytes * share)
     return out
 
 
@@ -142,5 +161,8 @@ def render(result: Bill, *, messages_sent: int, webhooks_received: int) -> list[
         "  per 1,000,000 webhooks received: "
         + (f"US${webhook_cost:,.2f}" if webhook_cost is not None else "- (no webhook received)")
         + f"   (ingestion side US${result.ingestion:,.6f} / {webhooks_received:,} requests)"
+    )
+    lines.append(
+        f"  the marketer's admin API use (set-up, reports): US${result.admin:,.6f}, in neither figure"
     )
     return lines

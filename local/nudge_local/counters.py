@@ -25,6 +25,10 @@ import botocore.handlers
 from nudge_local.capacity import IndexShape, index_write_units, request_units
 
 _origin: ContextVar[str] = ContextVar("nudge_local_origin", default="local")
+# The queue whose message started the work in progress: the same function costs the webhooks when it reads
+# the events they made, and the messages when it sends (cost.py decides which side is which).
+_trigger: ContextVar[str] = ContextVar("nudge_local_trigger", default="")
+VIA = " via "
 _active: "Counters | None" = None
 _paused: ContextVar[bool] = ContextVar("nudge_local_paused", default=False)
 
@@ -48,6 +52,8 @@ class FunctionStats:
 @dataclass
 class Counters:
     functions: dict[str, FunctionStats] = field(default_factory=dict)
+    # The same invocations by "Function via Queue" (see _labelled): which side of the bill they are on.
+    invocations_by_label: dict[str, FunctionStats] = field(default_factory=dict)
     # "dynamodb:PutItem" -> requests made by functions and pumps (what AWS would bill); the harness's
     # own requests are only in aws_calls_by_origin["local"].
     aws_calls: Counter[str] = field(default_factory=Counter)
@@ -74,9 +80,12 @@ class Counters:
     def record_invocation(self, function: str, duration_ms: float, failed: bool) -> None:
         with self._lock:
             self.functions.setdefault(function, FunctionStats()).record(duration_ms, failed)
+            self.invocations_by_label.setdefault(_labelled(function), FunctionStats()).record(
+                duration_ms, failed
+            )
 
     def record_call(self, action: str) -> None:
-        origin = _origin.get()
+        origin = _labelled(_origin.get())
         with self._lock:
             # The harness's own reads (a test scanning a table) are not what production would pay for.
             if origin != "local":
@@ -91,7 +100,7 @@ class Counters:
                     self.consumed_capacity[item["TableName"]] += float(item.get("CapacityUnits", 0))
 
     def record_units(self, read: float, write: float) -> None:
-        origin = _origin.get()
+        origin = _labelled(_origin.get())
         with self._lock:
             self.read_units[origin] += read
             self.write_units[origin] += write
@@ -113,6 +122,7 @@ class Counters:
             self.write_units.clear()
             self.api_requests.clear()
             self.functions.clear()
+            self.invocations_by_label.clear()
             self.aws_calls.clear()
             self.aws_calls_by_origin.clear()
             self.consumed_capacity.clear()
@@ -120,6 +130,30 @@ class Counters:
 
 def current_origin() -> str:
     return _origin.get()
+
+
+def _labelled(origin: str) -> str:
+    """ "AutomationFunction via EventsQueue": who did the work, and which queue's message started it."""
+    trigger = _trigger.get()
+    return f"{origin}{VIA}{trigger}" if trigger and origin != "local" else origin
+
+
+def function_of(label: str) -> str:
+    return label.split(VIA, 1)[0]
+
+
+def trigger_of(label: str) -> str:
+    return label.split(VIA, 1)[1] if VIA in label else ""
+
+
+@contextlib.contextmanager
+def triggered_by(queue: str) -> Iterator[None]:
+    """Label the work inside the block with the queue whose message started it."""
+    token = _trigger.set(queue)
+    try:
+        yield
+    finally:
+        _trigger.reset(token)
 
 
 @contextlib.contextmanager

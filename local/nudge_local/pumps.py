@@ -367,6 +367,10 @@ class SqsEventSourcePump:
 
     def poll(self, source: SqsEventSource) -> int:
         """One batch for one event source; returns how many messages it handled (0 when idle)."""
+        with counters.triggered_by(source.queue):
+            return self._poll(source)
+
+    def _poll(self, source: SqsEventSource) -> int:
         with counters.origin("sqs-event-source"):
             messages = self._receive(source)
         if not messages:

@@ -17,7 +17,7 @@ def _counters() -> Counters:
     ingest = FunctionStats()
     for _ in range(1000):
         ingest.record(99.2, failed=False)  # billed as 100 ms
-    counters.functions["IngestFunction"] = ingest
+    counters.invocations_by_label["IngestFunction"] = ingest
     counters.api_requests["IngestFunction"] = 1000
     counters.write_units["IngestFunction"] = 4000
     counters.read_units["IngestFunction"] = 1000
@@ -42,6 +42,19 @@ def test_ingestion_and_messaging_are_split_by_who_did_the_work():
     bill = cost.bill(_counters(), TEMPLATE, log_bytes=0)
     assert bill.messaging == pytest.approx((10 * 1.00 + 10 * 0.40) / 1e6)
     assert bill.ingestion + bill.messaging == pytest.approx(bill.total)
+
+
+def test_work_set_off_by_the_events_queue_is_the_webhooks_and_admin_use_is_neither():
+    counters = Counters()
+    counters.write_units["AutomationFunction via EventsQueue"] = 1000  # triggers, exits, journeys started
+    counters.write_units["AutomationFunction via AutomationSlotsQueue"] = 100  # due steps sent
+    counters.write_units["SenderFunction via SendQueue"] = 10
+    counters.read_units["AdminFunction"] = 8000  # a marketer reading reports
+    bill = cost.bill(counters, TEMPLATE, log_bytes=0)
+    assert bill.ingestion == pytest.approx(1000 * 0.625 / 1e6)
+    assert bill.messaging == pytest.approx(110 * 0.625 / 1e6)
+    assert bill.admin == pytest.approx(8000 * 0.125 / 1e6)
+    assert bill.by_origin["AutomationFunction"] == pytest.approx(1100 * 0.625 / 1e6)
 
 
 def test_logs_include_lambdas_own_lines_per_invocation():
