@@ -13,6 +13,9 @@ Here a Query only looks at the items with the asked hash key: the table's own bu
 indexed attribute kept up to date by every write (put, update, delete — transactions and batches go
 through these). moto's own code still filters, sorts, pages and projects what it is given.
 
+Conditions: moto parses a condition expression from its text for every conditional write, twice for a
+PutItem; the parse of one text with the same names and values is kept and reused.
+
 Answers: moto writes every DynamoDB answer through a generic serializer that walks the operation's
 model for each attribute of each item (milliseconds for a page of items). The item operations' answers
 are already DynamoDB JSON, so they are written with json.dumps; everything else (errors, table
@@ -27,10 +30,13 @@ import copy
 import json
 import threading
 import time
-from typing import Any
+from typing import Any, ClassVar
 
+import moto.dynamodb.comparisons
+import moto.dynamodb.models
+import moto.dynamodb.responses
 from moto.core.responses import ActionResult
-from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb.comparisons import ConditionExpressionParser, get_filter_expression
 from moto.dynamodb.exceptions import (
     MockValidationException,
     MultipleTransactionsException,
@@ -238,6 +244,30 @@ def _query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         _candidates.table = _candidates.items = None
 
 
+class _RememberedParse:
+    """What moto's ConditionExpressionParser gives, parsed once per (expression, names, values)."""
+
+    _known: ClassVar[dict[str, tuple[Any, list[str], list[str]]]] = {}
+    LIMIT = 20_000
+
+    def __init__(self, expr: str | None, names: dict[str, str] | None, values: Any) -> None:
+        self._args = (expr, names, values)
+        self._key = json.dumps([expr, names, values], sort_keys=True, default=str)
+        self.expr_attr_names_found: list[str] = []
+        self.expr_attr_values_found: list[str] = []
+
+    def parse(self) -> Any:
+        known = self._known.get(self._key)
+        if known is None:
+            parser = ConditionExpressionParser(*self._args)
+            known = (parser.parse(), parser.expr_attr_names_found, parser.expr_attr_values_found)
+            if len(self._known) < self.LIMIT:
+                self._known[self._key] = known
+        self.expr_attr_names_found = list(known[1])
+        self.expr_attr_values_found = list(known[2])
+        return known[0]
+
+
 # Operations whose successful answers hold only DynamoDB JSON, strings and numbers.
 _PLAIN_ANSWERS = frozenset({
     "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
@@ -286,6 +316,8 @@ def install() -> None:
     Table.all_items = _all_items  # type: ignore[method-assign]
     Table.query = _query  # type: ignore[method-assign]
     DynamoHandler.serialized = _serialized  # type: ignore[method-assign]
+    for module in (moto.dynamodb.comparisons, moto.dynamodb.models, moto.dynamodb.responses):
+        module.create_condition_expression_parser = _RememberedParse  # type: ignore[assignment,attr-defined]
     Queue.messages = property(_visible_messages)  # type: ignore[method-assign,assignment]
     Queue.approximate_number_of_messages_not_visible = property(_not_visible_count)  # type: ignore
     Queue.approximate_number_of_messages_delayed = property(_delayed_count)  # type: ignore
