@@ -21,7 +21,7 @@ from nudge.sending import SendRecord, State
 # What each reason code means, in the words the report and this explanation use.
 REASONS: dict[str, str] = {
     "no_consent": "no advertising consent for this channel",
-    "consent_withdrawn": "advertising consent for this channel was withdrawn",
+    "consent_withdrawn": "the customer refused or withdrew advertising consent for this channel",
     "not_channel_friend": "not a friend of the store's Kakao channel",
     "is_channel_friend": "a channel friend, and the message targets non-friends only",
     "targeting_not_approved": "M/N targeting without the channel's approval",
