@@ -316,6 +316,21 @@ def test_consent_result_notice_at_once_and_the_two_year_reconfirmation_700_days_
     assert [j["source"] for j in send_jobs(runtime)] == [f"automation:{reconfirm}"]
 
 
+def test_one_sign_up_that_refuses_sms_and_email_gets_one_notice_naming_both(runtime: LocalRuntime) -> None:
+    result = install(runtime, "consent_result", {})
+    joined = samples.cafe24_member_joined("quiet01", "박서준", "010-0000-1002", ORDERED, False, False)
+    for _ in range(2):  # Cafe24 delivers it twice: still one answer
+        webhook(runtime, joined)
+    runtime.run_until_idle()
+    # A redelivered webhook may queue its job again; the sender's ledger sends one send key once.
+    [notice] = {(j["occurrence"], j["step"]): j for j in send_jobs(runtime)}.values()
+    assert notice["source"] == f"automation:{result}"
+    assert (notice["variables"]["consent_channel"], notice["variables"]["consent_result"]) == (
+        "문자(SMS/LMS)·이메일",
+        "수신거부",
+    )
+
+
 def test_repurchase_reminder_at_the_learned_cycle_of_the_product(runtime: LocalRuntime) -> None:
     start = ORDERED
     automation_id = install(runtime, "repurchase_reminder", {"channel": "sms"})

@@ -499,12 +499,33 @@ def business_key(event: NormalizedEvent, profile: Profile) -> str:
             cleared = profile.cart.cleared_at
             return f"cart:{cleared.strftime('%Y%m%dT%H%M%SZ') if cleared else 'first'}"
         case ConsentChanged():
-            # The event id, not its time: a platform without event times (Cafe24) stamps each delivery
-            # with its arrival, and a redelivered webhook must not make a second answer of it.
-            return f"consent:{event.channel.value}:{event.event_id}"
+            # The webhook's id, not the event time: a platform without event times (Cafe24) stamps each
+            # delivery with its arrival, and a redelivered webhook must not make a second answer of it. One
+            # answer per webhook and direction: a sign-up that refuses SMS and e-mail gets one notice
+            # naming both (variables_of), not one per channel.
+            return f"consent:{'granted' if event.granted else 'refused'}:{_webhook_of(event.event_id)}"
         case CouponIssued():
             return f"coupon:{event.coupon_id}"
     return "customer"
+
+
+def _webhook_of(event_id: str) -> str:
+    """The id of the webhook delivery an event came in: platforms' event ids are `{delivery}#{n}`."""
+    return event_id.partition("#")[0]
+
+
+def _answered_together(event: ConsentChanged, profile: Profile) -> list[str]:
+    """The channels this answer covers: the event's, and any other the same webhook answered the same way
+    (the profile holds them all by the time the events are read)."""
+    channels = {event.channel.value}
+    for channel, consent in profile.consents.items():
+        if (
+            consent.granted == event.granted
+            and consent.at == event.occurred_at
+            and consent.source == event.source
+        ):
+            channels.add(channel)
+    return sorted(channels, key=lambda c: (c != event.channel.value, c))
 
 
 def _korean_date(instant: datetime, zone: ZoneInfo) -> str:
@@ -535,7 +556,9 @@ def variables_of(event: NormalizedEvent, profile: Profile, zone: ZoneInfo) -> di
             if profile.cart.amount:
                 out["cart_amount"] = f"{profile.cart.amount:,.0f}"
         case ConsentChanged():
-            out["consent_channel"] = CHANNEL_NAMES.get(event.channel.value, "야간 광고")
+            out["consent_channel"] = "·".join(
+                CHANNEL_NAMES.get(channel, "야간 광고") for channel in _answered_together(event, profile)
+            )
             out["consent_result"] = "수신동의" if event.granted else "수신거부"
             out["consent_date"] = _korean_date(event.occurred_at, zone)
         case PageViewed():
