@@ -60,3 +60,23 @@ def test_the_report_counts_each_outcome_by_reason_and_code() -> None:
     assert (data["fell_back"], data["clicked"], data["converted"], data["revenue"]) == (1, 1, 1, "39000")
     page = report_html("도그데이 <마감>", data)
     assert "<svg" in page and "도그데이 &lt;마감&gt;" in page
+
+
+def test_the_report_reads_a_customers_other_messages_only_when_this_source_could_have_converted() -> None:
+    ours = [
+        _send("a", clicked_at=T0 + timedelta(hours=1)),  # c1 clicked, then ordered
+        SendRecord(
+            "x", "s", "campaign:a", "c2", "occ", State.DELIVERED, sent_at=T0, delivered_at=T0
+        ),  # no order
+    ]
+    later_elsewhere = _send("b", "campaign:b", clicked_at=T0 + timedelta(days=2))
+    profiles = {"c1": _profile(("o1", T0 + timedelta(days=3), 50_000, OrderStatus.PAID)), "c2": _profile()}
+    looked_up: list[str] = []
+
+    def sends_of(customer_id: str) -> list[SendRecord]:
+        looked_up.append(customer_id)
+        return [ours[0], later_elsewhere]
+
+    data = report("campaign:a", ours, profiles.get, sends_of)
+    assert looked_up == ["c1"]  # c2 never ordered: nothing of theirs to read
+    assert data["converted"] == 0  # c1's order followed campaign b's later click: it is b's

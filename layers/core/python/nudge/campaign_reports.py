@@ -85,10 +85,16 @@ def report(
         elif record.state is State.FAILED:
             failed[record.code or "unknown"] += 1
     ours = {r.send_id for r in records}
+    touched: dict[str, list[SendRecord]] = {}  # customer -> this source's clicked or delivered messages
+    for record in records:
+        if record.clicked_at or record.delivered_at:
+            touched.setdefault(record.customer_id, []).append(record)
     conversions: list[Conversion] = []
-    for customer_id in sorted({r.customer_id for r in records if r.sent_at is not None}):
+    for customer_id in sorted(touched):
         profile = profile_of(customer_id)
-        if profile is not None:
+        # Only an order inside the window of one of this source's touches can be this source's; the
+        # customer's other messages (which may have touched the order later) are read only then.
+        if profile is not None and attribute(profile, touched[customer_id]):
             conversions.extend(c for c in attribute(profile, sends_of(customer_id)) if c.send_id in ours)
     return {
         "source": source,
