@@ -5,9 +5,9 @@
         runtime.advance("P3D")          # schedules due in the next three days fire, queues drain
         runtime.counters.aws_calls      # {"dynamodb:PutItem": 3, ...}
 
-Everything comes from the template: moto (one embedded server per process) gets its tables, queues and
-schedule group; each function runs in-process with the template's environment; the HTTP API's routes
-serve payload 2.0 events; a simulated clock is Nudge's "now"; pumps play EventBridge Scheduler and
+Everything comes from the template: moto (in-process, or an embedded server for `serve`) gets its tables,
+queues and schedule group; each function runs in-process with the template's environment; the HTTP API's
+routes serve payload 2.0 events; a simulated clock is Nudge's "now"; pumps play EventBridge Scheduler and
 Lambda's SQS polling. Only one runtime can be open at a time in a process (they share moto and the clock).
 """
 
