@@ -13,6 +13,9 @@ Here a Query only looks at the items with the asked hash key: the table's own bu
 indexed attribute kept up to date by every write (put, update, delete — transactions and batches go
 through these). moto's own code still filters, sorts, pages and projects what it is given.
 
+Projections: moto converts the whole item to plain Python once per projected attribute (a profile read
+for a segment projects several); here once per item.
+
 Conditions: moto parses a condition expression from its text for every conditional write, twice for a
 PutItem; the parse of one text with the same names and values is kept and reused.
 
@@ -35,6 +38,8 @@ from typing import Any, ClassVar
 import moto.dynamodb.comparisons
 import moto.dynamodb.models
 import moto.dynamodb.responses
+from boto3.dynamodb.types import TypeSerializer
+from botocore.utils import merge_dicts
 from moto.core.responses import ActionResult
 from moto.dynamodb.comparisons import ConditionExpressionParser, get_filter_expression
 from moto.dynamodb.exceptions import (
@@ -47,6 +52,7 @@ from moto.dynamodb.exceptions import (
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.utilities import find_nested_key
 from moto.dynamodb.responses import DynamoHandler
 from moto.sqs.models import Message, Queue
 
@@ -244,6 +250,17 @@ def _query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         _candidates.table = _candidates.items = None
 
 
+_serializer = TypeSerializer()
+
+
+def _project(self: Item, projection_expressions: list[list[str]]) -> Item:
+    whole = self.to_regular_json()
+    result: dict[str, Any] = {}
+    for expression in projection_expressions:
+        merge_dicts(result, find_nested_key(expression, whole))
+    return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=_serializer.serialize(result)["M"])
+
+
 class _RememberedParse:
     """What moto's ConditionExpressionParser gives, parsed once per (expression, names, values)."""
 
@@ -316,6 +333,7 @@ def install() -> None:
     Table.all_items = _all_items  # type: ignore[method-assign]
     Table.query = _query  # type: ignore[method-assign]
     DynamoHandler.serialized = _serialized  # type: ignore[method-assign]
+    Item.project = _project  # type: ignore[method-assign]
     for module in (moto.dynamodb.comparisons, moto.dynamodb.models, moto.dynamodb.responses):
         module.create_condition_expression_parser = _RememberedParse  # type: ignore[assignment,attr-defined]
     Queue.messages = property(_visible_messages)  # type: ignore[method-assign,assignment]
