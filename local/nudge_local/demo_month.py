@@ -256,6 +256,8 @@ def run(
         heapq.heapify(pending)
         seq = len(pending)
         attempts: Counter[int] = Counter()
+        received: Counter[tuple[str, str]] = Counter()  # per customer and message text
+        clicked: Counter[str] = Counter()  # per customer
         if drill.gateway is not None and runtime.gateway is not None:
             runtime.gateway.set_faults(drill.gateway)
         plan_of_faults = chaos.FaultPlan(drill.crash_rate, drill.redeliver_rate, seed)
@@ -273,9 +275,13 @@ def run(
                 for message in outbox[seen_outbox:]:
                     link = _LINK.search(str(message.get("text") or ""))
                     customer = _customer_of(str(message.get("to", "")))
-                    if drill.clicks and link and customer and rng.random() < CLICK_RATE:
+                    # The message as the customer sees it, without its per-run link token.
+                    seen = (customer or "", _LINK.sub("", str(message.get("text") or "")))
+                    received[seen] += 1
+                    reader = _chances(seed, "click", *seen, str(received[seen]))
+                    if drill.clicks and link and customer and reader.random() < CLICK_RATE:
                         click_at = datetime.fromisoformat(message["at"]) + timedelta(
-                            minutes=rng.randrange(1, 240)
+                            minutes=reader.randrange(1, 240)
                         )
                         click = samples.SampleRequest("GET", f"/r/{link.group(1)}", {}, b"", "click")
                         seq += 1
@@ -297,10 +303,12 @@ def run(
             result.requests[kind] += 1
             if kind == "click":
                 result.clicks += 1
-                if answer.status == 302 and rng.random() < ORDER_AFTER_CLICK:
+                clicked[customer_id] += 1
+                buyer = _chances(seed, "order", customer_id, str(clicked[customer_id]))
+                if answer.status == 302 and buyer.random() < ORDER_AFTER_CLICK:
                     seq += 1
-                    order_at = at + timedelta(minutes=rng.randrange(5, 2880))
-                    product = rng.choice(month.PROMOTED)
+                    order_at = at + timedelta(minutes=buyer.randrange(5, 2880))
+                    product = buyer.choice(month.PROMOTED)
                     order = samples.cafe24_order_placed(
                         f"C{seq:08d}",
                         customer_id,
@@ -404,6 +412,12 @@ def _customer_of(number: str) -> str | None:
     if not digits.startswith("010") or len(digits) != 11 or int(digits[-4:]) > 4999:
         return None
     return f"dd{int(digits[-4:]):05d}"
+
+
+def _chances(seed: int, *about: str) -> random.Random:
+    """What one customer does with one message, drawn from the seed and the message itself: the same in
+    every run, whatever order the runtime happened to handle the month's work in."""
+    return random.Random(f"{seed}|{'|'.join(about)}")
 
 
 def _block_channel(runtime: Any, rng: random.Random, plan: month.Month) -> list[str]:
