@@ -80,6 +80,20 @@ def test_reports_and_clicks_update_the_record(client: Any) -> None:
     assert ledger.update_report("b" * 24, state=State.DELIVERED, code=None, fell_back=False, at=NOW) is None
 
 
+def test_one_write_takes_the_slots_of_ten_sends(client: Any) -> None:
+    clock = [1_000.0]
+    calls: list[str] = []
+    client.meta.events.register("before-call.dynamodb.UpdateItem", lambda **_: calls.append("update"))
+    limiter = DynamoRateLimiter(
+        "sends", client, clock=lambda: clock[0], sleep=lambda s: clock.__setitem__(0, clock[0] + s)
+    )
+    slots = [limiter.acquire("nhn-main", 50) for _ in range(10)]
+    assert len(calls) == 2  # the first block finds the account idle: a failed condition, then the start
+    slots += [limiter.acquire("nhn-main", 50) for _ in range(20)]
+    assert len(calls) == 4  # then one write per ten sends
+    assert all(b - a >= 1 / (50 * RATE_HEADROOM) - 1e-6 for a, b in pairwise(slots))
+
+
 def test_senders_sharing_an_account_get_slots_spaced_by_the_limit(client: Any) -> None:
     clock = [1_000.0]
     slots: list[float] = []

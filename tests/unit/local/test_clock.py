@@ -62,3 +62,14 @@ def test_runtime_installs_its_clock_into_nudge(runtime):
     assert nudge_clock.now() == START + timedelta(hours=1)
     runtime.close()
     assert abs(nudge_clock.now() - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+def test_a_function_that_waits_moves_the_frozen_clock_on_and_time_still_never_goes_back(runtime):
+    nudge_clock.sleep(2.5)  # what the sender's rate limiter does between two slots
+    assert runtime.clock.now() == START + timedelta(seconds=2.5)
+    runtime.advance_to(START + timedelta(seconds=1))  # asked for, but the wait already passed it
+    assert runtime.clock.now() == START + timedelta(seconds=2.5)
+    runtime.advance_to(START + timedelta(seconds=10))
+    assert runtime.clock.now() == START + timedelta(seconds=10)
+    with pytest.raises(ClockError):
+        runtime.advance_to(START + timedelta(seconds=5))  # before what was asked last
