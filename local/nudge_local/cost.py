@@ -136,13 +136,27 @@ def bill(counters: Counters, template: Template, log_bytes: int, prices: Prices 
     return out
 
 
+def _price_list(p: Prices) -> str:
+    per_million = [
+        ("Lambda", p.lambda_request, "requests"),
+        ("DynamoDB", p.dynamodb_write_unit, "write units"),
+        ("DynamoDB", p.dynamodb_read_unit, "read units"),
+        ("Scheduler", p.scheduler_invocation, "invocations"),
+        ("HTTP API", p.http_api_request, "requests"),
+        ("SQS", p.sqs_request, "requests"),
+    ]
+    parts = [f"{service} US${price * 1e6:.3f}/M {unit}" for service, price, unit in per_million]
+    parts += [f"Lambda US${p.lambda_gb_second:.10f}/GB-s (arm64)", f"Logs US${p.logs_gb:.2f}/GB"]
+    return " · ".join(parts)
+
+
 def per_million(dollars: float, count: int) -> float | None:
     return dollars / count * 1e6 if count else None
 
 
 def render(result: Bill, *, messages_sent: int, webhooks_received: int) -> list[str]:
     """The cost lines `nudge local demo` prints."""
-    lines = [f"AWS cost of this run ({PRICE_REGION})"]
+    lines = [f"AWS cost of this run ({PRICE_REGION})", f"  prices: {_price_list(LIST_PRICES)}"]
     for line, dollars in sorted(result.lines.items(), key=lambda kv: -kv[1]):
         quantity = result.quantities.get(line, 0.0)
         lines.append(f"  {line:<24} {quantity:>16,.1f}  US${dollars:,.6f}")
