@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from nudge_local import samples
-from nudge_local.capacity import read_units, typed_item_size, write_units
+from nudge_local.capacity import request_units, typed_item_size
 from nudge_local.samples import SampleRequest
 from nudge_local.template import parse_template
 
@@ -72,33 +72,28 @@ def cold_starts() -> None:
 
 
 class CapacityMeter:
-    """DynamoDB requests and the capacity units they consume, from the requests and answers themselves."""
+    """DynamoDB requests and the capacity units they consume (sized by the cost model's own rules,
+    nudge_local.capacity), and the size of the profile items written."""
 
     def __init__(self) -> None:
         self.requests = 0
         self.write_units = 0.0
         self.read_units = 0.0
         self.profile_bytes: list[int] = []
+        self._params: dict = {}
 
     def before(self, params: dict, model: Any, **_: Any) -> None:
         self.requests += 1
-        if model.name == "TransactWriteItems":
-            for entry in params["TransactItems"]:
-                put = entry.get("Put")
-                if put:
-                    size = typed_item_size(put["Item"])
-                    self.write_units += write_units(size, transactional=True)
-                    if "sk" in put["Item"]:
-                        self.profile_bytes.append(size)
-                elif "ConditionCheck" in entry:
-                    self.read_units += 2  # a condition check is billed as a transactional read
-        elif model.name == "PutItem":
-            self.write_units += write_units(typed_item_size(params["Item"]))
+        self._params = params
+        for entry in params.get("TransactItems") or []:
+            put = entry.get("Put")
+            if put and "sk" in put["Item"]:
+                self.profile_bytes.append(typed_item_size(put["Item"]))
 
     def after(self, parsed: dict, model: Any, **_: Any) -> None:
-        if model.name == "GetItem":
-            item = parsed.get("Item")
-            self.read_units += read_units(typed_item_size(item) if item else 0, consistent=True)
+        reads, writes = request_units(model.name, self._params, parsed)
+        self.read_units += reads
+        self.write_units += writes
 
 
 def _storefront_month(customers: int) -> list[tuple[str, SampleRequest, datetime]]:
