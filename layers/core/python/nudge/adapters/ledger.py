@@ -26,7 +26,9 @@ SEND_RECORD_TTL = timedelta(days=400)
 RATE_HEADROOM = 0.98
 RATE_WINDOW_TTL_SECONDS = 3600  # an idle account's slot item goes away
 BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
-RATE_BLOCK = 10  # slots a sender takes with one write (at most the per-second limit): an SQS batch's worth
+# Slots a sender takes with one write: an SQS batch's worth, and at most a quarter second of the limit, so
+# a sender that wakes late for a held slot (dropped, never used late) wastes little of the account's rate.
+RATE_BLOCK = 10
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -282,14 +284,14 @@ def _with(record: SendRecord, **changes: Any) -> SendRecord:
 
 
 class DynamoRateLimiter:
-    """The gateway account's limit as evenly spaced slots: one item per account (pk `rate#{account}`) holds
-    the next free instant. A sender takes RATE_BLOCK consecutive slots with one atomic conditional update
-    (moving the instant on by that many intervals) and uses them one call each, waiting for each slot: one
-    write per block of sends, not per send. Every sender in every concurrent invocation draws from the
-    same item, so calls are at least 1/limit seconds apart: no second, however it is cut, sees more than
-    the limit (a fixed per-second window would allow twice the limit across a window boundary). A held slot
-    whose time has passed is dropped, never used late: a late call could crowd a later slot of another
-    sender."""
+    """The gateway account's limit as evenly spaced slots: one item per account (pk `rate#{account}`)
+    holds the next free instant. A sender takes up to RATE_BLOCK consecutive slots with one atomic
+    conditional update (moving the instant on by that many intervals) and uses them one call each,
+    waiting for each slot: one write per block of sends, not per send. Every sender in every concurrent
+    invocation draws from the same item, so calls are at least 1/limit seconds apart: no second, however
+    it is cut, sees more than the limit (a fixed per-second window would allow twice the limit across a
+    window boundary). A held slot whose time has passed is dropped, never used late: a late call could
+    crowd a later slot of another sender."""
 
     def __init__(
         self,
@@ -313,7 +315,7 @@ class DynamoRateLimiter:
         while held and held[0] < now - interval / 2:
             held.popleft()
         if not held:
-            first, count = self._take(account_id, interval, max(1, min(RATE_BLOCK, per_second)))
+            first, count = self._take(account_id, interval, max(1, min(RATE_BLOCK, per_second // 4)))
             held.extend(first + i * interval for i in range(count))
             now = self.clock()
         slot = held.popleft()
