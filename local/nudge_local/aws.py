@@ -18,10 +18,8 @@ import urllib.request
 from typing import Any
 
 import boto3
-import botocore.handlers
 from botocore.exceptions import ClientError
 from moto import mock_aws
-from moto.core.models import botocore_stubber
 from moto.server import ThreadedMotoServer
 
 from nudge_local import chaos, counters, moto_patches
@@ -48,16 +46,6 @@ chaos.install_hooks()
 moto_patches.install()
 
 
-def _answer_last() -> None:
-    """botocore asks its "before-send" handlers in order and stops at the first answer: moto's in-process
-    stubber answers, so the counters and the crash drills must be asked before it."""
-    handlers = botocore.handlers.BUILTIN_HANDLERS
-    for entry in [h for h in handlers if h[1] is botocore_stubber]:
-        handlers.remove(entry)
-        handlers.append(entry)
-
-
-_answer_last()
 # moto serves through werkzeug, which would log every request of every handler to stderr.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
@@ -87,7 +75,6 @@ def start_in_process() -> None:
     global _in_process
     with _lock:
         if _in_process is None:
-            _answer_last()
             _in_process = mock_aws()
             _in_process.start()
         for name in (*_UNSET, "AWS_ENDPOINT_URL"):

@@ -13,9 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-import botocore.handlers
-
-from nudge_local import counters
+from nudge_local import counters, hooks
 
 # Origins that are AWS itself or the harness, never a function that could crash.
 _NOT_FUNCTIONS = frozenset({"local", "scheduler", "sqs-event-source"})
@@ -73,16 +71,5 @@ def _maybe_crash(event_name: str, **_: Any) -> None:
         raise InjectedCrash(f"injected crash before {event_name.split('.', 1)[-1]}")
 
 
-_installed = False
-
-
 def install_hooks() -> None:
-    global _installed
-    if _installed:
-        return
-    _installed = True
-    botocore.handlers.BUILTIN_HANDLERS.append(("before-send", _maybe_crash))
-    import boto3
-
-    if boto3.DEFAULT_SESSION is not None:
-        boto3.DEFAULT_SESSION.events.register("before-send", _maybe_crash)
+    hooks.register(("before-send", _maybe_crash))

@@ -20,8 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-import botocore.handlers
-
+from nudge_local import hooks
 from nudge_local.capacity import IndexShape, index_write_units, request_units
 
 _origin: ContextVar[str] = ContextVar("nudge_local_origin", default="local")
@@ -147,33 +146,27 @@ def trigger_of(label: str) -> str:
 
 
 @contextlib.contextmanager
-def triggered_by(queue: str) -> Iterator[None]:
+def _bound(variable: ContextVar[Any], value: Any) -> Iterator[None]:
+    token = variable.set(value)
+    try:
+        yield
+    finally:
+        variable.reset(token)
+
+
+def triggered_by(queue: str) -> contextlib.AbstractContextManager[None]:
     """Label the work inside the block with the queue whose message started it."""
-    token = _trigger.set(queue)
-    try:
-        yield
-    finally:
-        _trigger.reset(token)
+    return _bound(_trigger, queue)
 
 
-@contextlib.contextmanager
-def origin(name: str) -> Iterator[None]:
+def origin(name: str) -> contextlib.AbstractContextManager[None]:
     """Attribute the AWS requests made inside the block to `name`."""
-    token = _origin.set(name)
-    try:
-        yield
-    finally:
-        _origin.reset(token)
+    return _bound(_origin, name)
 
 
-@contextlib.contextmanager
-def paused() -> Iterator[None]:
+def paused() -> contextlib.AbstractContextManager[None]:
     """Requests made inside the block are not counted (provisioning, the pumps' own bookkeeping)."""
-    token = _paused.set(True)
-    try:
-        yield
-    finally:
-        _paused.reset(token)
+    return _bound(_paused, True)
 
 
 def record(action: str) -> None:
@@ -308,24 +301,10 @@ def _dynamodb_units(parsed: Any, model: Any, context: dict[str, Any], **_: Any) 
         _active.record_units(read, write)
 
 
-_installed = False
-
-
 def install_hooks() -> None:
-    """Register the hooks for sessions created from now on, and on boto3's default session if it exists."""
-    global _installed
-    if _installed:
-        return
-    _installed = True
-    botocore.handlers.BUILTIN_HANDLERS.append(("before-send", _before_send))
-    botocore.handlers.BUILTIN_HANDLERS.append(("after-call", _after_call))
-    botocore.handlers.BUILTIN_HANDLERS.append(("before-parameter-build.dynamodb", _dynamodb_params))
-    botocore.handlers.BUILTIN_HANDLERS.append(("after-call.dynamodb", _dynamodb_units))
-    import boto3
-
-    if boto3.DEFAULT_SESSION is not None:
-        events = boto3.DEFAULT_SESSION.events
-        events.register("before-send", _before_send)
-        events.register("after-call", _after_call)
-        events.register("before-parameter-build.dynamodb", _dynamodb_params)
-        events.register("after-call.dynamodb", _dynamodb_units)
+    hooks.register(
+        ("before-send", _before_send),
+        ("after-call", _after_call),
+        ("before-parameter-build.dynamodb", _dynamodb_params),
+        ("after-call.dynamodb", _dynamodb_units),
+    )
