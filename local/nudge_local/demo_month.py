@@ -453,20 +453,10 @@ def _capture(runtime: Any) -> dict[str, Any]:
     from nudge.adapters.ledger import send_pk
     from nudge.adapters.profile_item import from_item
 
-    dynamodb = runtime.client("dynamodb")
     deserializer = TypeDeserializer()
 
     def items(table: str) -> list[dict[str, Any]]:
-        out, start = [], None
-        while True:
-            args: dict[str, Any] = {"TableName": runtime.table_name(table)}
-            if start:
-                args["ExclusiveStartKey"] = start
-            page = dynamodb.scan(**args)
-            out += page["Items"]
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return out
+        return [item for page in _scan(runtime, table) for item in page["Items"]]
 
     profiles = {}
     for raw in items("ProfilesTable"):
@@ -487,18 +477,14 @@ def _capture(runtime: Any) -> dict[str, Any]:
     }
 
 
+def _scan(runtime: Any, table: str, **args: Any) -> Any:
+    """Every page of a scan of one of the template's tables."""
+    paginator = runtime.client("dynamodb").get_paginator("scan")
+    return paginator.paginate(TableName=runtime.table_name(table), **args)
+
+
 def _count_profiles(runtime: Any) -> int:
-    client = runtime.client("dynamodb")
-    total, start = 0, None
-    while True:
-        args = {"TableName": runtime.table_name("ProfilesTable"), "Select": "COUNT"}
-        if start:
-            args["ExclusiveStartKey"] = start
-        page = client.scan(**args)
-        total += page["Count"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return total
+    return sum(page["Count"] for page in _scan(runtime, "ProfilesTable", Select="COUNT"))
 
 
 def _timeline(result: MonthResult) -> None:

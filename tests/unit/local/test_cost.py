@@ -9,6 +9,8 @@ from nudge_local import capacity, cost
 from nudge_local.counters import Counters, FunctionStats
 from nudge_local.template import parse_template
 
+from .conftest import indexed_table
+
 TEMPLATE = parse_template(Path(__file__).resolve().parents[3] / "template.yaml")
 
 
@@ -123,29 +125,14 @@ def test_global_secondary_index_writes_follow_dynamodbs_rules(shape, old, new, u
     assert capacity.index_write_units([shape], ("pk",), old, new) == units
 
 
-def test_the_counters_bill_index_writes_of_the_emulated_tables():
-    from nudge_local import aws, counters
+def test_the_counters_bill_index_writes_of_the_emulated_tables(emulated_dynamodb):
+    from nudge_local import counters
 
-    aws.start_in_process()
+    client = emulated_dynamodb
+    indexed_table(client, "indexed", {"all": ([("g", "S")], "ALL"), "keys": ([("g", "S")], "KEYS_ONLY")})
+    counted = Counters()
+    counters.activate(counted)
     try:
-        client = aws.client("dynamodb")
-        client.create_table(
-            TableName="indexed",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "g", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-            GlobalSecondaryIndexes=[
-                {"IndexName": "all", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                 "Projection": {"ProjectionType": "ALL"}},
-                {"IndexName": "keys", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                 "Projection": {"ProjectionType": "KEYS_ONLY"}},
-            ],
-        )  # fmt: skip
-        counted = Counters()
-        counters.activate(counted)
         client.put_item(TableName="indexed", Item={"pk": {"S": "1"}, "g": {"S": "x"}})
         assert sum(counted.write_units.values()) == 3  # the table and both indexes
         client.update_item(
@@ -157,4 +144,3 @@ def test_the_counters_bill_index_writes_of_the_emulated_tables():
         assert sum(counted.write_units.values()) == 5  # the table and the index that projects everything
     finally:
         counters.activate(None)
-        aws.stop_in_process()

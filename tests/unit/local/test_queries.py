@@ -6,35 +6,13 @@ from typing import Any
 
 import pytest
 
-from nudge_local import aws
+from .conftest import indexed_table
 
 
 @pytest.fixture
-def ddb() -> Any:
-    aws.start_in_process()
-    client = aws.client("dynamodb")
-    client.create_table(
-        TableName="ledger",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "g", "AttributeType": "S"},
-            {"AttributeName": "at", "AttributeType": "N"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "by_group",
-                "KeySchema": [
-                    {"AttributeName": "g", "KeyType": "HASH"},
-                    {"AttributeName": "at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            }
-        ],
-    )
-    yield client
-    aws.stop_in_process()
+def ddb(emulated_dynamodb: Any) -> Any:
+    indexed_table(emulated_dynamodb, "ledger", {"by_group": ([("g", "S"), ("at", "N")], "KEYS_ONLY")})
+    return emulated_dynamodb
 
 
 def _group(ddb: Any, group: str, **extra: Any) -> list[str]:
