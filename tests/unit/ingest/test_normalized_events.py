@@ -250,3 +250,11 @@ def test_cafe24_events_nudge_does_not_use_are_accepted_and_recorded_as_ignored(
     result = send(deps, samples.cafe24_request(event_no, resource), T0)
     assert result.status == "ignored" and str(event_no) in (result.reason or "")
     assert len(profiles.records) == 1 and profiles.profiles == {} and publisher.published == []
+
+
+def test_an_events_id_names_the_delivery_it_came_in_even_when_the_stores_own_id_has_a_hash() -> None:
+    from nudge.events import delivery_event_id, delivery_of
+
+    assert delivery_of(delivery_event_id("cafe24:90032:ab12", 2)) == "cafe24:90032:ab12"
+    assert delivery_of(delivery_event_id("nudge:order#42", 0)) == "nudge:order#42"
+    assert delivery_of("import:dd00042:sms") == "import:dd00042:sms"  # not a delivery's: its own

@@ -38,6 +38,7 @@ from nudge.events import (
     NormalizedEvent,
     OrderPlaced,
     PageViewed,
+    delivery_of,
 )
 from nudge.profile import OrderStatus, Profile
 from nudge.segments.repurchase import DEFAULT_CYCLE_DAYS, RepurchaseCycles
@@ -503,15 +504,10 @@ def business_key(event: NormalizedEvent, profile: Profile) -> str:
             # delivery with its arrival, and a redelivered webhook must not make a second answer of it. One
             # answer per webhook and direction: a sign-up that refuses SMS and e-mail gets one notice
             # naming both (variables_of), not one per channel.
-            return f"consent:{'granted' if event.granted else 'refused'}:{_webhook_of(event.event_id)}"
+            return f"consent:{'granted' if event.granted else 'refused'}:{delivery_of(event.event_id)}"
         case CouponIssued():
             return f"coupon:{event.coupon_id}"
     return "customer"
-
-
-def _webhook_of(event_id: str) -> str:
-    """The id of the webhook delivery an event came in: platforms' event ids are `{delivery}#{n}`."""
-    return event_id.partition("#")[0]
 
 
 def _answered_together(event: ConsentChanged, profile: Profile) -> list[str]:

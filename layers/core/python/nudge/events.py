@@ -51,6 +51,18 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def delivery_event_id(delivery_key: str, index: int) -> str:
+    """The id of the index-th event a webhook delivery (or tracker batch) carries: the same for every
+    redelivery of it."""
+    return f"{delivery_key}#{index}"
+
+
+def delivery_of(event_id: str) -> str:
+    """The key of the delivery an event came in (see delivery_event_id); an id of another shape is its own."""
+    key, separator, _ = event_id.rpartition("#")
+    return key if separator else event_id
+
+
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=200)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field
 
 from nudge.errors import Forbidden
-from nudge.events import NormalizedEvent, PageViewed, VisitStarted
+from nudge.events import NormalizedEvent, PageViewed, VisitStarted, delivery_event_id
 from nudge.platforms.delivery import Delivery, fingerprint, parse_json, validate
 from nudge.stores import Store
 
@@ -65,7 +65,7 @@ def translate_batch(body: bytes, store: Store, received_at: datetime) -> Deliver
         if at > received_at or received_at - at > MAX_CLIENT_CLOCK_SKEW:
             at = received_at
         common = {
-            "event_id": f"{key}#{index}",
+            "event_id": delivery_event_id(key, index),
             "store_id": store.store_id,
             "customer_id": customer_id,
             "occurred_at": at,

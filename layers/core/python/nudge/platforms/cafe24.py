@@ -28,6 +28,7 @@ from nudge.events import (
     OrderPaid,
     OrderPlaced,
     OrderShipped,
+    delivery_event_id,
 )
 from nudge.platforms.delivery import (
     Delivery,
@@ -151,7 +152,7 @@ def _base(
     key: str, store: Store, customer_id: str, at: datetime, event_no: int, index: int
 ) -> dict[str, Any]:
     return {
-        "event_id": f"{key}#{index}",
+        "event_id": delivery_event_id(key, index),
         "store_id": store.store_id,
         "customer_id": customer_id,
         "occurred_at": at,

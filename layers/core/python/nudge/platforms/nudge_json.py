@@ -24,7 +24,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from nudge.errors import FieldError, InvalidPayload, Unauthenticated, field_errors
-from nudge.events import EventType, MemberDetails, MemberUpdated, NormalizedEvent
+from nudge.events import EventType, MemberDetails, MemberUpdated, NormalizedEvent, delivery_event_id
 from nudge.platforms.delivery import Delivery, WebhookRequest, parse_json, validate
 from nudge.privacy import InvalidPhoneNumber, normalize_phone
 from nudge.stores import Store
@@ -124,11 +124,11 @@ class NudgeJson:
             )
         try:
             event = _event_adapter().validate_python(
-                {**data, **common, "event_id": f"{key}#0", "type": envelope.type.value}
+                {**data, **common, "event_id": delivery_event_id(key, 0), "type": envelope.type.value}
             )
         except ValidationError as exc:
             raise InvalidPayload("data does not match the event type", field_errors(exc, "data")) from exc
         events: list[NormalizedEvent] = [event]
         if envelope.type not in _MEMBER_TYPES and details.model_dump(exclude_none=True):
-            events.append(MemberUpdated(**common, event_id=f"{key}#1", member=details))
+            events.append(MemberUpdated(**common, event_id=delivery_event_id(key, 1), member=details))
         return Delivery(key=key, customer_id=customer.id, events=events)

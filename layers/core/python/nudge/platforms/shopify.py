@@ -32,6 +32,7 @@ from nudge.events import (
     OrderPlaced,
     OrderRefunded,
     OrderShipped,
+    delivery_event_id,
 )
 from nudge.platforms.delivery import Delivery, WebhookRequest, guest_customer_id, parse_json, validate
 from nudge.privacy import InvalidPhoneNumber, normalize_phone
@@ -144,7 +145,7 @@ class _Builder:
     def add(self, event_type: type[NormalizedEvent], at: datetime, **fields: Any) -> None:  # type: ignore[valid-type]
         self.events.append(
             event_type(
-                event_id=f"{self.key}#{len(self.events)}",
+                event_id=delivery_event_id(self.key, len(self.events)),
                 store_id=self.store.store_id,
                 customer_id=self.customer_id,
                 occurred_at=at,
