@@ -40,11 +40,13 @@ LIST_PRICES = Prices()
 # everything the events they carry set off in the events queue's consumer (profiles, automation triggers
 # and exits, journeys started) — that work happens for every webhook, whether a message follows or not.
 # Admin: the marketer's own use of the admin API (set-up, reports). Messaging: everything else — campaign
-# runs, minute slots, sending, delivery reports, clicks.
+# runs, minute slots, sending, delivery reports, clicks. Upkeep: work on a fixed schedule whatever the
+# traffic (the hourly read of the stores' 080 opt-out lists): a cost per month, not per message.
 INGESTION_FUNCTIONS = frozenset({"IngestFunction", "CollectFunction"})
 INGESTION_QUEUES = frozenset({"EventsQueue"})
 ADMIN_FUNCTIONS = frozenset({"AdminFunction"})
-SIDES = ("ingestion", "messaging", "admin")
+UPKEEP_FUNCTIONS = frozenset({"OptOutSyncFunction"})
+SIDES = ("ingestion", "messaging", "admin", "upkeep")
 
 
 def side_of(label: str) -> str:
@@ -54,6 +56,8 @@ def side_of(label: str) -> str:
         return "ingestion"
     if function in ADMIN_FUNCTIONS:
         return "admin"
+    if function in UPKEEP_FUNCTIONS or trigger_of(label) in UPKEEP_FUNCTIONS:
+        return "upkeep"
     return "messaging"
 
 
@@ -81,6 +85,10 @@ class Bill:
     @property
     def admin(self) -> float:
         return self.sides["admin"]
+
+    @property
+    def upkeep(self) -> float:
+        return self.sides["upkeep"]
 
     def add(
         self, line: str, dollars: float, *, side: str, quantity: float | None = None, origin: str = ""
@@ -178,5 +186,8 @@ def render(result: Bill, *, messages_sent: int, webhooks_received: int) -> list[
     )
     lines.append(
         f"  the marketer's admin API use (set-up, reports): US${result.admin:,.6f}, in neither figure"
+    )
+    lines.append(
+        f"  hourly upkeep (reading the stores' 080 opt-out lists): US${result.upkeep:,.6f}, in neither figure"
     )
     return lines

@@ -128,7 +128,8 @@ class GatewayEmulator:
         self.faults = Faults()
         self.non_kakao: set[str] = set()  # numbers without KakaoTalk
         self.blocked: set[str] = set()  # numbers that blocked the channel
-        self.optout_080: set[str] = set()  # numbers on the store's 080 free opt-out list
+        # numbers on the store's 080 free opt-out list -> when they called (refused at once; NHN lists them)
+        self.optout_080: dict[str, datetime] = {}
         self.outbox: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []  # every send request that was taken (for duplicate checks)
         # (provider, headers, NHN envelope without its hooks or None for Solapi, one result)
@@ -492,6 +493,9 @@ class GatewayEmulator:
         now = self.now()
         for seq, r in enumerate(data.get("recipientList") or [], start=1):
             number, key = str(r.get("recipientNo", "")), r.get("recipientGroupingKey")
+            if is_ad and number in self.optout_080:  # NHN's 080 service: an ad to a refused number fails
+                results.append(self._result(seq, number, key, -6001, "Recipient Number is refused."))
+                continue
             results.append(self._result(seq, number, key, 0, "SUCCESS"))
             record = {
                 "provider": "nhn",
@@ -672,6 +676,8 @@ class GatewayEmulator:
                 found = self._taken.get(params.get("value", ""))
             listed = {} if found is None else {found["message_id"]: {"customFields": found["custom"]}}
             return _answer(200, {"messageList": listed})
+        if parts[:2] == ["sms", "v3.0"] and parts[4:6] == ["blockservice", "recipients"]:
+            return self._nhn_opt_outs(parts[3], headers, params)
         key = params.get("recipientGroupingKey", "")
         with self._lock:
             found = self._taken.get(key)
@@ -686,3 +692,24 @@ class GatewayEmulator:
         ):
             return _answer(401, {"header": _nhn_header(-1001, "invalid appKey or secretKey")})
         return _answer(200, {"header": _nhn_header(), "messageSearchResultResponse": {"messages": hit}})
+
+    def _nhn_opt_outs(
+        self, appkey: str, headers: dict[str, str], params: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """NHN's 080 opt-out list (`GET /sms/v3.0/appKeys/{appKey}/blockservice/recipients`), Korean time."""
+        account = self._nhn_account(appkey, headers.get("x-secret-key"), "sms")
+        if account is None:
+            return _answer(401, {"header": _nhn_header(-1001, "invalid appKey or secretKey")})
+        start = params.get("startRequestDate")
+        size, page = int(params.get("pageSize", 15)), int(params.get("pageNum", 1))
+        with self._lock:
+            listed = sorted(self.optout_080.items(), key=lambda kv: kv[1])
+        rows = []
+        for number, at in listed:
+            local = at.astimezone(KST).strftime("%Y-%m-%d %H:%M:%S")
+            if start is None or local >= start:
+                rows.append({"unsubscribeNo": params.get("unsubscribeNo", ""), "recipientNo": number,
+                             "requestDate": f"{local}.0"})  # fmt: skip
+        body = {"pageNum": page, "pageSize": size, "totalCount": len(rows),
+                "data": rows[(page - 1) * size : page * size]}  # fmt: skip
+        return _answer(200, {"header": _nhn_header(), "body": body})

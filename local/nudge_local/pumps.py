@@ -161,7 +161,11 @@ class SchedulerPump:
         firing: Firing | None = None
         error: DeliveryError | None = None
         attempt = 0
-        with counters.origin("scheduler"):
+        # A schedule that invokes a function directly is that function's upkeep (cost.side_of); one that
+        # puts a message on a queue is the work the queue's consumer does.
+        function = self.template.function_by_arn(target["Arn"]) if ":lambda:" in target["Arn"] else None
+        origin = "scheduler" if function is None else f"scheduler{counters.VIA}{function.logical_id}"
+        with counters.origin(origin):
             # Retries are immediate locally; AWS backs off within MaximumEventAgeInSeconds.
             for attempt in range(1, max_retries + 2):
                 counters.record("scheduler:Invocation")  # Scheduler bills each target invocation

@@ -500,9 +500,11 @@ def _post_gateway(runtime: LocalRuntime, request: LocalRequest) -> LocalResponse
             gateway.set_faults(Faults(**data["faults"]))
         except TypeError as error:
             raise ValueError(f"faults: {error}") from error
-    for name in ("non_kakao", "blocked", "optout_080"):
+    for name in ("non_kakao", "blocked"):
         if name in data:
             setattr(gateway, name, {str(n).replace("-", "") for n in data[name]})
+    if "optout_080" in data:  # called the store's 080 number now
+        gateway.optout_080 = {str(n).replace("-", ""): gateway.now() for n in data["optout_080"]}
     return LocalResponse.json({"faults": vars(gateway.faults), "non_kakao": sorted(gateway.non_kakao)})
 
 

@@ -59,6 +59,17 @@ def test_work_set_off_by_the_events_queue_is_the_webhooks_and_admin_use_is_neith
     assert bill.by_origin["AutomationFunction"] == pytest.approx(1100 * 0.625 / 1e6)
 
 
+def test_the_hourly_080_sync_is_upkeep_not_a_cost_per_message_or_webhook():
+    counters = Counters()
+    counters.aws_calls_by_origin["scheduler via OptOutSyncFunction"] = Counter({"scheduler:Invocation": 720})
+    counters.read_units["OptOutSyncFunction"] = 720
+    counters.aws_calls_by_origin["scheduler"] = Counter({"scheduler:Invocation": 30, "sqs:SendMessage": 30})
+    bill = cost.bill(counters, TEMPLATE, log_bytes=0)
+    assert bill.upkeep == pytest.approx(720 * 1.00 / 1e6 + 720 * 0.125 / 1e6)
+    assert bill.messaging == pytest.approx(30 * 1.00 / 1e6 + 30 * 0.40 / 1e6)  # campaign runs on a queue
+    assert bill.ingestion == 0
+
+
 def test_logs_include_lambdas_own_lines_per_invocation():
     bill = cost.bill(_counters(), TEMPLATE, log_bytes=1024**3)
     expected_bytes = 1024**3 + 1000 * cost.LIST_PRICES.platform_log_bytes_per_invocation

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -153,3 +154,59 @@ def test_a_repeated_idempotency_key_sends_nothing_more() -> None:
     assert gateway.send(message).already
     assert len(emulator.outbox) == 1
     assert json.loads(emulator.take_reports()[0][2])["hooks"][0]["recipientGroupingKey"] == "same"
+
+
+def test_nhns_080_list_is_read_page_by_page_from_a_korean_time_and_its_dates_are_korean_time() -> None:
+    pages: list[dict[str, str]] = []
+    rows = [
+        {
+            "unsubscribeNo": "0801234567",
+            "recipientNo": f"0101234{n:04d}",
+            "requestDate": "2026-03-11 21:14:05.0",
+        }
+        for n in range(3)
+    ]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/sms/v3.0/appKeys/SAPP/blockservice/recipients"
+        assert request.headers["X-Secret-Key"] == "SSECRET"
+        params = dict(request.url.params)
+        pages.append(params)
+        number = int(params["pageNum"])
+        body = {
+            "pageNum": number,
+            "pageSize": 2,
+            "totalCount": 3,
+            "data": rows[(number - 1) * 2 : number * 2],
+        }
+        return httpx.Response(200, json={"header": {"isSuccessful": True, "resultCode": 0}, "body": body})
+
+    gateway = _nhn(httpx.Client(transport=httpx.MockTransport(answer)))
+    since = datetime(2026, 3, 11, 11, 0, tzinfo=UTC)  # 20:00 in Seoul
+    listed = gateway.opt_outs("080-123-4567", since)
+    assert [p["pageNum"] for p in pages] == ["1", "2"]
+    assert pages[0]["unsubscribeNo"] == "0801234567" and pages[0]["startRequestDate"] == "2026-03-11 20:00:00"
+    assert [o.phone for o in listed] == ["01012340000", "01012340001", "01012340002"]
+    assert listed[0].at == datetime(2026, 3, 11, 12, 14, 5, tzinfo=UTC)
+
+
+def test_nhn_refuses_an_ad_sms_to_a_number_on_the_080_list_and_only_an_ad() -> None:
+    emulator = GatewayEmulator(
+        nhn=[NhnAccount("KAPP", "KSECRET", "SAPP", "SSECRET", "SENDERKEY", {"0212345678"})]
+    )
+    emulator.optout_080["01012345678"] = datetime(2026, 3, 11, tzinfo=UTC)
+    gateway = _nhn(httpx.Client(transport=emulator.transport()))
+    ad = Outbound(
+        send_id="s1",
+        to="01012345678",
+        kind="SMS",
+        text="(광고)도그데이몰\n마감 임박\n무료수신거부 080-123-4567",
+        is_ad=True,
+        sender_number="02-1234-5678",
+    )
+    with pytest.raises(Rejected) as refused:
+        gateway.send(ad)
+    assert refused.value.code == "-6001"
+    notice = Outbound(send_id="s2", to="01012345678", kind="SMS", text="[도그데이몰] 안내", is_ad=False,
+                      sender_number="02-1234-5678")  # fmt: skip
+    assert gateway.send(notice).gateway_message_id

@@ -100,7 +100,7 @@ def test_a_customer_who_blocked_the_channel_loses_kakao_ad_consent_at_once() -> 
 def test_solapi_080_opt_out_results_withdraw_sms_consent() -> None:
     world = World()
     world.customer("c1", store_id="maple-goods")
-    world.emulator.optout_080.add("01012345678")
+    world.emulator.optout_080["01012345678"] = world.now
     world.send(
         world.job(world.campaign("cmp1", SMS_AD, store_id="maple-goods"), "c1", store_id="maple-goods")
     )

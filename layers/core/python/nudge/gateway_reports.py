@@ -10,9 +10,7 @@ fallback from Nudge here (`nudge.sending.send_fallback`, exactly once).
 
 Opt-outs that reach the gateway — a result saying the person blocked the channel or is on the store's 080
 opt-out list (NHN 3020, Solapi 1061 / 2061, `nudge.gateways.OPTED_OUT`) — withdraw that channel's ad consent
-on the profile at once, through the same write path as a webhook (dated, with the gateway as its source,
-recorded once however often the report comes, publishing `consent.changed`), and the consent-result notice
-(시행령 §62-2) goes out at once, exactly once (`nudge.sending.send_notice`).
+on the profile at once, with the consent-result notice (`nudge.opt_outs.withdraw`).
 """
 
 import hmac
@@ -22,12 +20,10 @@ from datetime import datetime
 from typing import Protocol
 
 from compliance.message import Message
-from compliance.notices import result_notice
 from nudge.errors import FieldError, InvalidPayload, NotFound, Unauthenticated
-from nudge.events import ConsentChanged, ConsentChannel
 from nudge.gateways import KAKAO_UNREACHABLE, OPTED_OUT, DeliveryReport, ReportInvalid, nhn, solapi
-from nudge.ingest import IngestDependencies, apply_delivery
-from nudge.platforms.delivery import Delivery
+from nudge.ingest import IngestDependencies
+from nudge.opt_outs import AutomationCatalog, withdraw
 from nudge.sending import SendRecord, State
 from nudge.stores import GATEWAY_SECRET_NAMES
 
@@ -53,6 +49,7 @@ class ReportDependencies:
     fallback: Callable[[SendRecord], object] | None = None
     # Sends an informational notice (store id, customer id, idempotency key, message): the consent result.
     notice: Callable[[str, str, str, Message], object] | None = None
+    catalog: AutomationCatalog | None = None  # whether the store's own automation sends that notice
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,23 +113,8 @@ def _verify_nhn(headers: Mapping[str, str], store_ids: set[str], deps: ReportDep
 
 def _withdraw(record: SendRecord, channel: str, source: str, deps: ReportDependencies, now: datetime) -> None:
     store = deps.ingest.stores.get(record.store_id)
-    if store is None:
-        return
-    profile = deps.ingest.profiles.load(record.store_id, record.customer_id)
-    consent = profile.consents.get(channel) if profile is not None else None
-    if consent is None or not consent.granted:
-        return  # nothing to withdraw (an earlier result already did): no second notice either
-    key = f"gateway-optout:{record.send_id}:{source}"
-    event = ConsentChanged(
-        event_id=key,
-        store_id=record.store_id,
-        customer_id=record.customer_id,
-        occurred_at=now,
-        source=source,
-        channel=ConsentChannel(channel),
-        granted=False,
-    )
-    apply_delivery(Delivery(key=key, customer_id=record.customer_id, events=[event]), store, deps.ingest, now)
-    if deps.notice is not None:  # the result notice (시행령 §62-2: within 14 days; Nudge sends it at once)
-        notice = result_notice(store.compliance, channel, "opt_out", now, now)
-        deps.notice(record.store_id, record.customer_id, key, notice)
+    if store is not None:
+        key = f"gateway-optout:{record.send_id}:{source}"
+        withdraw(
+            store, record.customer_id, channel, source, key, now, deps.ingest, deps.notice, deps.catalog, now
+        )

@@ -2,7 +2,7 @@
 
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -77,6 +77,20 @@ class DynamoProfileRepository:
             ):
                 for item in page["Items"]:
                     yield from_item(store_id, _decode(item))
+
+    def customers_with_phone(self, store_id: str, phone: str) -> list[str]:
+        """The store's customers whose profile has this phone (E.164), through the keys-only `by_phone`
+        index (one number may be a customer of several stores in one deployment)."""
+        prefix = f"{store_id}#"
+        found: list[str] = []
+        for page in self.client.get_paginator("query").paginate(
+            TableName=self.profiles_table,
+            IndexName="by_phone",
+            KeyConditionExpression="ph = :ph",
+            ExpressionAttributeValues={":ph": {"S": phone}},
+        ):
+            found.extend(item["sk"]["S"] for item in page["Items"] if item["pk"]["S"].startswith(prefix))
+        return found
 
     def customer_for_order(self, store_id: str, order_id: str) -> str | None:
         response = self.client.get_item(
@@ -232,6 +246,39 @@ class DynamoStoreDirectory:
         )
         self._cache.pop(store.store_id, None)
 
+    def all(self) -> list[Store]:
+        """Every store's settings (a scan of the stores table: for hourly upkeep, not for a request)."""
+        stores = []
+        for page in self.client.get_paginator("scan").paginate(
+            TableName=self.table,
+            FilterExpression="sk = :settings",
+            ExpressionAttributeValues={":settings": {"S": "settings"}},
+        ):
+            stores.extend(Store.model_validate_json(item["settings"]["S"]) for item in page["Items"])
+        return stores
+
+
+class DynamoSyncCursors:
+    """How far a store's sync with an outside list has read (pk store#{id}, sk cursor#{name}): the newest
+    entry recorded, in Unix seconds."""
+
+    def __init__(self, table: str, client: Any | None = None) -> None:
+        self.table = table
+        self.client = client or dynamodb_client()
+
+    @staticmethod
+    def key(store_id: str, name: str) -> dict[str, Any]:
+        return {"pk": {"S": f"store#{store_id}"}, "sk": {"S": f"cursor#{name}"}}
+
+    def get(self, store_id: str, name: str) -> datetime | None:
+        item = self.client.get_item(TableName=self.table, Key=self.key(store_id, name)).get("Item")
+        return None if item is None else datetime.fromtimestamp(int(item["at"]["N"]), UTC)
+
+    def put(self, store_id: str, name: str, at: datetime) -> None:
+        self.client.put_item(
+            TableName=self.table, Item={**self.key(store_id, name), "at": {"N": str(int(at.timestamp()))}}
+        )
+
 
 def store_directory() -> DynamoStoreDirectory:
     return DynamoStoreDirectory(config.stores_table())
@@ -239,3 +286,7 @@ def store_directory() -> DynamoStoreDirectory:
 
 def profile_repository() -> DynamoProfileRepository:
     return DynamoProfileRepository(config.profiles_table(), config.events_table())
+
+
+def sync_cursors() -> DynamoSyncCursors:
+    return DynamoSyncCursors(config.stores_table())

@@ -7,15 +7,17 @@ know a gateway's JSON, paths, headers and result codes. Errors say whether a ret
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 # Delivery result codes that mean "this person cannot get a Kakao message", for which a Kakao message falls
 # back to SMS/LMS (NHN 3018 not active, 3019 not a KakaoTalk user, 3020 blocked; Solapi 3104, 3107).
 KAKAO_UNREACHABLE = frozenset({"3018", "3019", "3020", "3104", "3107"})
 # Results that mean the person opted out or blocked the channel at the gateway: withdraw the ad consent.
-# NHN 3020 (blocked the channel), Solapi 1061 / 2061 (080 opt-out list), 3107 is "blocked or inactive" and
-# therefore not proof of an opt-out.
-OPTED_OUT = {"3020": "kakao", "1061": "sms", "2061": "sms"}
+# NHN 3020 (blocked the channel), NHN -6001 (an ad SMS to a number on the store's 080 opt-out list, refused
+# when sent), Solapi 1061 / 2061 (080 opt-out list); 3107 is "blocked or inactive" and therefore not proof
+# of an opt-out.
+OPTED_OUT = {"3020": "kakao", "-6001": "sms", "1061": "sms", "2061": "sms"}
 
 if TYPE_CHECKING:
     import httpx
@@ -116,6 +118,14 @@ class DeliveryReport:
     code: str  # the gateway's result code, as it wrote it
     fell_back: bool  # the Kakao message was delivered as its SMS/LMS fallback
     reported_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OptOut:
+    """One entry of a store's 080 free opt-out list: a number that called to refuse ads, and when."""
+
+    phone: str  # domestic form, 01012345678: personal data, never logged
+    at: datetime
 
 
 class ReportInvalid(ValueError):

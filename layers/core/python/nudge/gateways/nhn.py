@@ -7,18 +7,22 @@ results (`sendResults` / `sendResultList`) carry our `recipientGroupingKey` (the
 the delivery-report webhooks. Fallback (대체발송) is NHN's: a Kakao message with `resendParameter` that
 cannot be delivered (3018/3019/3020) is sent as the given SMS/LMS by NHN itself, so the person gets one.
 Ads go to the ad-SMS endpoints (`/sender/ad-sms`, `/sender/ad-mms`), which refuse a body that is not
-"(광고)…무료수신거부 080…".
+"(광고)…무료수신거부 080…". NHN's 080 opt-out service keeps the list of numbers that called the store's
+080 number; an ad SMS to one of them fails (-6001), and the list itself is read by `opt_outs`
+(`GET …/blockservice/recipients`, dates in Korean time) so Nudge records the refusal on the profile.
 """
 
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from nudge.gateways import (
     Accepted,
     DeliveryReport,
+    OptOut,
     Outbound,
     Rejected,
     ReportInvalid,
@@ -29,6 +33,8 @@ from nudge.gateways import (
 IDEMPOTENCY_HEADER = "X-NC-API-IDEMPOTENCY-KEY"
 ALREADY_REQUESTED = -1005  # the idempotency key was used within 10 minutes: the first request stands
 LOOKUP_WINDOW = timedelta(days=1)
+NHN_ZONE = ZoneInfo("Asia/Seoul")  # the 080 list's requestDate and its query dates are Korean time
+OPT_OUT_PAGE = 1000  # the most entries NHN lists per page
 
 
 def _resend(part: SmsPart | None) -> dict[str, Any] | None:
@@ -183,6 +189,29 @@ class NhnGateway:
             if item.get("recipientGroupingKey") == message.send_id:
                 return Accepted(gateway_message_id=str(item.get("requestId", "")), already=True)
         return None
+
+    def opt_outs(self, unsubscribe_no: str, since: datetime | None) -> list[OptOut]:
+        """Who called the store's 080 number to refuse ads (registered at or after `since`; all without it),
+        page by page."""
+        if not (self.sms_appkey and self.sms_secret):
+            raise Rejected("config", "the store's NHN account has no SMS appKey or secret")
+        url = f"{self.sms_url}/sms/v3.0/appKeys/{self.sms_appkey}/blockservice/recipients"
+        params: dict[str, Any] = {"unsubscribeNo": unsubscribe_no.replace("-", ""), "pageSize": OPT_OUT_PAGE}
+        if since is not None:
+            params["startRequestDate"] = since.astimezone(NHN_ZONE).strftime("%Y-%m-%d %H:%M:%S")
+        headers = {"X-Secret-Key": self.sms_secret}
+        out: list[OptOut] = []
+        page = 1
+        while True:
+            answer = self._call("GET", url, headers, params={**params, "pageNum": page})
+            body = answer.get("body") or {}
+            entries = body.get("data") or []
+            for entry in entries:
+                at = datetime.strptime(str(entry["requestDate"])[:19], "%Y-%m-%d %H:%M:%S")
+                out.append(OptOut(phone=str(entry["recipientNo"]), at=at.replace(tzinfo=NHN_ZONE)))
+            if not entries or len(out) >= int(body.get("totalCount") or 0):
+                return out
+            page += 1
 
     def _call(self, method: str, url: str, headers: dict[str, str], **kwargs: Any) -> dict[str, Any]:
         status, reason, answer = call(self.client, method, url, headers=headers, **kwargs)

@@ -1,0 +1,71 @@
+"""The stores' 080 free opt-out lists, read every hour (an EventBridge Scheduler schedule the stack owns):
+whoever called a store's 080 number since the last read has that store's SMS ad consent withdrawn, dated
+when they called, and gets the consent-result notice (`nudge.opt_outs.sync_080`).
+
+NHN keeps the list (and refuses an ad SMS to a listed number meanwhile, -6001); a Solapi store's refusals
+arrive as delivery results (1061 / 2061) instead, so only NHN stores are read."""
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from nudge import clock, config
+from nudge.adapters.catalog import catalog
+from nudge.adapters.dynamodb import (
+    DynamoProfileRepository,
+    DynamoStoreDirectory,
+    DynamoSyncCursors,
+    profile_repository,
+    store_directory,
+    sync_cursors,
+)
+from nudge.adapters.gateway_accounts import gateway_for, http_client
+from nudge.adapters.senders import send_dependencies
+from nudge.adapters.sqs import events_publisher
+from nudge.adapters.ssm import SsmSecretStore
+from nudge.gateways.nhn import NhnGateway
+from nudge.ingest import IngestDependencies
+from nudge.observability import logger as make_logger
+from nudge.opt_outs import sync_080
+from nudge.sending import send_notice
+
+logger = make_logger()
+metrics = Metrics()
+
+
+@cache
+def dependencies() -> tuple[
+    DynamoStoreDirectory, DynamoProfileRepository, DynamoSyncCursors, IngestDependencies
+]:
+    stores, profiles = store_directory(), profile_repository()
+    ingest = IngestDependencies(stores, SsmSecretStore(), profiles, events_publisher())
+    return stores, profiles, sync_cursors(), ingest
+
+
+def notice(store_id: str, customer_id: str, key: str, message: Any) -> object:
+    return send_notice(store_id, customer_id, key, message, send_dependencies())
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    stores, profiles, cursors, ingest = dependencies()
+    now = clock.now()
+    totals = {"stores": 0, "listed": 0, "withdrawn": 0, "unknown": 0}
+    for store in stores.all():
+        if store.gateway is None or store.gateway.provider != "nhn" or store.optout_080_number is None:
+            continue
+        gateway = gateway_for(store, ingest.secrets, http_client(), config.gateway_base_url())
+        if not isinstance(gateway, NhnGateway):
+            continue
+        result = sync_080(store, gateway, profiles, cursors, ingest, notice, catalog(), now)
+        totals["stores"] += 1
+        for name, value in result.as_dict().items():
+            totals[name] += value
+        if result.listed:
+            logger.info("080 opt-out list read", extra={"store_id": store.store_id, **result.as_dict()})
+    metrics.add_metric(name="OptOutsWithdrawn", unit=MetricUnit.Count, value=totals["withdrawn"])
+    return totals

@@ -1,0 +1,119 @@
+"""A customer calls the store's 080 number to refuse ads: NHN refuses the store's next ad SMS to them at
+once (-6001), and within the hour Nudge's sync of the 080 list withdraws their SMS ad consent (dated when
+they called), sends the consent-result notice once, and every later ad is suppressed before any gateway
+call — through the local runtime: the hourly schedule the stack owns, the function, NHN's list API."""
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from nudge_local import samples
+from nudge_local.apigw import LOCAL_ADMIN_TOKEN
+from nudge_local.runtime import LocalRuntime
+from tests.e2e.conftest import KST, scan
+
+START = datetime(2026, 3, 18, 10, 5, tzinfo=KST)
+AUTH = {"authorization": f"Bearer {LOCAL_ADMIN_TOKEN}", "content-type": "application/json"}
+BASE = "/admin/stores/dogday-mall"
+CALLER, OTHER = "010-2000-0001", "010-2000-0002"
+AD = {
+    "message_class": "advertising",
+    "channel": "sms",
+    "content": "도그데이 기획전이 오늘 마감돼요 https://dogday.example/event/dogday",
+}
+
+
+@pytest.fixture
+def runtime() -> Any:
+    with LocalRuntime(start=START) as rt:
+        yield rt
+
+
+def call(runtime: LocalRuntime, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    status, _, raw = runtime.http(method, path, AUTH, json.dumps(body).encode() if body is not None else b"")
+    return status, (json.loads(raw) if raw else None)
+
+
+def _campaign(runtime: LocalRuntime, name: str) -> str:
+    status, campaign = call(
+        runtime,
+        "POST",
+        f"{BASE}/campaigns",
+        {"name": name, "segment_id": "everyone", "message": AD, "send": {"mode": "immediate"}},
+    )
+    assert status == 201, campaign
+    runtime.run_until_idle()
+    return campaign["campaign_id"]
+
+
+def _ledger(runtime: LocalRuntime, campaign_id: str) -> dict[str, tuple[str, str | None]]:
+    return {
+        r["cust"].partition("|")[2]: (r["st"], r.get("code"))
+        for r in scan(runtime, "SendsTable")
+        if r.get("src") == f"dogday-mall|campaign:{campaign_id}"
+    }
+
+
+def _outbox(runtime: LocalRuntime) -> list[dict[str, Any]]:
+    return json.loads(runtime.http("GET", "/_local/outbox")[2])["messages"]
+
+
+def test_a_080_refusal_withdraws_sms_ad_consent_within_the_hour_with_one_notice(
+    runtime: LocalRuntime,
+) -> None:
+    for member, phone in (("m1", CALLER), ("m2", OTHER)):
+        joined = samples.cafe24_member_joined(
+            member, "김하나", phone, START - timedelta(days=30), True, False
+        )
+        assert runtime.http(joined.method, joined.path, joined.headers, joined.body).status == 200
+    segment = {"segment_id": "everyone", "name": "n", "definition": {"include": [{"field": "member.all"}]}}
+    assert call(runtime, "POST", f"{BASE}/segments", segment)[0] == 201
+    runtime.run_until_idle()
+    called_at = runtime.clock.now()
+    assert (
+        runtime.http("POST", "/_local/gateway", {}, json.dumps({"optout_080": [CALLER]}).encode()).status
+        == 200
+    )
+
+    # Before the sync: NHN itself refuses the ad to the listed number; the other customer gets it.
+    first = _campaign(runtime, "마감 알림")
+    assert _ledger(runtime, first) == {"m1": ("failed", "-6001"), "m2": ("delivered", None)}
+    assert [m["to"] for m in _outbox(runtime) if m["is_ad"]] == ["01020000002"]
+
+    # The hourly sync reads NHN's list: m1's SMS ad consent is withdrawn as of the call, once.
+    runtime.advance(timedelta(hours=2))
+    runtime.run_until_idle()
+    profiles = {r["sk"]: r for r in scan(runtime, "ProfilesTable")}
+    granted, at, source = profiles["m1"]["cs"]["sms"]
+    assert (int(granted), int(at), source) == (0, int(called_at.timestamp()), "080:080-123-4567")
+    assert int(profiles["m2"]["cs"]["sms"][0]) == 1
+    notices = [m for m in _outbox(runtime) if not m["is_ad"]]
+    assert [m["to"] for m in notices] == ["01020000001"]
+    assert "수신거부" in notices[0]["text"] and "2026년 3월 18일" in notices[0]["text"]
+
+    # Later ads are suppressed for the refusal before any gateway call; nothing reached m1 twice.
+    second = _campaign(runtime, "마지막 날 알림")
+    assert _ledger(runtime, second) == {"m1": ("suppressed", None), "m2": ("delivered", None)}
+    assert sorted(m["to"] for m in _outbox(runtime)) == ["01020000001", "01020000002", "01020000002"]
+    assert not any("2000-0001" in line or "20000001" in line for line in runtime.logs.lines)
+
+
+def test_a_store_running_the_consent_result_automation_sends_that_notice_only(runtime: LocalRuntime) -> None:
+    status, automation = call(runtime, "POST", f"{BASE}/automation-templates/consent_result", {"params": {}})
+    assert status == 201, automation
+    joined = samples.cafe24_member_joined("m1", "김하나", CALLER, START - timedelta(days=30), True, False)
+    assert runtime.http(joined.method, joined.path, joined.headers, joined.body).status == 200
+    runtime.run_until_idle()
+    before = len(_outbox(runtime))  # the notices of the sign-up's own answers
+    assert (
+        runtime.http("POST", "/_local/gateway", {}, json.dumps({"optout_080": [CALLER]}).encode()).status
+        == 200
+    )
+    runtime.advance(timedelta(hours=3))
+    runtime.run_until_idle()
+    [notice] = _outbox(runtime)[before:]
+    assert "문자(SMS/LMS) 광고성 정보 수신거부" in notice["text"]
+    sources = {r["src"] for r in scan(runtime, "SendsTable") if r["pk"].startswith("s#")}
+    assert sources == {f"dogday-mall|automation:{automation['automation_id']}"}
