@@ -1,6 +1,7 @@
-"""The stores' 080 free opt-out lists, read every hour (an EventBridge Scheduler schedule the stack owns):
-whoever called a store's 080 number since the last read has that store's SMS ad consent withdrawn, dated
-when they called, and gets the consent-result notice (`nudge.opt_outs.sync_080`).
+"""The stores' 080 free opt-out lists, read every morning at 06:00 Seoul time, before the day's ads (an
+EventBridge Scheduler schedule the stack owns): whoever called a store's 080 number since the last read has
+that store's SMS ad consent withdrawn, dated when they called, and gets the consent-result notice
+(`nudge.opt_outs.sync_080`).
 
 NHN keeps the list (and refuses an ad SMS to a listed number meanwhile, -6001); a Solapi store's refusals
 arrive as delivery results (1061 / 2061) instead, so only NHN stores are read."""
@@ -13,7 +14,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from nudge import clock, config
-from nudge.adapters.catalog import catalog
 from nudge.adapters.dynamodb import (
     DynamoProfileRepository,
     DynamoStoreDirectory,
@@ -61,7 +61,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         gateway = gateway_for(store, ingest.secrets, http_client(), config.gateway_base_url())
         if not isinstance(gateway, NhnGateway):
             continue
-        result = sync_080(store, gateway, profiles, cursors, ingest, notice, catalog(), now)
+        result = sync_080(store, gateway, profiles, cursors, ingest, notice, now)
         totals["stores"] += 1
         for name, value in result.as_dict().items():
             totals[name] += value

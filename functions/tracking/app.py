@@ -10,7 +10,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from nudge import clock
-from nudge.adapters.catalog import catalog
 from nudge.adapters.dynamodb import profile_repository, store_directory
 from nudge.adapters.ledger import DynamoSendLedger, send_ledger
 from nudge.adapters.senders import send_dependencies
@@ -47,7 +46,6 @@ def dependencies() -> ReportDependencies:
         notice=lambda store_id, customer_id, key, message: send_notice(
             store_id, customer_id, key, message, send_dependencies()
         ),
-        catalog=catalog(),
     )
 
 

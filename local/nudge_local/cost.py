@@ -41,7 +41,7 @@ LIST_PRICES = Prices()
 # and exits, journeys started) — that work happens for every webhook, whether a message follows or not.
 # Admin: the marketer's own use of the admin API (set-up, reports). Messaging: everything else — campaign
 # runs, minute slots, sending, delivery reports, clicks. Upkeep: work on a fixed schedule whatever the
-# traffic (the hourly read of the stores' 080 opt-out lists): a cost per month, not per message.
+# traffic (the morning read of the stores' 080 opt-out lists): a cost per month, not per message.
 INGESTION_FUNCTIONS = frozenset({"IngestFunction", "CollectFunction"})
 INGESTION_QUEUES = frozenset({"EventsQueue"})
 ADMIN_FUNCTIONS = frozenset({"AdminFunction"})
@@ -188,6 +188,6 @@ def render(result: Bill, *, messages_sent: int, webhooks_received: int) -> list[
         f"  the marketer's admin API use (set-up, reports): US${result.admin:,.6f}, in neither figure"
     )
     lines.append(
-        f"  hourly upkeep (reading the stores' 080 opt-out lists): US${result.upkeep:,.6f}, in neither figure"
+        f"  daily upkeep (reading the stores' 080 opt-out lists): US${result.upkeep:,.6f}, in neither figure"
     )
     return lines

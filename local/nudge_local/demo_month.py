@@ -35,6 +35,7 @@ REPORTS = Path("reports")  # where the HTML report is written (relative to where
 CLICK_RATE = 0.12  # of the messages that reach a phone, how many get their link opened
 ORDER_AFTER_CLICK = 0.25  # of the clicks, how many end in an order within two days
 BLOCKS_CHANNEL = 5  # customers who block the store's Kakao channel mid-month (a gateway-side opt-out)
+CALLS_080 = 3  # members who call the 080 number the opening notice ends with, to refuse the store's ads
 _LINK = re.compile(
     r"https?://[^\s]+/r/([A-Za-z0-9_.~-]+)"
 )  # queue consumers and schedules between arrivals, as AWS runs them
@@ -145,6 +146,7 @@ class MonthResult:
     clicks: int = 0
     orders_after_click: int = 0
     opted_out: list[str] = field(default_factory=list)
+    called_080: list[str] = field(default_factory=list)  # customers who called the store's 080 number
     reports: dict[str, dict[str, Any]] = field(default_factory=dict)  # source -> the admin API's report
     report_path: Path | None = None
     why: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer -> the admin API's answer
@@ -263,6 +265,7 @@ def run(
         plan_of_faults = chaos.FaultPlan(drill.crash_rate, drill.redeliver_rate, seed)
         chaos.activate(plan_of_faults)
         block_day = month.day_start(20) + timedelta(hours=10)
+        call_080_at = month.day_start(month.PROMOTION_DAYS[0] + 1) + timedelta(hours=12, minutes=30)
         boundary, day, handled, seen_outbox = plan.start, 0, 0, 0
         blocked_done = False
         while pending:
@@ -287,6 +290,15 @@ def run(
                         seq += 1
                         heapq.heappush(pending, (max(click_at, at), seq, "click", customer, click))
                 seen_outbox = len(outbox)
+            if not result.called_080 and at >= call_080_at:
+                runtime.advance_to(max(call_080_at, runtime.clock.now()))
+                result.called_080 = _call_080(runtime, seed, plan, runtime.clock.now())
+                result.timeline.append(
+                    (
+                        call_080_at,
+                        f"{len(result.called_080)} customers called the store's 080 number to refuse ads",
+                    )
+                )
             if not blocked_done and at >= block_day:
                 blocked_done = True
                 result.opted_out = _block_channel(runtime, rng, plan)
@@ -369,8 +381,9 @@ def run(
 
 
 def _interesting(result: MonthResult, outbox: list[dict[str, Any]]) -> list[str]:
-    """Whom the demo explains when not asked: someone who blocked the channel, someone who got a message."""
-    chosen = result.opted_out[:1]
+    """Whom the demo explains when not asked: someone who called the 080 number, someone who got a
+    message."""
+    chosen = result.called_080[:1]
     for message in outbox:
         customer = _customer_of(str(message.get("to", "")))
         if customer and customer not in chosen:
@@ -426,6 +439,18 @@ def _block_channel(runtime: Any, rng: random.Random, plan: month.Month) -> list[
     chosen = rng.sample(members, min(BLOCKS_CHANNEL, len(members)))
     if runtime.gateway is not None:
         runtime.gateway.blocked |= {re.sub(r"\D", "", m["phone"]) for m in chosen}
+    return [m["customer_id"] for m in chosen]
+
+
+def _call_080(runtime: Any, seed: int, plan: month.Month, at: datetime) -> list[str]:
+    """A few members who got the opening notice call the free 080 number it ends with: NHN puts them on the
+    store's opt-out list (and refuses the store's ad SMS to them from then on); Nudge reads the list the
+    next morning and withdraws their SMS ad consent."""
+    members = [m for page in plan.import_pages for m in page["members"] if m["consents"]["sms"]["granted"]]
+    chosen = _chances(seed, "080").sample(members, min(CALLS_080, len(members)))
+    if runtime.gateway is not None:
+        for member in chosen:
+            runtime.gateway.optout_080[re.sub(r"\D", "", member["phone"])] = at
     return [m["customer_id"] for m in chosen]
 
 
@@ -523,6 +548,7 @@ def report(result: MonthResult, out: TextIO) -> None:
         file=out,
     )
     reasons: Counter[str] = Counter()
+    failed: Counter[str] = Counter()
     for kind, sources in (("campaign", result.campaigns), ("automation", result.automations)):
         for source_id, info in sources.items():
             data = result.reports.get(f"{kind}:{source_id}")
@@ -530,9 +556,24 @@ def report(result: MonthResult, out: TextIO) -> None:
                 print(_row(info["name"], data), file=out)
                 reasons.update(data["suppressed_by_reason"])
                 reasons.update({f"deferred:{k}": v for k, v in data["deferred_by_reason"].items()})
+                failed.update(data["failed_by_code"])
     if reasons:
         print(
             "  suppressed / deferred by reason: " + ", ".join(f"{k} {v:,}" for k, v in reasons.most_common()),
+            file=out,
+        )
+    if failed:
+        print("  failed at the gateway by code: " + ", ".join(f"{k} {v:,}" for k, v in failed.most_common()),
+              file=out)  # fmt: skip
+    if result.called_080:
+        withdrawn = sum(
+            1
+            for (store_id, _), profile in result.capture.get("profiles", {}).items()
+            if store_id == STORE and (c := profile.consents.get("sms")) and ":080:" in c.source
+        )
+        print(
+            f"  080 opt-outs: {len(result.called_080)} called the store's 080 number; reading NHN's list "
+            f"each morning withdrew {withdrawn} SMS ad consents, each with one consent-result notice",
             file=out,
         )
     print(

@@ -34,10 +34,12 @@ _CloudFormationLoader.add_multi_constructor("!", lambda loader, suffix, node: No
 
 
 def _profiles_table_definition() -> dict[str, Any]:
-    """KeySchema and AttributeDefinitions of ProfilesTable, read from template.yaml so they cannot drift."""
+    """Keys, attributes and indexes of ProfilesTable, read from template.yaml so they cannot drift."""
     template = yaml.load(Path("template.yaml").read_text(), Loader=_CloudFormationLoader)
     props = template["Resources"]["ProfilesTable"]["Properties"]
-    return {k: props[k] for k in ("KeySchema", "AttributeDefinitions", "BillingMode")}
+    return {
+        k: props[k] for k in ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode")
+    }
 
 
 def _random_profile(rng: random.Random, store_id: str, n: int) -> Profile:

@@ -1,10 +1,10 @@
 """A customer calls the store's 080 number to refuse ads: NHN refuses the store's next ad SMS to them at
-once (-6001), and within the hour Nudge's sync of the 080 list withdraws their SMS ad consent (dated when
+once (-6001), and the next morning Nudge's read of the 080 list withdraws their SMS ad consent (dated when
 they called), sends the consent-result notice once, and every later ad is suppressed before any gateway
-call — through the local runtime: the hourly schedule the stack owns, the function, NHN's list API."""
+call — through the local runtime: the daily schedule the stack owns, the function, NHN's list API."""
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from nudge_local.runtime import LocalRuntime
 from tests.e2e.conftest import KST, scan
 
 START = datetime(2026, 3, 18, 10, 5, tzinfo=KST)
+NEXT_MORNING = datetime(2026, 3, 19, 9, 0, tzinfo=KST)  # after the 06:00 read, inside the daytime ad hours
 AUTH = {"authorization": f"Bearer {LOCAL_ADMIN_TOKEN}", "content-type": "application/json"}
 BASE = "/admin/stores/dogday-mall"
 CALLER, OTHER = "010-2000-0001", "010-2000-0002"
@@ -60,7 +61,7 @@ def _outbox(runtime: LocalRuntime) -> list[dict[str, Any]]:
     return json.loads(runtime.http("GET", "/_local/outbox")[2])["messages"]
 
 
-def test_a_080_refusal_withdraws_sms_ad_consent_within_the_hour_with_one_notice(
+def test_a_080_refusal_withdraws_sms_ad_consent_the_next_morning_with_one_notice(
     runtime: LocalRuntime,
 ) -> None:
     for member, phone in (("m1", CALLER), ("m2", OTHER)):
@@ -82,12 +83,12 @@ def test_a_080_refusal_withdraws_sms_ad_consent_within_the_hour_with_one_notice(
     assert _ledger(runtime, first) == {"m1": ("failed", "-6001"), "m2": ("delivered", None)}
     assert [m["to"] for m in _outbox(runtime) if m["is_ad"]] == ["01020000002"]
 
-    # The hourly sync reads NHN's list: m1's SMS ad consent is withdrawn as of the call, once.
-    runtime.advance(timedelta(hours=2))
+    # The morning read of NHN's list: m1's SMS ad consent is withdrawn as of the call, once.
+    runtime.set_time(NEXT_MORNING)
     runtime.run_until_idle()
     profiles = {r["sk"]: r for r in scan(runtime, "ProfilesTable")}
     granted, at, source = profiles["m1"]["cs"]["sms"]
-    assert (int(granted), int(at), source) == (0, int(called_at.timestamp()), "080:080-123-4567")
+    assert (int(granted), int(at), source) == (0, int(called_at.timestamp()), "gateway:nhn:080:080-123-4567")
     assert int(profiles["m2"]["cs"]["sms"][0]) == 1
     notices = [m for m in _outbox(runtime) if not m["is_ad"]]
     assert [m["to"] for m in notices] == ["01020000001"]
@@ -100,7 +101,7 @@ def test_a_080_refusal_withdraws_sms_ad_consent_within_the_hour_with_one_notice(
     assert not any("2000-0001" in line or "20000001" in line for line in runtime.logs.lines)
 
 
-def test_a_store_running_the_consent_result_automation_sends_that_notice_only(runtime: LocalRuntime) -> None:
+def test_a_store_running_the_consent_result_automation_still_gets_one_notice(runtime: LocalRuntime) -> None:
     status, automation = call(runtime, "POST", f"{BASE}/automation-templates/consent_result", {"params": {}})
     assert status == 201, automation
     joined = samples.cafe24_member_joined("m1", "김하나", CALLER, START - timedelta(days=30), True, False)
@@ -111,9 +112,22 @@ def test_a_store_running_the_consent_result_automation_sends_that_notice_only(ru
         runtime.http("POST", "/_local/gateway", {}, json.dumps({"optout_080": [CALLER]}).encode()).status
         == 200
     )
-    runtime.advance(timedelta(hours=3))
+    runtime.set_time(NEXT_MORNING)
     runtime.run_until_idle()
     [notice] = _outbox(runtime)[before:]
     assert "문자(SMS/LMS) 광고성 정보 수신거부" in notice["text"]
-    sources = {r["src"] for r in scan(runtime, "SendsTable") if r["pk"].startswith("s#")}
-    assert sources == {f"dogday-mall|automation:{automation['automation_id']}"}
+    ledger = [r for r in scan(runtime, "SendsTable") if r["pk"].startswith("s#")]
+    [owed] = [r for r in ledger if r["src"] == "dogday-mall|notice:consent-result"]
+    assert (
+        owed["occ"] == f"gateway:nhn:080:080-123-4567:{START.astimezone(UTC).isoformat()}"
+    )  # what it answers
+    # "Why" names it and says why it was sent.
+    _, answer = call(runtime, "GET", f"{BASE}/customers/m1/why")
+    [explained] = [m for m in answer["messages"] if m["source"] == "notice:consent-result"]
+    assert explained["name"].startswith("consent-result notice") and explained["state"] == "delivered"
+    assert "opt-out reached Nudge through the gateway" in explained["chain"][0]["detail"]
+    assert answer["consents"]["sms"] == {
+        "granted": False,
+        "at": START.astimezone(UTC).isoformat(),  # when they called (no time passed before the call)
+        "source": "gateway:nhn:080:080-123-4567",
+    }

@@ -59,7 +59,7 @@ def test_work_set_off_by_the_events_queue_is_the_webhooks_and_admin_use_is_neith
     assert bill.by_origin["AutomationFunction"] == pytest.approx(1100 * 0.625 / 1e6)
 
 
-def test_the_hourly_080_sync_is_upkeep_not_a_cost_per_message_or_webhook():
+def test_the_daily_080_sync_is_upkeep_not_a_cost_per_message_or_webhook():
     counters = Counters()
     counters.aws_calls_by_origin["scheduler via OptOutSyncFunction"] = Counter({"scheduler:Invocation": 720})
     counters.read_units["OptOutSyncFunction"] = 720

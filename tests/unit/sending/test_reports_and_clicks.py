@@ -2,7 +2,7 @@
 
 import json
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -195,3 +195,30 @@ def test_an_opt_out_at_the_gateway_sends_the_consent_result_notice_once() -> Non
     assert notice["kind"] in ("SMS", "LMS") and not notice.get("is_ad")
     assert notice["text"].startswith("[도그데이몰] 광고성 정보 수신거부 결과 안내")
     assert "2026년 3월 18일" in notice["text"]
+
+
+def test_a_crash_between_the_withdrawal_and_its_notice_is_finished_by_the_reports_redelivery() -> None:
+    world = World()
+    world.customer("c1", consents=("kakao",))
+    world.emulator.blocked.add("01012345678")
+    world.send(world.job(world.campaign("cmp1", {**BRAND_AD, "fallback_sms": False}), "c1"))
+    deps, _ = _deps(world)
+
+    def crash(*_: object) -> None:
+        raise RuntimeError("the function stopped here")
+
+    [(_, headers, body)] = _reports(world, "nhn")
+    with pytest.raises(RuntimeError):
+        receive_report("nhn", headers, body, replace(deps, notice=crash), world.now)
+    assert world.profiles.get("dogday-mall", "c1").consents["kakao"].granted is False  # withdrawn, no notice
+    world.advance(timedelta(minutes=5))  # NHN delivers the report again
+    notice = replace(
+        deps,
+        notice=lambda store_id, customer_id, key, message: send_notice(
+            store_id, customer_id, key, message, world.deps()
+        ),
+    )
+    for _ in range(2):
+        receive_report("nhn", headers, body, notice, world.now)
+    [sent] = world.emulator.outbox
+    assert "수신거부" in sent["text"] and "2026년 3월 18일" in sent["text"]

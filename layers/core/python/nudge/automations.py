@@ -28,6 +28,7 @@ from compliance.message import CONSENT_CHANNEL, Message, validate_message
 from nudge.campaigns import Tracking
 from nudge.errors import FieldError, InvalidPayload, field_errors
 from nudge.events import (
+    GATEWAY_OPTOUT_SOURCE,
     ORDER_EVENT_TYPES,
     CartUpdated,
     CheckoutStarted,
@@ -57,9 +58,6 @@ class _Model(BaseModel):
 
 
 # ---------------------------------------------------------------- trigger
-
-
-GATEWAY_OPTOUT_SOURCE = "gateway:"  # the source of consent withdrawals read from gateway results
 
 
 class TriggerFilter(_Model):
@@ -466,8 +464,8 @@ def trigger_matches(automation: Automation, event: NormalizedEvent, profile: Pro
             return False
     if isinstance(event, ConsentChanged):
         if event.source.startswith(GATEWAY_OPTOUT_SOURCE):
-            # An opt-out the gateway reported was already answered with the consent-result notice by
-            # the report handler (nudge.gateway_reports): a journey here would send it a second time.
+            # An opt-out read from a gateway (a result, or the store's 080 list) was already answered with
+            # the consent-result notice (nudge.opt_outs): a journey here would send it a second time.
             return False
         if f.channel is not None and event.channel != f.channel:
             return False

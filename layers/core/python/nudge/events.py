@@ -102,6 +102,10 @@ class MemberUpdated(_Event):
     member: MemberDetails = Field(default_factory=MemberDetails)
 
 
+# The source of a consent withdrawal Nudge read from a gateway (nudge.opt_outs), not from the store.
+GATEWAY_OPTOUT_SOURCE = "gateway:"
+
+
 class ConsentChanged(_Event):
     type: Literal[EventType.CONSENT_CHANGED] = EventType.CONSENT_CHANGED
     channel: ConsentChannel

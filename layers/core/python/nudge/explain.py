@@ -16,7 +16,7 @@ from typing import Any
 
 from nudge.privacy import mask_name, mask_phone
 from nudge.profile import Profile
-from nudge.sending import SendRecord, State
+from nudge.sending import CONSENT_RESULT_NOTICE, SendRecord, State
 
 # What each reason code means, in the words the report and this explanation use.
 REASONS: dict[str, str] = {
@@ -61,6 +61,8 @@ def _unnamed(source: str) -> str:
     consent-result notice after a gateway-side opt-out), or one that was deleted."""
     if source.startswith(("campaign:", "automation:")):
         return f"{source} (deleted)"
+    if source == CONSENT_RESULT_NOTICE:
+        return "consent-result notice (Nudge's own, after an opt-out read from the gateway)"
     return source.split(":", 1)[0].replace("-", " ")
 
 
@@ -76,6 +78,8 @@ def _chain(record: SendRecord, source: Source | None) -> list[dict[str, Any]]:
             "detail": (
                 "the automation's trigger matched and its exit conditions still passed when the step fired"
                 if automation
+                else "owed by law (시행령 §62-2): the customer's opt-out reached Nudge through the gateway"
+                if record.source == CONSENT_RESULT_NOTICE
                 else "in the campaign's segment when the run evaluated it"
             ),
             "at": _iso(record.created_at),

@@ -23,7 +23,7 @@ from compliance.message import Message
 from nudge.errors import FieldError, InvalidPayload, NotFound, Unauthenticated
 from nudge.gateways import KAKAO_UNREACHABLE, OPTED_OUT, DeliveryReport, ReportInvalid, nhn, solapi
 from nudge.ingest import IngestDependencies
-from nudge.opt_outs import AutomationCatalog, withdraw
+from nudge.opt_outs import withdraw
 from nudge.sending import SendRecord, State
 from nudge.stores import GATEWAY_SECRET_NAMES
 
@@ -49,7 +49,6 @@ class ReportDependencies:
     fallback: Callable[[SendRecord], object] | None = None
     # Sends an informational notice (store id, customer id, idempotency key, message): the consent result.
     notice: Callable[[str, str, str, Message], object] | None = None
-    catalog: AutomationCatalog | None = None  # whether the store's own automation sends that notice
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +114,4 @@ def _withdraw(record: SendRecord, channel: str, source: str, deps: ReportDepende
     store = deps.ingest.stores.get(record.store_id)
     if store is not None:
         key = f"gateway-optout:{record.send_id}:{source}"
-        withdraw(
-            store, record.customer_id, channel, source, key, now, deps.ingest, deps.notice, deps.catalog, now
-        )
+        withdraw(store, record.customer_id, channel, source, key, now, deps.ingest, deps.notice, now)

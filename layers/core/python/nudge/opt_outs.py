@@ -1,23 +1,23 @@
 """Opt-outs Nudge learns from a gateway rather than from the store: a delivery result saying the person
 blocked the channel or is on the store's 080 list (`nudge.gateway_reports`), and the store's 080 free
-opt-out list itself, read every hour (`sync_080`).
+opt-out list itself, read every morning (`sync_080`; NHN refuses an ad SMS to a listed number meanwhile).
 
 Either way the channel's ad consent is withdrawn through the same write path as a webhook (dated when the
 person refused, with the gateway as its source, recorded once however often it is seen, publishing
 `consent.changed`), and the consent-result notice (시행령 §62-2: within 14 days; Nudge sends it at once)
-goes out exactly once: from the store's ready-made consent-result automation when it runs one (it answers
-every `consent.changed`), otherwise from Nudge itself (`nudge.sending.send_notice`).
+goes out exactly once, from here (`nudge.sending.send_notice`): the source names the gateway
+(`gateway:nhn:3020`, `gateway:nhn:080:080-123-4567`), and the consent-result automation leaves such a
+withdrawal to this notice (`nudge.events.GATEWAY_OPTOUT_SOURCE`).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from compliance.message import Message
 from compliance.notices import result_notice
-from nudge.automations import AUTOMATION
-from nudge.events import ConsentChanged, ConsentChannel
+from nudge.events import GATEWAY_OPTOUT_SOURCE, ConsentChanged, ConsentChannel
 from nudge.gateways import OptOut
 from nudge.ingest import IngestDependencies, apply_delivery
 from nudge.platforms.delivery import Delivery
@@ -27,22 +27,8 @@ from nudge.stores import Store
 # Sends an informational notice (store id, customer id, idempotency key, message): the consent result.
 Notice = Callable[[str, str, str, Message], object]
 # The list is read again from this long before the newest refusal already seen: an entry NHN registers a
-# little late is still read, and one read twice changes nothing.
+# little late is still read, and one read twice changes nothing (its withdrawal is already recorded).
 SYNC_OVERLAP = timedelta(hours=1)
-CONSENT_RESULT_TEMPLATE = "consent_result"  # nudge.automation_templates
-
-
-class AutomationCatalog(Protocol):
-    def documents(self, store_id: str, kind: str) -> list[dict[str, Any]]: ...
-
-
-def automation_sends_notice(catalog: AutomationCatalog, store_id: str) -> bool:
-    """Whether the store runs the ready-made consent-result automation: then the `consent.changed` event a
-    withdrawal publishes brings the notice, and a notice of Nudge's own would be a second one."""
-    return any(
-        document.get("template") == CONSENT_RESULT_TEMPLATE and document.get("status") == "active"
-        for document in catalog.documents(store_id, AUTOMATION)
-    )
 
 
 def withdraw(
@@ -54,29 +40,41 @@ def withdraw(
     refused_at: datetime,
     ingest: IngestDependencies,
     notice: Notice | None,
-    catalog: AutomationCatalog | None,
     now: datetime,
 ) -> bool:
-    """Withdraw the channel's ad consent as of `refused_at`; False when there is none to withdraw (never
-    given, already withdrawn, or given again after this refusal): no write and no second notice."""
+    """Withdraw the channel's ad consent as of `refused_at` (`key` names this sight of the refusal) and
+    send the consent-result notice; True when this call withdrew it.
+
+    The notice is keyed by the withdrawal it answers (source and instant), not by the sight: seeing the same
+    opt-out again — a redelivered report, the 080 list read again after a crash between the withdrawal and
+    its notice — finds the consent withdrawn by this source and makes sure that one notice went (a send key
+    is sent once). Consent never given, withdrawn otherwise, or given again after this refusal: nothing."""
     profile = ingest.profiles.load(store.store_id, customer_id)
     consent = profile.consents.get(channel) if profile is not None else None
-    if consent is None or not consent.granted or consent.at > refused_at:
+    if consent is None or consent.at > refused_at:
         return False
-    event = ConsentChanged(
-        event_id=key,
-        store_id=store.store_id,
-        customer_id=customer_id,
-        occurred_at=refused_at,
-        source=source,
-        channel=ConsentChannel(channel),
-        granted=False,
-    )
-    apply_delivery(Delivery(key=key, customer_id=customer_id, events=[event]), store, ingest, now)
-    if notice is not None and (catalog is None or not automation_sends_notice(catalog, store.store_id)):
-        message = result_notice(store.compliance, channel, "opt_out", refused_at, now)
-        notice(store.store_id, customer_id, key, message)
-    return True
+    if consent.granted:
+        event = ConsentChanged(
+            event_id=key,
+            store_id=store.store_id,
+            customer_id=customer_id,
+            occurred_at=refused_at,
+            source=source,
+            channel=ConsentChannel(channel),
+            granted=False,
+        )
+        apply_delivery(Delivery(key=key, customer_id=customer_id, events=[event]), store, ingest, now)
+        withdrawn_at, withdrew = refused_at, True
+    elif consent.source == source:
+        withdrawn_at, withdrew = consent.at, False  # recorded at an earlier sight of this opt-out
+    else:
+        return False
+    if notice is not None:
+        message = result_notice(store.compliance, channel, "opt_out", withdrawn_at, now)
+        # The profile keeps the instant to the second, in UTC: the key must read the same from either side.
+        instant = withdrawn_at.astimezone(UTC).replace(microsecond=0).isoformat()
+        notice(store.store_id, customer_id, f"{source}:{instant}", message)
+    return withdrew
 
 
 class OptOutList(Protocol):
@@ -115,14 +113,14 @@ def sync_080(
     cursors: SyncCursors,
     ingest: IngestDependencies,
     notice: Notice | None,
-    catalog: AutomationCatalog,
     now: datetime,
 ) -> SyncResult:
     """Record every refusal on the store's 080 list since the last sync as a withdrawal of SMS ad consent
     (the 080 number is the one every ad SMS of the store ends with)."""
     number = store.compliance.optout_080_number
-    if number is None:
+    if number is None or store.gateway is None:
         return SyncResult(0, 0, 0)
+    source = f"{GATEWAY_OPTOUT_SOURCE}{store.gateway.provider}:080:{number}"
     newest = cursors.get(store.store_id, CURSOR)
     entries = gateway.opt_outs(number, None if newest is None else newest - SYNC_OVERLAP)
     withdrawn = unknown = 0
@@ -134,9 +132,7 @@ def sync_080(
         unknown += not customers
         for customer_id in customers:
             key = f"080:{number}:{entry.at.isoformat()}:{customer_id}"
-            withdrawn += withdraw(
-                store, customer_id, "sms", f"080:{number}", key, entry.at, ingest, notice, catalog, now
-            )
+            withdrawn += withdraw(store, customer_id, "sms", source, key, entry.at, ingest, notice, now)
     if entries:
         latest = max(entry.at for entry in entries)
         if newest is None or latest > newest:

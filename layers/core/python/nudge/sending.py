@@ -297,6 +297,7 @@ class Result:
 
 
 FALLBACK = "|fallback"  # the fallback SMS Nudge sends itself is a send of its own: send key + this
+CONSENT_RESULT_NOTICE = "notice:consent-result"  # the ledger source of the notice Nudge owes (send_notice)
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,7 +445,7 @@ def send_notice(
     """An informational notice Nudge owes a customer (the consent-result notice, 시행령 §62-2), sent at once
     and exactly once per `key`, through the same compliance decision, ledger and gateway as any message."""
     send_id = send_id_of(f"{store_id}|notice:{key}|{customer_id}")
-    claim = _claim_key(deps, send_id, store_id, customer_id, key, "notice:consent-result")
+    claim = _claim_key(deps, send_id, store_id, customer_id, key, CONSENT_RESULT_NOTICE)
     if isinstance(claim, Result):
         return claim
     now = deps.now()
