@@ -10,11 +10,13 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from nudge.adapters.profile_item import from_item
 from nudge.profile import Profile
+from nudge_local.apigw import LOCAL_ADMIN_TOKEN
 from nudge_local.runtime import LocalRuntime
 from nudge_local.samples import SampleRequest
 
 KST = ZoneInfo("Asia/Seoul")
 START = datetime(2026, 3, 16, 9, 0, tzinfo=KST)
+AUTH = {"authorization": f"Bearer {LOCAL_ADMIN_TOKEN}", "content-type": "application/json"}
 
 
 @pytest.fixture
@@ -28,6 +30,14 @@ def send(runtime: LocalRuntime, request: SampleRequest) -> tuple[int, dict[str, 
 
     status, _, body = runtime.http(request.method, request.path, request.headers, request.body)
     return status, (json.loads(body) if body else {})
+
+
+def call(runtime: LocalRuntime, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    """An admin API call as the marketer makes it (the local admin token)."""
+    import json
+
+    status, _, raw = runtime.http(method, path, AUTH, json.dumps(body).encode() if body is not None else b"")
+    return status, (json.loads(raw) if raw else None)
 
 
 def scan(runtime: LocalRuntime, table_logical_id: str) -> list[dict[str, Any]]:

@@ -10,13 +10,11 @@ from typing import Any
 import pytest
 
 from nudge_local import samples
-from nudge_local.apigw import LOCAL_ADMIN_TOKEN
 from nudge_local.runtime import LocalRuntime
-from tests.e2e.conftest import KST, scan
+from tests.e2e.conftest import KST, call, scan
 
 START = datetime(2026, 3, 18, 10, 5, tzinfo=KST)
 NEXT_MORNING = datetime(2026, 3, 19, 9, 0, tzinfo=KST)  # after the 06:00 read, inside the daytime ad hours
-AUTH = {"authorization": f"Bearer {LOCAL_ADMIN_TOKEN}", "content-type": "application/json"}
 BASE = "/admin/stores/dogday-mall"
 CALLER, OTHER = "010-2000-0001", "010-2000-0002"
 AD = {
@@ -30,11 +28,6 @@ AD = {
 def runtime() -> Any:
     with LocalRuntime(start=START) as rt:
         yield rt
-
-
-def call(runtime: LocalRuntime, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    status, _, raw = runtime.http(method, path, AUTH, json.dumps(body).encode() if body is not None else b"")
-    return status, (json.loads(raw) if raw else None)
 
 
 def _campaign(runtime: LocalRuntime, name: str) -> str:

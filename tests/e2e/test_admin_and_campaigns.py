@@ -8,12 +8,10 @@ from typing import Any
 import pytest
 
 from nudge_local import samples
-from nudge_local.apigw import LOCAL_ADMIN_TOKEN
 from nudge_local.runtime import LocalRuntime
-from tests.e2e.conftest import KST, hold_send_jobs
+from tests.e2e.conftest import KST, call, hold_send_jobs
 
 START = datetime(2026, 3, 18, 9, 0, tzinfo=KST)  # the first day of the "Dog Day" promotion
-AUTH = {"authorization": f"Bearer {LOCAL_ADMIN_TOKEN}", "content-type": "application/json"}
 BASE = "/admin/stores/dogday-mall"
 RECIPE_3 = {  # seed 001 recipe 3: promo page seen ≥ 3 times today, no purchase in 7 days
     "include": [
@@ -37,11 +35,6 @@ def runtime() -> Any:
     with LocalRuntime(start=START) as rt:
         hold_send_jobs(rt)  # these tests read the send jobs off the send queue
         yield rt
-
-
-def call(runtime: LocalRuntime, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    status, _, raw = runtime.http(method, path, AUTH, json.dumps(body).encode() if body is not None else b"")
-    return status, (json.loads(raw) if raw else None)
 
 
 def _browse(runtime: LocalRuntime, member: str, views: int) -> None:

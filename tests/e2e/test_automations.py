@@ -8,11 +8,9 @@ from typing import Any
 import pytest
 
 from nudge_local import samples
-from nudge_local.apigw import LOCAL_ADMIN_TOKEN
 from nudge_local.runtime import LocalRuntime
-from tests.e2e.conftest import KST, hold_send_jobs
+from tests.e2e.conftest import KST, call, hold_send_jobs
 
-AUTH = {"authorization": f"Bearer {LOCAL_ADMIN_TOKEN}", "content-type": "application/json"}
 BASE = "/admin/stores/dogday-mall"
 ORDERED = datetime(2026, 3, 18, 10, 0, tzinfo=KST)
 DELIVERED = datetime(2026, 3, 20, 23, 30, tzinfo=KST)  # a Friday night
@@ -49,11 +47,6 @@ def runtime() -> Any:
     with LocalRuntime(start=ORDERED) as rt:
         hold_send_jobs(rt)  # these tests read the send jobs the automations queue
         yield rt
-
-
-def call(runtime: LocalRuntime, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    status, _, raw = runtime.http(method, path, AUTH, json.dumps(body).encode() if body is not None else b"")
-    return status, (json.loads(raw) if raw else None)
 
 
 def webhook(runtime: LocalRuntime, request: samples.SampleRequest) -> None:

@@ -9,12 +9,10 @@ from typing import Any
 import pytest
 
 from nudge_local import samples
-from nudge_local.apigw import LOCAL_ADMIN_TOKEN
 from nudge_local.runtime import LocalRuntime
-from tests.e2e.conftest import KST, profiles
+from tests.e2e.conftest import AUTH, KST, profiles
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=KST)
-AUTH = {"authorization": f"Bearer {LOCAL_ADMIN_TOKEN}", "content-type": "application/json"}
 IMPORT = "/admin/stores/dogday-mall/members/import"
 
 pytestmark = pytest.mark.e2e

@@ -9,12 +9,10 @@ import pytest
 
 from compliance.labelling import is_labelled_ad_sms
 from nudge_local import samples
-from nudge_local.apigw import LOCAL_ADMIN_TOKEN
 from nudge_local.runtime import LocalRuntime
-from tests.e2e.conftest import KST, scan
+from tests.e2e.conftest import AUTH, KST, call, scan
 
 START = datetime(2026, 3, 18, 10, 0, tzinfo=KST)
-AUTH = {"authorization": f"Bearer {LOCAL_ADMIN_TOKEN}", "content-type": "application/json"}
 BASE = "/admin/stores/dogday-mall"
 CUSTOMERS = {"m1": ("010-2000-0001", True), "m2": ("010-2000-0002", True), "m3": ("010-2000-0003", False)}
 AD = {
@@ -28,11 +26,6 @@ AD = {
 def runtime() -> Any:
     with LocalRuntime(start=START) as rt:
         yield rt
-
-
-def call(runtime: LocalRuntime, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    status, _, raw = runtime.http(method, path, AUTH, json.dumps(body).encode() if body is not None else b"")
-    return status, (json.loads(raw) if raw else None)
 
 
 def _members(runtime: LocalRuntime) -> None:
