@@ -7,12 +7,12 @@ NHN keeps the list (and refuses an ad SMS to a listed number meanwhile, -6001); 
 arrive as delivery results (1061 / 2061) instead, so only NHN stores are read."""
 
 from functools import cache
-from typing import Any
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from compliance.message import Message
 from nudge import clock, config
 from nudge.adapters.dynamodb import (
     DynamoProfileRepository,
@@ -45,7 +45,7 @@ def dependencies() -> tuple[
     return stores, profiles, sync_cursors(), ingest
 
 
-def notice(store_id: str, customer_id: str, key: str, message: Any) -> object:
+def notice(store_id: str, customer_id: str, key: str, message: Message) -> object:
     return send_notice(store_id, customer_id, key, message, send_dependencies())
 
 

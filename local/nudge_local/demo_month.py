@@ -267,7 +267,7 @@ def run(
         block_day = month.day_start(20) + timedelta(hours=10)
         call_080_at = month.day_start(month.PROMOTION_DAYS[0] + 1) + timedelta(hours=12, minutes=30)
         boundary, day, handled, seen_outbox = plan.start, 0, 0, 0
-        blocked_done = False
+        blocked_done = called_done = False
         while pending:
             at, order, kind, customer_id, request = heapq.heappop(pending)
             while at >= boundary:
@@ -290,7 +290,8 @@ def run(
                         seq += 1
                         heapq.heappush(pending, (max(click_at, at), seq, "click", customer, click))
                 seen_outbox = len(outbox)
-            if not result.called_080 and at >= call_080_at:
+            if not called_done and at >= call_080_at:
+                called_done = True
                 runtime.advance_to(max(call_080_at, runtime.clock.now()))
                 result.called_080 = _call_080(runtime, seed, plan, runtime.clock.now())
                 result.timeline.append(

@@ -161,8 +161,8 @@ class SchedulerPump:
         firing: Firing | None = None
         error: DeliveryError | None = None
         attempt = 0
-        # A schedule that invokes a function directly is that function's upkeep (cost.side_of); one that
-        # puts a message on a queue is the work the queue's consumer does.
+        # A schedule that invokes a function directly is labelled with it (cost.side_of puts a scheduled
+        # function's invocations on its side); one that feeds a queue stays plain "scheduler".
         function = self.template.function_by_arn(target["Arn"]) if ":lambda:" in target["Arn"] else None
         origin = "scheduler" if function is None else f"scheduler{counters.VIA}{function.logical_id}"
         with counters.origin(origin):

@@ -247,7 +247,7 @@ class DynamoStoreDirectory:
         self._cache.pop(store.store_id, None)
 
     def all(self) -> list[Store]:
-        """Every store's settings (a scan of the stores table: for hourly upkeep, not for a request)."""
+        """Every store's settings (a scan of the stores table: for the daily upkeep, not for a request)."""
         stores = []
         for page in self.client.get_paginator("scan").paginate(
             TableName=self.table,

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 # back to SMS/LMS (NHN 3018 not active, 3019 not a KakaoTalk user, 3020 blocked; Solapi 3104, 3107).
 KAKAO_UNREACHABLE = frozenset({"3018", "3019", "3020", "3104", "3107"})
 # Results that mean the person opted out or blocked the channel at the gateway: withdraw the ad consent.
-# NHN 3020 (blocked the channel), NHN -6001 (an ad SMS to a number on the store's 080 opt-out list, refused
-# when sent), Solapi 1061 / 2061 (080 opt-out list); 3107 is "blocked or inactive" and therefore not proof
-# of an opt-out.
-OPTED_OUT = {"3020": "kakao", "-6001": "sms", "1061": "sms", "2061": "sms"}
+# NHN 3020 (blocked the channel), Solapi 1061 / 2061 (080 opt-out list); 3107 is "blocked or inactive" and
+# therefore not proof of an opt-out. NHN's 080 refusals are read from its list (nudge.opt_outs.sync_080):
+# its -6001 is an answer to the send request, never a delivery result.
+OPTED_OUT = {"3020": "kakao", "1061": "sms", "2061": "sms"}
 
 if TYPE_CHECKING:
     import httpx
