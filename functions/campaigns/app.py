@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from compliance.decision import screened_channel
 from nudge import admin, clock
 from nudge.adapters.catalog import DynamoCatalog, catalog
 from nudge.adapters.dynamodb import DynamoStoreDirectory, store_directory
@@ -57,9 +58,9 @@ def handle_run(record: SQSRecord) -> None:
         logger.warning("campaign run skipped: segment gone", extra={"campaign_id": campaign_id})
         return
     now = clock.now()
-    members = reader.members(store, segment["definition"], now)
+    members = reader.screened_members(store, segment["definition"], screened_channel(campaign.message), now)
     result = run_campaign(
-        campaign, _occurrence(request["occurrence"]), members, queue, campaigns, now, store.zone
+        campaign, _occurrence(request["occurrence"]), members, queue, campaigns, now, store.compliance
     )
     logger.info(
         "campaign run",
@@ -67,10 +68,14 @@ def handle_run(record: SQSRecord) -> None:
             "campaign_id": campaign_id,
             "occurrence": result.occurrence,
             "targeted": result.targeted,
+            "left_out": result.left_out,
             "skipped": result.skipped,
         },
     )
-    metrics.add_metric(name="CampaignSendJobs", unit=MetricUnit.Count, value=result.targeted)
+    metrics.add_metric(name="CampaignSendJobs", unit=MetricUnit.Count, value=result.queued)
+    metrics.add_metric(
+        name="CampaignMembersLeftOut", unit=MetricUnit.Count, value=result.targeted - result.queued
+    )
 
 
 @logger.inject_lambda_context

@@ -414,7 +414,7 @@ def print_why(answer: dict[str, Any], out: TextIO) -> None:
                 extra += f" ({link['fell_back']})"
             print(f"      · {link['step']}: {detail}{extra}", file=out)
     for campaign in answer["campaigns_not_sent"]:
-        now = "in it now" if campaign["in_segment_now"] else "not in it now either"
+        now = "in its segment now" if campaign["in_segment_now"] else "not in its segment now"
         print(f"    {campaign['name']}: not sent — {campaign['why']} ({now})", file=out)
 
 
@@ -519,6 +519,9 @@ def _timeline(result: MonthResult) -> None:
             at = datetime.fromisoformat(run_info["occurrence"].replace("Z", "+00:00")).astimezone(month.KST)
             targeted = run_info.get("targeted")
             done = f"{targeted:,} targeted" if targeted is not None else "did not finish"
+            if left_out := run_info.get("left_out"):
+                reasons = ", ".join(f"{reason} {n:,}" for reason, n in sorted(left_out.items()))
+                done += f", {sum(left_out.values()):,} left out before any send ({reasons})"
             result.timeline.append((at, f"campaign “{info['name']}” ran: {done}"))
     result.timeline.sort()
 

@@ -87,9 +87,19 @@ def test_a_080_refusal_withdraws_sms_ad_consent_the_next_morning_with_one_notice
     assert [m["to"] for m in notices] == ["01020000001"]
     assert "수신거부" in notices[0]["text"] and "2026년 3월 18일" in notices[0]["text"]
 
-    # Later ads are suppressed for the refusal before any gateway call; nothing reached m1 twice.
+    # A later campaign leaves m1 out before any send (no send job, no gateway call), and says so: in its
+    # report, as targeted and suppressed for the withdrawal, and in m1's "why".
     second = _campaign(runtime, "마지막 날 알림")
-    assert _ledger(runtime, second) == {"m1": ("suppressed", None), "m2": ("delivered", None)}
+    assert _ledger(runtime, second) == {"m2": ("delivered", None)}
+    _, report = call(runtime, "GET", f"{BASE}/reports/campaign/{second}")
+    assert (report["targeted"], report["sent"], report["suppressed_by_reason"]) == (
+        2,
+        1,
+        {"consent_withdrawn": 1},
+    )
+    _, answer = call(runtime, "GET", f"{BASE}/customers/m1/why")
+    [left_out] = [c for c in answer["campaigns_not_sent"] if c["source"] == f"campaign:{second}"]
+    assert left_out["reason"] == "consent_withdrawn" and "leave such customers out" in left_out["why"]
     assert sorted(m["to"] for m in _outbox(runtime)) == ["01020000001", "01020000002", "01020000002"]
     assert not any("2000-0001" in line or "20000001" in line for line in runtime.logs.lines)
 

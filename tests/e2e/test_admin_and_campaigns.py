@@ -1,5 +1,6 @@
 """A marketer's path through the admin API on the local runtime: a segment from seed 001, a live preview,
-campaigns sent now, reserved and recurring — each run queueing one send job per member."""
+campaigns sent now, reserved and recurring — each run queueing one send job per member the message may
+reach (a channel-friends-only brand message leaves a member who is not a friend out, and says so)."""
 
 import json
 from datetime import datetime, timedelta
@@ -37,12 +38,23 @@ def runtime() -> Any:
         yield rt
 
 
-def _browse(runtime: LocalRuntime, member: str, views: int) -> None:
+def _browse(runtime: LocalRuntime, member: str, views: int, friend: bool = True) -> None:
+    """A member's visit with `views` views of the promotion page; a friend of the store's Kakao channel
+    (the brand message below targets friends: I) unless told otherwise."""
     events = [{"id": f"{member}-{i}", "type": "page_view", "path": "/event/dogday"} for i in range(views)]
     request = samples.tracker_request(
         f"v-{member}", [{"id": f"{member}-v", "type": "visit"}, *events], member_id=member
     )
     assert runtime.http(request.method, request.path, request.headers, request.body).status == 200
+    at = runtime.clock.now()
+    envelope = {
+        "event_id": f"{member}-friend",
+        "type": "member.updated",
+        "occurred_at": at.isoformat(),
+        "customer": {"id": member, "channel_friend": friend},
+    }
+    update = samples.nudge_request(envelope, at)
+    assert runtime.http(update.method, update.path, update.headers, update.body).status == 200
 
 
 def _shoppers(runtime: LocalRuntime) -> None:
@@ -50,6 +62,7 @@ def _shoppers(runtime: LocalRuntime) -> None:
     _browse(runtime, "fan-b", 5)  # in
     _browse(runtime, "fan-c", 2)  # too few views
     _browse(runtime, "fan-d", 4)  # bought yesterday: excluded
+    _browse(runtime, "fan-e", 3, friend=False)  # in, but the brand message cannot reach a non-friend
     order = samples.cafe24_order_placed("O-1", "fan-d", START - timedelta(days=1), 1000, ["P1"])
     assert runtime.http(order.method, order.path, order.headers, order.body).status == 200
 
@@ -79,8 +92,8 @@ def test_segment_preview_counts_members_now_and_masks_the_sample(runtime: LocalR
     )
     assert status == 201, segment
     status, preview = call(runtime, "POST", f"{BASE}/segments/promo-repeat/preview")
-    assert status == 200 and preview["count"] == 2
-    assert {s["customer_id"] for s in preview["sample"]} == {"fan-a", "fan-b"}
+    assert status == 200 and preview["count"] == 3
+    assert {s["customer_id"] for s in preview["sample"]} == {"fan-a", "fan-b", "fan-e"}
     status, listed = call(runtime, "GET", f"{BASE}/segments")
     assert [s["segment_id"] for s in listed] == ["promo-repeat"]
 
@@ -121,7 +134,9 @@ def test_a_campaign_sent_now_queues_one_send_job_per_member(runtime: LocalRuntim
     assert sorted(j["customer_id"] for j in jobs) == ["fan-a", "fan-b"]
     assert {j["source"] for j in jobs} == {f"campaign:{campaign['campaign_id']}"}
     runs = call(runtime, "GET", f"{BASE}/campaigns/{campaign['campaign_id']}")[1]["runs"]
-    assert [(r["state"], r["targeted"]) for r in runs] == [("done", 2)]
+    assert [(r["state"], r["targeted"], r["left_out"]) for r in runs] == [
+        ("done", 3, {"not_channel_friend": 1})
+    ]
 
 
 def test_a_reserved_campaign_runs_at_its_instant_in_the_store_time_zone(runtime: LocalRuntime) -> None:

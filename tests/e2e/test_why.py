@@ -23,7 +23,7 @@ def _steps(answer: dict[str, Any], name: str) -> dict[str, dict[str, Any]]:
     return {link["step"]: link for link in message["chain"]}
 
 
-def test_why_shows_the_chain_for_a_sent_and_a_suppressed_message(runtime: LocalRuntime) -> None:
+def test_why_shows_the_chain_for_a_sent_a_suppressed_and_a_left_out_message(runtime: LocalRuntime) -> None:
     _members(runtime)
     _campaign(runtime, AD)
     runtime.run_until_idle()
@@ -36,10 +36,30 @@ def test_why_shows_the_chain_for_a_sent_and_a_suppressed_message(runtime: LocalR
     assert chain["gateway"]["result"] == "delivered"
     assert "claimed once" in chain["exactly once"]["detail"]
 
+    # m3 refused SMS ads at sign-up: the run left them out before any send.
     status, refused = call(runtime, "GET", f"{BASE}/customers/m3/why")
-    chain = _steps(refused, "마감 알림")
+    assert refused["messages"] == []
+    [left_out] = refused["campaigns_not_sent"]
+    assert left_out["name"] == "마감 알림" and left_out["reason"] == "consent_withdrawn"
+    assert left_out["why"].startswith(
+        "the customer refused or withdrew advertising consent for this channel when"
+    )
+
+    # m1 gets a second ad of the same promotion the same day: the sender suppresses it (one a day).
+    second = {
+        **AD,
+        "promotion_group": "dogday",
+        "content": "마지막 기회! https://dogday.example/event/dogday",
+    }
+    first = {**AD, "promotion_group": "dogday"}
+    for name, message in (("첫 알림", first), ("둘째 알림", second)):
+        body = {"name": name, "segment_id": "everyone", "message": message, "send": {"mode": "immediate"}}
+        assert call(runtime, "POST", f"{BASE}/campaigns", body)[0] == 201
+        runtime.run_until_idle()
+    _, capped = call(runtime, "GET", f"{BASE}/customers/m1/why")
+    chain = _steps(capped, "둘째 알림")
     assert chain["compliance"]["decision"] == "suppressed"
-    assert [r["code"] for r in chain["compliance"]["reasons"]] in (["no_consent"], ["consent_withdrawn"])
+    assert [r["code"] for r in chain["compliance"]["reasons"]] == ["frequency_cap"]
     assert "gateway" not in chain
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from nudge.profile import Cart, Checkout, Consent, Order, OrderStatus, Profile
 from nudge.segments.evaluate import compile_segment
+from nudge.segments.item_compiler import member_of, screen_paths
 from nudge.segments.language import SegmentInvalid, parse_segment
 from tests.unit.segments.helpers import KST, NOW, STORE, dynamodb_item, project
 
@@ -211,6 +212,30 @@ def test_a_customer_is_in_by_profile_exactly_when_their_stored_item_is_in(
     for profile, item in zip(people, items, strict=True):
         assert matcher.matches(item) == compiled.matches(profile), matcher.source
     assert matcher.members(items) == [pr.customer_id for pr in people if compiled.matches(pr)]
+    assert [it["sk"]["S"] for it in matcher.select(items)] == matcher.members(items)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(person=profiles(), channel=st.sampled_from(CHANNELS))
+def test_a_members_consent_and_friendship_read_from_the_item_are_the_profiles(
+    person: Profile, channel: str
+) -> None:
+    """What a campaign run's consent screen reads from a raw item is what the sender reads from the
+    Profile (to the second: the stored instant)."""
+    item = project(dynamodb_item(person), screen_paths(channel) | {("sk",)})
+    member = member_of(item, channel)
+    consent = person.consents.get(channel)
+    expected = None if consent is None else (consent.granted, int(consent.at.timestamp()), consent.source)
+    got = (
+        None
+        if member.consent is None
+        else (member.consent.granted, int(member.consent.at.timestamp()), member.consent.source)
+    )
+    assert (member.customer_id, got, member.channel_friend) == (
+        person.customer_id,
+        expected,
+        bool(person.channel_friend),
+    )
 
 
 def test_the_projection_asks_only_for_what_the_segment_reads() -> None:

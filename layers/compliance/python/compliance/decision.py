@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from compliance import frequency
-from compliance.consent import consent_state, exemption_applies
+from compliance.consent import Consent, consent_state, exemption_applies
 from compliance.content import Content, fallback_sms, render
 from compliance.message import KAKAO_AD_CHANNELS, Message, prepared
 from compliance.quiet_hours import DAY_START, in_window, local_instant, next_allowed_instant, spread
@@ -139,6 +139,53 @@ def decide(
     if deadline is not None and send_at > deadline:
         return _suppress(at, (*reasons[len(basis) :], Reason.EXPIRED))
     return _finish(message, recipient, store, at, send_at, reasons, content)
+
+
+# What a member's consent and channel friendship alone decide: `decide` refuses these whatever else is true of
+# the send (its content, the hour, the member's other messages), so a campaign run may leave the member out.
+PROFILE_REFUSALS: frozenset[Reason] = frozenset(
+    {Reason.NO_CONSENT, Reason.CONSENT_WITHDRAWN, Reason.NOT_CHANNEL_FRIEND, Reason.IS_CHANNEL_FRIEND}
+)
+
+
+def screened_channel(message: Message) -> str | None:
+    """The consent channel a run reads to screen members for this message (None: nothing to screen)."""
+    if not message.is_ad:
+        return None
+    return "kakao" if message.channel in KAKAO_AD_CHANNELS else prepared(message).consent_channel
+
+
+def refusal_at_targeting(
+    message: Message,
+    consent: Consent | None,
+    channel_friend: bool,
+    store: StoreSettings,
+    at: datetime,
+) -> Reason | None:
+    """The reason `decide` would refuse this ad to a member with this consent (on `screened_channel`) and
+    channel friendship at `at`, if one of PROFILE_REFUSALS; None when the send must be decided by `decide`.
+
+    The same rules as `decide`, asked with only those two facts. A missing consent is a refusal only when
+    the existing-customer exemption cannot apply to this message (it needs the store's setting and the
+    message's kind of goods); a withdrawal always is (§50 ②).
+    """
+    channel = screened_channel(message)
+    if channel is None:
+        return None
+    recipient = Recipient(
+        key="", consents={channel: consent} if consent is not None else {}, channel_friend=channel_friend
+    )
+    if message.channel in KAKAO_AD_CHANNELS:
+        blocks, _ = kakao_eligibility(message.channel, message.targeting, recipient, store, at)
+    else:
+        state = consent_state(consent, at)
+        exemption_possible = store.existing_customer_exemption and message.goods_kind is not None
+        blocks = (
+            ()
+            if state is Reason.NO_CONSENT and exemption_possible
+            else _consent_basis(message, recipient, store, at, channel)[1]
+        )
+    return next((reason for reason in blocks if reason in PROFILE_REFUSALS), None)
 
 
 def _consent_basis(

@@ -411,6 +411,7 @@ def why(
     """The decision chain for one customer (nudge.explain): every message decided about, and every
     campaign that ran without one."""
     from nudge.automations import AUTOMATION
+    from nudge.campaign_runs import left_out_reason
     from nudge.explain import Source, explain
 
     store = get_store(deps, store_id)
@@ -418,11 +419,14 @@ def why(
     sources: dict[str, Source] = {}
     for document in deps.catalog.documents(store_id, CAMPAIGN):
         campaign_id = document["campaign_id"]
+        runs = deps.catalog.runs(store_id, campaign_id)
+        screened = [r for r in runs if r.get("left_out")]
+        left_out = None
+        if profile is not None and screened:
+            last = max(datetime.fromisoformat(r["started_at"]) for r in screened)
+            left_out = left_out_reason(load_campaign(document), profile, last, store.compliance)
         sources[f"campaign:{campaign_id}"] = Source(
-            f"campaign:{campaign_id}",
-            document["name"],
-            document.get("segment_id"),
-            ran=bool(deps.catalog.runs(store_id, campaign_id)),
+            f"campaign:{campaign_id}", document["name"], document.get("segment_id"), bool(runs), left_out
         )
     for document in deps.catalog.documents(store_id, AUTOMATION):
         source = f"automation:{document['automation_id']}"

@@ -9,7 +9,7 @@ campaigns. Orders later canceled or refunded do not count.
 
 import html
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -71,9 +71,12 @@ def report(
     records: list[SendRecord],
     profile_of: Callable[[str], Profile | None],
     sends_of: Callable[[str], list[SendRecord]],
+    left_out: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """The report of one source from its ledger records; `profile_of` / `sends_of` look one customer up."""
-    suppressed: Counter[str] = Counter()
+    """The report of one source from its ledger records; `profile_of` / `sends_of` look one customer up.
+    `left_out`: members a campaign's runs left out before any send (nudge.campaign_runs), by reason;
+    they count as targeted and suppressed."""
+    suppressed: Counter[str] = Counter(left_out or {})
     deferred: Counter[str] = Counter()
     failed: Counter[str] = Counter()
     for record in records:
@@ -96,11 +99,13 @@ def report(
         # customer's other messages (which may have touched the order later) are read only then.
         if profile is not None and attribute(profile, touched[customer_id]):
             conversions.extend(c for c in attribute(profile, sends_of(customer_id)) if c.send_id in ours)
+    screened = sum((left_out or {}).values())
     return {
         "source": source,
-        "targeted": len(records),
-        "suppressed": sum(1 for r in records if r.state is State.SUPPRESSED),
+        "targeted": len(records) + screened,
+        "suppressed": sum(1 for r in records if r.state is State.SUPPRESSED) + screened,
         "suppressed_by_reason": dict(suppressed.most_common()),
+        "left_out_at_targeting": screened,
         "deferred": sum(1 for r in records if r.state is State.DEFERRED),
         "deferred_by_reason": dict(deferred.most_common()),
         "sent": sum(1 for r in records if r.sent_at is not None),
@@ -153,7 +158,8 @@ def report_html(name: str, data: dict[str, Any]) -> str:
         f"<title>{html.escape(name)} · Nudge</title>"
         "<body style='font-family:sans-serif;max-width:760px;margin:2em auto'>"
         f"<h1>{html.escape(name)}</h1>"
-        f"<p>fell back to SMS: {data['fell_back']} · revenue: ₩{html.escape(data['revenue'])} · "
+        f"<p>left out before any send (consent): {data.get('left_out_at_targeting', 0)} · "
+        f"fell back to SMS: {data['fell_back']} · revenue: ₩{html.escape(data['revenue'])} · "
         f"attribution: {data['windows']['click_days']} days after a click, "
         f"{data['windows']['delivery_days']} day after a delivery</p>"
         + _bars("Funnel", funnel)
@@ -177,6 +183,8 @@ class ProfileReader(Protocol):
 class CatalogReader(Protocol):
     def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None: ...
 
+    def runs(self, store_id: str, campaign_id: str) -> list[dict[str, Any]]: ...
+
 
 def source_report(
     store_id: str,
@@ -196,10 +204,15 @@ def source_report(
         raise NotFound(f"no {kind} {source_id!r} in store {store_id!r}")
     name = str((document or {}).get("name") or source)
     since = min((r.created_at for r in records if r.created_at), default=EPOCH) - CLICK_WINDOW
+    left_out: Counter[str] = Counter()
+    if kind == "campaign":
+        for run in catalog.runs(store_id, source_id):
+            left_out.update(run.get("left_out") or {})
     data = report(
         source,
         records,
         lambda customer_id: profiles.load(store_id, customer_id),
         lambda customer_id: ledger.recent(store_id, customer_id, since),
+        left_out,
     )
     return name, {"name": name, **data}

@@ -1,18 +1,28 @@
 """One run of a campaign: who is in the segment *now*, one send job each, on the send queue.
 
+A member the compliance rules would refuse on their consent or channel friendship alone (an ad SMS to a
+member who withdrew SMS ad consent, a channel-friends-only Kakao ad to a non-friend) is left out here, not
+queued: the sender would claim, read and record a send that cannot happen. The run record keeps how many
+were left out and why; reports count them as targeted and suppressed, and "why" explains them. The sender
+still decides every queued send in full, consent included (it may have changed since the run).
+
 A run is identified by its occurrence (the scheduled instant, or a run id for "send now"). Retries are
 harmless: a run that finished is not repeated; a run that crashed half-way is repeated whole, and the
 send jobs it had already queued carry the same send keys, which the sender never sends twice.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
+from compliance.decision import refusal_at_targeting, screened_channel
+from compliance.settings import StoreSettings
 from nudge.campaigns import Campaign, runs_on
+from nudge.profile import Member, Profile
 from nudge.send_jobs import SendJob
+from nudge.sending import rule_consent
 
 SEND_QUEUE_BATCH = 10
 
@@ -21,7 +31,13 @@ class RunLedger(Protocol):
     def begin_run(self, store_id: str, campaign_id: str, occurrence: str, now: datetime) -> bool: ...
 
     def finish_run(
-        self, store_id: str, campaign_id: str, occurrence: str, targeted: int, now: datetime
+        self,
+        store_id: str,
+        campaign_id: str,
+        occurrence: str,
+        targeted: int,
+        left_out: Mapping[str, int],
+        now: datetime,
     ) -> None: ...
 
 
@@ -33,41 +49,74 @@ class SendQueue(Protocol):
 class RunResult:
     campaign_id: str
     occurrence: str
-    targeted: int
+    targeted: int  # members in the segment
     skipped: bool  # this occurrence had already run, or falls outside the campaign's dates
+    left_out: dict[str, int] = field(default_factory=dict)  # by reason, not queued
+
+    @property
+    def queued(self) -> int:
+        return self.targeted - sum(self.left_out.values())
 
 
 def run_campaign(
     campaign: Campaign,
     occurrence: str,
-    members: Iterable[str],
+    members: Iterable[Member],
     queue: SendQueue,
     ledger: RunLedger,
     now: datetime,
-    zone: ZoneInfo,
+    settings: StoreSettings,
 ) -> RunResult:
-    if not runs_on(campaign, now.astimezone(zone).date()):
+    if not runs_on(campaign, now.astimezone(settings.zone).date()):
         return RunResult(campaign.campaign_id, occurrence, 0, skipped=True)
     if not ledger.begin_run(campaign.store_id, campaign.campaign_id, occurrence, now):
         return RunResult(campaign.campaign_id, occurrence, 0, skipped=True)
+    message = campaign.message
+    screen = screened_channel(message) is not None
     targeted = 0
+    left_out: Counter[str] = Counter()
     batch: list[SendJob] = []
-    for customer_id in members:
+    for member in members:
+        targeted += 1
+        if screen:
+            refusal = refusal_at_targeting(
+                message, rule_consent(member.consent), member.channel_friend, settings, now
+            )
+            if refusal is not None:
+                left_out[refusal.value] += 1
+                continue
         batch.append(
             SendJob(
                 store_id=campaign.store_id,
                 source=campaign.source,
                 occurrence=occurrence,
-                customer_id=customer_id,
+                customer_id=member.customer_id,
                 queued_at=now,
             )
         )
         if len(batch) == SEND_QUEUE_BATCH:
             queue.enqueue(batch)
-            targeted += len(batch)
             batch = []
     if batch:
         queue.enqueue(batch)
-        targeted += len(batch)
-    ledger.finish_run(campaign.store_id, campaign.campaign_id, occurrence, targeted, now)
-    return RunResult(campaign.campaign_id, occurrence, targeted, skipped=False)
+    ledger.finish_run(campaign.store_id, campaign.campaign_id, occurrence, targeted, dict(left_out), now)
+    return RunResult(campaign.campaign_id, occurrence, targeted, skipped=False, left_out=dict(left_out))
+
+
+def left_out_reason(
+    campaign: Campaign, profile: Profile, run_at: datetime, settings: StoreSettings
+) -> str | None:
+    """Why the run at `run_at` left this customer out, told from the profile when the two facts the screen
+    read have not changed since; None when the screen let them through or the profile cannot tell."""
+    channel = screened_channel(campaign.message)
+    if channel is None:
+        return None
+    consent = profile.consents.get(channel)
+    if consent is not None and consent.at > run_at:
+        return None
+    if profile.channel_friend_at is not None and profile.channel_friend_at > run_at:
+        return None
+    refusal = refusal_at_targeting(
+        campaign.message, rule_consent(consent), bool(profile.channel_friend), settings, run_at
+    )
+    return None if refusal is None else refusal.value

@@ -5,8 +5,9 @@ For every message Nudge decided about, from the send ledger: the source (campaig
 the customer came to be targeted, the compliance decision at send time with its reason codes (consent,
 night window, frequency, the one-per-promotion-per-day rule, …), the exactly-once claim, and what the
 gateway answered (delivered, failed with its code, fell back to SMS, clicked). For every campaign that ran
-without a message to this customer: that they were not in its segment when it ran, and whether they are
-now. Personal data is masked.
+without a message to this customer: that its run left them out for their consent or channel friendship
+(nudge.campaign_runs), or that they were not in its segment when it ran, and whether they are now.
+Personal data is masked.
 """
 
 from collections.abc import Callable, Iterable
@@ -49,6 +50,7 @@ class Source:
     name: str
     segment_id: str | None = None
     ran: bool = False  # a campaign that has run at least once
+    left_out: str | None = None  # the reason its last run left this customer out before any send
 
 
 def _reason_text(code: str) -> str:
@@ -146,14 +148,16 @@ def explain(
     for source in sources.values():
         if source.source.startswith("campaign:") and source.ran and source.source not in reached:
             now = in_segment_now(source.segment_id) if source.segment_id else False
-            not_sent.append(
-                {
-                    "source": source.source,
-                    "name": source.name,
-                    "why": "not in the campaign's segment when it ran",
-                    "in_segment_now": now,
-                }
+            why = (
+                f"{_reason_text(source.left_out)} when it ran: its runs leave such customers out before any "
+                "send, in the segment or not"
+                if source.left_out
+                else "not in the campaign's segment when it ran"
             )
+            entry = {"source": source.source, "name": source.name, "why": why, "in_segment_now": now}
+            if source.left_out:
+                entry["reason"] = source.left_out
+            not_sent.append(entry)
     consents = {}
     if profile is not None:
         for channel, consent in sorted(profile.consents.items()):

@@ -60,6 +60,15 @@ class Consent:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A segment member as a campaign run sees it: who, and the two facts its consent screen reads."""
+
+    customer_id: str
+    consent: Consent | None = None  # on the consent channel of the campaign's message, when screened
+    channel_friend: bool = False
+
+
 @dataclass(slots=True)
 class Order:
     order_id: str

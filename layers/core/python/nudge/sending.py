@@ -205,7 +205,8 @@ def _tracking(value: Any) -> Tracking:
     return Tracking.model_validate(value or {})
 
 
-def _rule_consent(consent: ProfileConsent | None) -> RuleConsent | None:
+def rule_consent(consent: ProfileConsent | None) -> RuleConsent | None:
+    """A profile's consent as the compliance rules read it (a refusal is recorded as a withdrawal)."""
     if consent is None:
         return None
     if consent.granted:
@@ -238,8 +239,8 @@ def recipient_of(
     consents = {ch: c for ch, c in profile.consents.items() if ch != "night"}
     return Recipient(
         key=profile.customer_id,
-        consents={ch: rc for ch, c in consents.items() if (rc := _rule_consent(c)) is not None},
-        night_consent=_rule_consent(profile.consents.get("night")),
+        consents={ch: rc for ch, c in consents.items() if (rc := rule_consent(c)) is not None},
+        night_consent=rule_consent(profile.consents.get("night")),
         channel_friend=bool(profile.channel_friend),
         age_verified=profile.adult_verified,
         recent_sends=tuple(

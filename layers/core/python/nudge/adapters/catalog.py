@@ -3,6 +3,7 @@ segments (sk segment#{id}), campaigns (sk campaign#{id}) and campaign runs (sk r
 Definitions are kept as the JSON the admin API accepted, so what is read back is what was validated."""
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -103,16 +104,23 @@ class DynamoCatalog:
         return True
 
     def finish_run(
-        self, store_id: str, campaign_id: str, occurrence: str, targeted: int, now: datetime
+        self,
+        store_id: str,
+        campaign_id: str,
+        occurrence: str,
+        targeted: int,
+        left_out: Mapping[str, int],
+        now: datetime,
     ) -> None:
         self.client.update_item(
             TableName=self.table,
             Key={"pk": _pk(store_id), "sk": {"S": f"run#{campaign_id}#{occurrence}"}},
-            UpdateExpression="SET #state = :done, targeted = :n, finished_at = :at",
+            UpdateExpression="SET #state = :done, targeted = :n, left_out = :out, finished_at = :at",
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues={
                 ":done": {"S": "done"},
                 ":n": {"N": str(targeted)},
+                ":out": {"M": {reason: {"N": str(n)} for reason, n in left_out.items()}},
                 ":at": {"S": now.isoformat()},
             },
         )
@@ -131,6 +139,7 @@ class DynamoCatalog:
                 "started_at": r["started_at"],
                 "finished_at": r.get("finished_at"),
                 "targeted": int(r["targeted"]) if "targeted" in r else None,
+                "left_out": {reason: int(n) for reason, n in r.get("left_out", {}).items()},
             }
             for r in rows
         ]

@@ -20,7 +20,9 @@ from typing import Any
 
 from nudge import clock, config
 from nudge.adapters.profile_item import SHARDS
+from nudge.profile import Member
 from nudge.segments.evaluate import CompiledSegment, compile_segment
+from nudge.segments.item_compiler import member_of, projection_with, screen_paths
 from nudge.segments.language import Segment
 from nudge.stores import Store
 
@@ -29,6 +31,7 @@ from nudge.stores import Store
 class ShardRead:
     shard: int
     members: list[str] = field(default_factory=list)
+    screened: list[Member] = field(default_factory=list)  # with their consent facts, when asked for
     scanned: int = 0
     pages: int = 0
     read_units: float = 0.0
@@ -61,14 +64,19 @@ class SegmentReader:
         self.workers = workers
         self.page_limit = page_limit
 
-    def _query_shard(self, store_id: str, shard: int, compiled: CompiledSegment) -> ShardRead:
+    def _query_shard(
+        self, store_id: str, shard: int, compiled: CompiledSegment, consent_channel: str | None = None
+    ) -> ShardRead:
         matcher = compiled.item_matcher
+        projection, names = matcher.projection, matcher.names
+        if consent_channel is not None:
+            projection, names = projection_with(matcher, screen_paths(consent_channel))
         request: dict[str, Any] = {
             "TableName": self.table_name,
             "KeyConditionExpression": "#pk = :pk",
-            "ExpressionAttributeNames": {"#pk": "pk", **matcher.names},
+            "ExpressionAttributeNames": {"#pk": "pk", **names},
             "ExpressionAttributeValues": {":pk": {"S": f"{store_id}#{shard:02d}"}},
-            "ProjectionExpression": matcher.projection,
+            "ProjectionExpression": projection,
             "ConsistentRead": False,
             "ReturnConsumedCapacity": "TOTAL",
         }
@@ -78,7 +86,10 @@ class SegmentReader:
         while True:
             page = self.client.query(**request)
             items = page.get("Items", [])
-            read.members.extend(matcher.members(items))
+            if consent_channel is None:
+                read.members.extend(matcher.members(items))
+            else:
+                read.screened.extend(member_of(item, consent_channel) for item in matcher.select(items))
             read.scanned += len(items)
             read.pages += 1
             read.read_units += float(page.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
@@ -88,9 +99,14 @@ class SegmentReader:
             request["ExclusiveStartKey"] = last
 
     def shards(
-        self, store: Store, segment: Segment | CompiledSegment | dict[str, Any], now: datetime | None = None
+        self,
+        store: Store,
+        segment: Segment | CompiledSegment | dict[str, Any],
+        now: datetime | None = None,
+        consent_channel: str | None = None,
     ) -> Iterator[ShardRead]:
-        """Each shard's result as soon as that shard has been read to its end."""
+        """Each shard's result as soon as that shard has been read to its end; with a consent channel, the
+        members come with that consent and their channel friendship (`ShardRead.screened`)."""
         compiled = (
             segment
             if isinstance(segment, CompiledSegment)
@@ -101,7 +117,14 @@ class SegmentReader:
             # Each worker runs in a copy of the caller's context, so context-scoped state (log keys,
             # request attribution) follows the shard queries into the threads.
             futures = [
-                pool.submit(contextvars.copy_context().run, self._query_shard, store.store_id, s, compiled)
+                pool.submit(
+                    contextvars.copy_context().run,
+                    self._query_shard,
+                    store.store_id,
+                    s,
+                    compiled,
+                    consent_channel,
+                )
                 for s in range(SHARDS)
             ]
             try:
@@ -117,6 +140,21 @@ class SegmentReader:
         """Customer ids in the segment (each once; shard by shard, in no particular order)."""
         for read in self.shards(store, segment, now):
             yield from read.members
+
+    def screened_members(
+        self,
+        store: Store,
+        segment: Segment | CompiledSegment | dict[str, Any],
+        consent_channel: str | None,
+        now: datetime | None = None,
+    ) -> Iterator[Member]:
+        """The members with their consent on `consent_channel` and channel friendship, for a run's screen
+        (without a channel, nothing to screen: the ids alone are read)."""
+        for read in self.shards(store, segment, now, consent_channel):
+            if consent_channel is None:
+                yield from (Member(customer_id) for customer_id in read.members)
+            else:
+                yield from read.screened
 
     def count(
         self, store: Store, segment: Segment | CompiledSegment | dict[str, Any], now: datetime | None = None

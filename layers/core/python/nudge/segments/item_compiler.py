@@ -14,9 +14,10 @@ profiles through to_item and checks this evaluator against the Profile one, so a
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from nudge.profile import OrderStatus
+from nudge.profile import Consent, Member, OrderStatus
 from nudge.segments import plan as p
 from nudge.segments.score import days_since, score
 
@@ -306,6 +307,7 @@ class ItemMatcher:
 
     matches: Callable[[Item], bool]
     members: Callable[[list[Item]], list[str]]
+    select: Callable[[list[Item]], list[Item]]  # the items of a page that are in the segment
     projection: str
     names: dict[str, str]
     source: str
@@ -323,8 +325,40 @@ def compile_items(plan: p.Plan) -> ItemMatcher:
     source = "".join(src.helpers) + (
         f"\ndef matches(it):\n    return bool({condition})\n"
         f"\ndef members(items):\n    return [it[{CUSTOMER!r}]['S'] for it in items if {condition}]\n"
+        f"\ndef select(items):\n    return [it for it in items if {condition}]\n"
     )
     scope: dict[str, Any] = {"score": score, "days_since": days_since, **src.constants}
     exec(compile(source, "<segment>", "exec"), scope)  # user text only enters as repr() literals
     projection, names = _projection(src.paths)
-    return ItemMatcher(scope["matches"], scope["members"], projection, names, source, frozenset(src.paths))
+    return ItemMatcher(
+        scope["matches"], scope["members"], scope["select"], projection, names, source, frozenset(src.paths)
+    )
+
+
+# --- A member's consent and channel friendship, for the run's screen (nudge.campaign_runs) ------------------
+
+
+def screen_paths(channel: str) -> set[Path]:
+    """What to project besides the segment's own paths to read `member_of` for this consent channel."""
+    return {(CONSENTS, channel), (CHANNEL_FRIEND,)}
+
+
+def projection_with(matcher: ItemMatcher, paths: set[Path]) -> tuple[str, dict[str, str]]:
+    """The matcher's ProjectionExpression and names widened by `paths`."""
+    return _projection(set(matcher.attributes) | paths)
+
+
+def member_of(item: Item, channel: str) -> Member:
+    """The customer id, the consent on `channel` and the channel friendship of a raw profile item, as
+    profile_item.from_item would read them."""
+    consent = None
+    held = item.get(CONSENTS)
+    if held is not None and (value := held["M"].get(channel)) is not None:
+        granted, at, source = value["L"]
+        consent = Consent(
+            granted["N"] == "1",
+            datetime.fromtimestamp(int(at["N"]), UTC) if "N" in at else datetime.min.replace(tzinfo=UTC),
+            source.get("S", ""),
+        )
+    friend = item.get(CHANNEL_FRIEND)
+    return Member(item[CUSTOMER]["S"], consent, friend is not None and friend.get("BOOL") is True)
