@@ -24,21 +24,33 @@ model for each attribute of each item (milliseconds for a page of items). The it
 are already DynamoDB JSON, so they are written with json.dumps; everything else (errors, table
 descriptions with dates) still goes through moto's serializer.
 
+Per request: moto lists its response class's methods with inspect.getmembers and converts the action's
+and the parameters' names from CamelCase character by character, for every request; both answers depend
+only on their input and are kept. botocore builds its User-Agent string twice per request; the embedded
+emulation never reads it, so the local runtime's requests carry a fixed one. (Signing stays: moto reads
+the Region from the signature's scope.) Together about half a millisecond of each of a month's hundreds
+of thousands of AWS requests.
+
 SQS: moto recomputes every queue attribute, message counts included, for each message sent, and reads
 the clock through datetime arithmetic for every message it counts; a queue holding a campaign's few
 thousand send jobs made each further send slower. The counts here read the clock once per pass.
 """
 
 import copy
+import functools
 import json
+import sys
 import threading
 import time
 from typing import Any, ClassVar
 
+import moto.core.responses
+import moto.core.utils
 import moto.dynamodb.comparisons
 import moto.dynamodb.models
 import moto.dynamodb.responses
 from boto3.dynamodb.types import TypeSerializer
+from botocore.useragent import UserAgentString
 from botocore.utils import merge_dicts
 from moto.core.responses import ActionResult
 from moto.dynamodb.comparisons import ConditionExpressionParser, get_filter_expression
@@ -325,7 +337,27 @@ def _delayed_count(self: Queue) -> int:
     return sum(1 for m in self._messages if now < m.delayed_until)
 
 
+_LOCAL_USER_AGENT = "nudge-local"
+
+
+def _fixed_user_agent(self: UserAgentString) -> str:
+    return _LOCAL_USER_AGENT
+
+
+def _remember_per_request_answers() -> None:
+    original = moto.core.utils.camelcase_to_underscores
+    remembered = functools.lru_cache(maxsize=4096)(original)
+    for name, module in list(sys.modules.items()):
+        if name.startswith("moto.") and getattr(module, "camelcase_to_underscores", None) is original:
+            module.camelcase_to_underscores = remembered  # type: ignore[attr-defined]
+    moto.core.responses.method_names_from_class = functools.cache(  # type: ignore[assignment]
+        moto.core.utils.method_names_from_class
+    )
+    UserAgentString.to_string = _fixed_user_agent  # type: ignore[method-assign]
+
+
 def install() -> None:
+    _remember_per_request_answers()
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
     Table.put_item = _put_item  # type: ignore[method-assign]
