@@ -20,6 +20,15 @@ def _number_size(value: Decimal | int | float) -> int:
     return math.ceil(len(digits) / 2) + 1
 
 
+def _number_text_size(text: str) -> int:
+    """_number_size of a number as DynamoDB JSON writes it ("1773792000", "-0.050"), without a Decimal:
+    its significant digits are the digits less leading and trailing zeros."""
+    if "e" in text or "E" in text:
+        return _number_size(Decimal(text))
+    significant = text.lstrip("+-").replace(".", "").strip("0")
+    return math.ceil((len(significant) or 1) / 2) + 1
+
+
 def value_size(value: Any) -> int:
     """Size of one attribute value in boto3's Python form (Decimal, str, bytes, bool, None, dict, list)."""
     if value is None or isinstance(value, bool):
@@ -61,7 +70,7 @@ def typed_value_size(value: dict[str, Any]) -> int:
     if kind == "S":
         return len(inner.encode())
     if kind == "N":
-        return _number_size(Decimal(inner))
+        return _number_text_size(inner)
     if kind == "B":
         return len(inner)
     if kind in ("BOOL", "NULL"):
@@ -73,7 +82,7 @@ def typed_value_size(value: dict[str, Any]) -> int:
     if kind == "SS":
         return sum(len(v.encode()) for v in inner)
     if kind == "NS":
-        return sum(_number_size(Decimal(v)) for v in inner)
+        return sum(_number_text_size(v) for v in inner)
     raise TypeError(f"not a DynamoDB JSON value: {kind}")
 
 

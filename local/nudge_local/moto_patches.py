@@ -49,7 +49,7 @@ import moto.core.utils
 import moto.dynamodb.comparisons
 import moto.dynamodb.models
 import moto.dynamodb.responses
-from boto3.dynamodb.types import TypeSerializer
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.useragent import UserAgentString
 from botocore.utils import merge_dicts
 from moto.core.responses import ActionResult
@@ -263,10 +263,17 @@ def _query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 _serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
 
 
 def _project(self: Item, projection_expressions: list[list[str]]) -> Item:
-    whole = self.to_regular_json()
+    # Only the top-level attributes the projection names are converted (a profile read for a segment asks
+    # for a few of a profile's many); a first name with an index ("od[0]") falls back to the whole item.
+    tops = {expression[0] for expression in projection_expressions}
+    if tops <= self.attrs.keys():
+        whole = {name: _deserializer.deserialize(self.attrs[name].to_regular_json()) for name in tops}
+    else:
+        whole = self.to_regular_json()
     result: dict[str, Any] = {}
     for expression in projection_expressions:
         merge_dicts(result, find_nested_key(expression, whole))

@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.scheduler.models import scheduler_backends
 
 from nudge_local import aws, chaos, counters
 from nudge_local.clock import SimulatedClock
@@ -75,22 +77,23 @@ class SchedulerPump:
     # ------------------------------------------------------------------ reading moto's schedules
 
     def schedules(self) -> list[dict[str, Any]]:
-        """Every schedule, in full. ListSchedules answers in pages (moto: 50 per page, newest first), so
-        every page is read: a schedule beyond the first page would otherwise fire late or never."""
+        """Every schedule, in full. Which schedules exist, and which version of each, is read from the
+        emulation's own state (moto's ListSchedules answers 50 per page, and the pump asks at every step
+        of the clock); the details of each version are fetched through the API once."""
         scheduler = aws.client("scheduler")
+        backend = scheduler_backends[DEFAULT_ACCOUNT_ID][aws.AWS_ENV["AWS_DEFAULT_REGION"]]
+        present = [
+            (schedule.arn, schedule.name, group.name, schedule.last_modified_date)
+            for group in list(backend.schedule_groups.values())
+            for schedule in list(group.schedules.values())
+        ]
+        out = []
         with counters.paused():  # the emulation's bookkeeping, not calls Nudge would pay for
-            summaries: list[dict[str, Any]] = []
-            for page in scheduler.get_paginator("list_schedules").paginate():
-                summaries.extend(page.get("Schedules", []))
-            out = []
-            for summary in summaries:
-                # A schedule's details change only with LastModificationDate: fetch each version once.
-                key = (summary["Arn"], summary.get("LastModificationDate"))
+            for arn, name, group_name, modified in present:
+                key = (arn, modified)
                 if key not in self._details:
                     try:
-                        self._details[key] = scheduler.get_schedule(
-                            Name=summary["Name"], GroupName=summary["GroupName"]
-                        )
+                        self._details[key] = scheduler.get_schedule(Name=name, GroupName=group_name)
                     except ClientError:
                         continue  # deleted in between
                 out.append(self._details[key])

@@ -155,3 +155,15 @@ def test_the_counters_bill_index_writes_of_the_emulated_tables(emulated_dynamodb
         assert sum(counted.write_units.values()) == 5  # the table and the index that projects everything
     finally:
         counters.activate(None)
+
+
+@pytest.mark.parametrize(
+    "number", ["0", "7", "100", "-0.050", "1773792000", "12.3400", "0.0001", "99999.99", "1E+5", "-12e-3"]
+)
+def test_a_number_in_dynamodb_json_is_sized_by_its_significant_digits(number: str) -> None:
+    """Read from its text as from the Decimal the developer guide's rule is written for."""
+    from decimal import Decimal
+
+    from nudge_local.capacity import _number_size, typed_value_size
+
+    assert typed_value_size({"N": number}) == _number_size(Decimal(number))
