@@ -85,6 +85,8 @@ def test_an_active_automation_step_sends_its_message_with_the_jobs_variables() -
     [sent] = world.emulator.outbox
     assert sent["kind"] == "ALIMTALK"
     assert sent["text"] == "홍길동님, 주문하신 상품이 발송되었습니다. 송장번호: 123456789012"
+    # The frequency rules are for ads: an informational message does not read the customer's history.
+    assert world.ledger.recent_calls == 0
 
 
 def test_an_alimtalk_to_someone_without_kakaotalk_falls_back_to_one_sms() -> None:
@@ -170,3 +172,4 @@ def test_one_ad_per_promotion_group_per_day_counts_what_the_ledger_sent() -> Non
     second = world.send(world.job(world.campaign("cmp2", message), "c1"))
     assert (second.state, second.reasons) == ("suppressed", ("frequency_cap",))
     assert len(world.emulator.outbox) == 1
+    assert world.ledger.recent_calls == 2

@@ -50,6 +50,7 @@ class InMemoryLedger:
     def __init__(self) -> None:
         self.records: dict[str, SendRecord] = {}
         self.finish_calls = 0
+        self.recent_calls = 0
 
     def claim(self, record: SendRecord, now: datetime, lease: timedelta) -> Claim:
         current = self.records.get(record.send_id)
@@ -80,6 +81,7 @@ class InMemoryLedger:
         return True
 
     def recent(self, store_id: str, customer_id: str, since: datetime) -> list[SendRecord]:
+        self.recent_calls += 1
         return [
             r
             for r in self.records.values()

@@ -359,7 +359,10 @@ def _prepare(job: SendJob, deps: SendDependencies, record: SendRecord, link_id: 
         source.message, link_id, deps.tracking_base_url, source.tracking, job.source.partition(":")[2], store
     )
     variables = personalisation(prepared(message).variables, job, profile)
-    recent = deps.ledger.recent(job.store_id, job.customer_id, now - FREQUENCY_LOOKBACK)
+    # The frequency rules count ads only and apply to ads only: an informational message needs no lookup.
+    recent = (
+        deps.ledger.recent(job.store_id, job.customer_id, now - FREQUENCY_LOOKBACK) if message.is_ad else []
+    )
     decision = decide(message, recipient_of(profile, variables, recent, now), store.compliance, now)
     record = replace(
         record,
