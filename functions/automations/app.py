@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter
 
 from nudge import clock
-from nudge.adapters.catalog import catalog
+from nudge.adapters.catalog import InvocationCatalog, catalog
 from nudge.adapters.dynamodb import DynamoStoreDirectory, profile_repository, store_directory
 from nudge.adapters.journeys import journeys
 from nudge.adapters.scheduler import slot_schedules
@@ -28,10 +28,15 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @cache
+def invocation_catalog() -> InvocationCatalog:
+    return InvocationCatalog(catalog())
+
+
+@cache
 def dependencies() -> tuple[DynamoStoreDirectory, AutomationDependencies]:
     due = journeys()
     return store_directory(), AutomationDependencies(
-        catalog=catalog(),
+        catalog=invocation_catalog(),
         profiles=profile_repository(),
         due_steps=due,
         entries=due,
@@ -104,6 +109,7 @@ def handle_record(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    invocation_catalog().forget()  # each invocation reads the store's automations afresh, once
     return process_partial_response(
         event=event, record_handler=handle_record, processor=processor, context=context
     )

@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from nudge_local import chaos, counters, moto_patches
+from nudge_local import chaos, counters, fast_calls, moto_patches
 from nudge_local.template import Template
 
 AWS_ENV = {
@@ -43,6 +43,7 @@ _in_process: Any = None  # moto's mock while an in-process runtime is open
 
 counters.install_hooks()
 chaos.install_hooks()
+fast_calls.install()
 moto_patches.install()
 
 

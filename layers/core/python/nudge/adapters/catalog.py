@@ -145,5 +145,27 @@ class DynamoCatalog:
         ]
 
 
+class InvocationCatalog:
+    """A catalog whose document lists are read once per invocation: a batch of ten events of one store
+    asks for the store's automations once, not ten times. `forget()` at the start of each invocation, so
+    a change is seen by the next one, as without it."""
+
+    def __init__(self, catalog: DynamoCatalog) -> None:
+        self.catalog = catalog
+        self._documents: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+    def forget(self) -> None:
+        self._documents.clear()
+
+    def documents(self, store_id: str, kind: str) -> list[dict[str, Any]]:
+        key = (store_id, kind)
+        if key not in self._documents:
+            self._documents[key] = self.catalog.documents(store_id, kind)
+        return [dict(document) for document in self._documents[key]]
+
+    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None:
+        return self.catalog.get(store_id, kind, item_id)
+
+
 def catalog() -> DynamoCatalog:
     return DynamoCatalog(config.stores_table())

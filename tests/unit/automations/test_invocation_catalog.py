@@ -1,0 +1,33 @@
+"""The automation function reads a store's automations once per invocation, not once per event."""
+
+from typing import Any
+
+from nudge.adapters.catalog import InvocationCatalog
+
+
+class CountingCatalog:
+    def __init__(self) -> None:
+        self.documents_read = 0
+        self.automations = [{"automation_id": "a1", "status": "active"}]
+
+    def documents(self, store_id: str, kind: str) -> list[dict[str, Any]]:
+        self.documents_read += 1
+        return [dict(d) for d in self.automations]
+
+    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None:
+        return None
+
+
+def test_a_batch_reads_the_automations_once_and_the_next_invocation_sees_a_change() -> None:
+    inner = CountingCatalog()
+    catalog = InvocationCatalog(inner)  # type: ignore[arg-type]
+    for _ in range(10):  # ten events of one store in one batch
+        assert [d["automation_id"] for d in catalog.documents("dogday-mall", "automation")] == ["a1"]
+    assert inner.documents_read == 1
+    catalog.documents("dogday-mall", "automation")[0]["status"] = "paused"  # a caller's change stays its own
+    assert catalog.documents("dogday-mall", "automation")[0]["status"] == "active"
+
+    inner.automations.append({"automation_id": "a2", "status": "active"})
+    catalog.forget()  # the next invocation
+    assert [d["automation_id"] for d in catalog.documents("dogday-mall", "automation")] == ["a1", "a2"]
+    assert inner.documents_read == 2
