@@ -1,14 +1,16 @@
-"""DynamoDB item operations answered by the embedded emulation without the HTTP round trip's bookkeeping.
+"""DynamoDB item operations and SQS message operations answered by the embedded emulation without the HTTP
+round trip's bookkeeping.
 
 For every request botocore serializes the parameters, signs the request, hands it to moto's in-process
 stubber, and then parses moto's JSON answer shape by shape — for a page of items, most of a millisecond,
-and a 5,000-customer month makes a couple of hundred thousand DynamoDB requests. For the item operations
-(whose answers are DynamoDB JSON as the client returns it) this module answers at botocore's "before-call"
-event instead: after the parameters were validated and serialized exactly as for AWS, it runs the local
-runtime's "before-send" hooks in their order (the counters count the request, a crash drill may crash
-it, moto answers it), and reads moto's answer with json.loads. An error, or an answer holding binary
-values, goes through botocore's own JSON parser, as it would have. Nothing changes for Nudge's code: the
-same client, the same parameters, the same answers and exceptions.
+and a 5,000-customer month makes a couple of hundred thousand such requests. For the operations whose
+answers are JSON exactly as the client returns it (DynamoDB's item operations; SQS's sends, receives and
+deletes) this module answers at botocore's "before-call" event instead: after the parameters were
+validated and serialized exactly as for AWS, it runs the local runtime's "before-send" hooks in their
+order (the counters count the request, a crash drill may crash it, moto answers it), and reads moto's
+answer with json.loads. An error, or an answer holding binary values, goes through botocore's own JSON
+parser, as it would have. Nothing changes for Nudge's code: the same client, the same parameters, the
+same answers and exceptions.
 """
 
 import json
@@ -22,30 +24,46 @@ from moto.core.models import botocore_stubber
 
 from nudge_local import hooks
 
-ITEM_OPERATIONS = frozenset(
-    {
-        "GetItem",
-        "PutItem",
-        "UpdateItem",
-        "DeleteItem",
-        "Query",
-        "Scan",
-        "BatchGetItem",
-        "BatchWriteItem",
-        "TransactGetItems",
-        "TransactWriteItems",
-    }
-)
-# Binary attribute values are base64 in JSON and bytes in boto3: botocore's parser converts them.
-_BINARY = (b'"B":', b'"BS":')
+OPERATIONS: dict[str, frozenset[str]] = {
+    "dynamodb": frozenset(
+        {
+            "GetItem",
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+            "Query",
+            "Scan",
+            "BatchGetItem",
+            "BatchWriteItem",
+            "TransactGetItems",
+            "TransactWriteItems",
+        }
+    ),
+    "sqs": frozenset(
+        {
+            "SendMessage",
+            "SendMessageBatch",
+            "ReceiveMessage",
+            "DeleteMessage",
+            "DeleteMessageBatch",
+            "ChangeMessageVisibility",
+            "ChangeMessageVisibilityBatch",
+        }
+    ),
+}
+# Binary values are base64 in JSON and bytes in boto3: botocore's parser converts them.
+_BINARY: dict[str, tuple[bytes, ...]] = {
+    "dynamodb": (b'"B":', b'"BS":'),
+    "sqs": (b'"BinaryValue"', b'"BinaryListValues"'),
+}
 _parser = botocore.parsers.create_parser("json")
 
 
-def _authorization(region: str) -> str:
+def _authorization(service: str, region: str) -> str:
     # moto reads the Region (and the account, from the access key) off the signature's scope; it checks
     # nothing else of it.
     return (
-        f"AWS4-HMAC-SHA256 Credential=testing/20260101/{region}/dynamodb/aws4_request, "
+        f"AWS4-HMAC-SHA256 Credential=testing/20260101/{region}/{service}/aws4_request, "
         "SignedHeaders=host;x-amz-date, Signature=0"
     )
 
@@ -65,9 +83,9 @@ def _metadata(response: AWSResponse, retries: int = 0) -> dict[str, Any]:
     }
 
 
-def _parsed(response: AWSResponse, model: OperationModel) -> dict[str, Any]:
+def _parsed(response: AWSResponse, model: OperationModel, service: str) -> dict[str, Any]:
     body = response.content
-    if response.status_code == 200 and not any(marker in body for marker in _BINARY):
+    if response.status_code == 200 and not any(marker in body for marker in _BINARY[service]):
         parsed = json.loads(body) if body else {}
         parsed["ResponseMetadata"] = _metadata(response)
         return parsed
@@ -87,19 +105,20 @@ def answer(
 ) -> tuple[AWSResponse, dict[str, Any]] | None:
     """The (HTTP response, parsed answer) pair botocore's "before-call" event may give, or None to let
     botocore make the request itself."""
-    if not botocore_stubber.enabled or model.name not in ITEM_OPERATIONS:
+    service = model.service_model.service_name
+    if not botocore_stubber.enabled or model.name not in OPERATIONS.get(service, ()):
         return None
     headers = dict(params["headers"])
-    headers["Authorization"] = _authorization(context.get("client_region") or "us-east-1")
+    headers["Authorization"] = _authorization(service, context.get("client_region") or "us-east-1")
     request = AWSRequest(method=params["method"], url=params["url"], data=params["body"], headers=headers)
     prepared = request.prepare()
-    event_name = f"before-send.dynamodb.{model.name}"
+    event_name = f"before-send.{service}.{model.name}"
     for handler in _before_send_handlers():
         response = handler(event_name=event_name, request=prepared)
         if response is not None:
-            return response, _parsed(response, model)
+            return response, _parsed(response, model, service)
     return None
 
 
 def install() -> None:
-    hooks.register(("before-call.dynamodb", answer))
+    hooks.register(*((f"before-call.{service}", answer) for service in OPERATIONS))

@@ -1,0 +1,121 @@
+"""The local runtime's short path for DynamoDB item operations and SQS message operations gives Nudge's
+code exactly what botocore's full path gives: the same answers, binary values as bytes, the same
+exceptions with their modeled fields; and the counters still count every request."""
+
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from nudge_local import aws, counters, fast_calls
+
+
+def _full_path(service: str) -> Any:
+    """A client of the same emulation that goes the whole way (serialize, sign, send, parse)."""
+    client = boto3.client(service, region_name=aws.AWS_ENV["AWS_DEFAULT_REGION"])
+    client.meta.events.unregister(f"before-call.{service}", fast_calls.answer)
+    return client
+
+
+def _without_metadata(answer: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in answer.items() if k != "ResponseMetadata"}
+
+
+@pytest.fixture
+def table(emulated_dynamodb: Any) -> str:
+    emulated_dynamodb.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return "t"
+
+
+def test_item_answers_are_those_of_the_full_path_binary_values_included(
+    emulated_dynamodb: Any, table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    short_answers = []
+    parsed = fast_calls._parsed
+    monkeypatch.setattr(fast_calls, "_parsed", lambda *a: short_answers.append(a[1].name) or parsed(*a))
+    item = {
+        "pk": {"S": "a"},
+        "n": {"N": "12.50"},
+        "b": {"B": b"\x00\xff"},
+        "m": {"M": {"l": {"L": [{"S": "x"}]}}},
+    }
+    emulated_dynamodb.put_item(TableName=table, Item=item)
+    full = _full_path("dynamodb")
+    for request in (
+        {"TableName": table, "Key": {"pk": {"S": "a"}}, "ConsistentRead": True},
+        {"TableName": table, "Key": {"pk": {"S": "nobody"}}},
+    ):
+        short = emulated_dynamodb.get_item(**request)
+        assert _without_metadata(short) == _without_metadata(full.get_item(**request))
+        assert short["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert emulated_dynamodb.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"]["b"] == {
+        "B": b"\x00\xff"
+    }
+    query = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :a",
+        "ExpressionAttributeValues": {":a": {"S": "a"}},
+    }
+    assert _without_metadata(emulated_dynamodb.query(**query)) == _without_metadata(full.query(**query))
+    assert short_answers == ["PutItem", "GetItem", "GetItem", "GetItem", "Query"]  # the full path's are not
+
+
+def test_a_failed_condition_raises_the_same_exception_with_the_item(
+    emulated_dynamodb: Any, table: str
+) -> None:
+    emulated_dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}, "v": {"S": "first"}})
+    request = {
+        "TableName": table,
+        "Item": {"pk": {"S": "a"}, "v": {"S": "second"}},
+        "ConditionExpression": "attribute_not_exists(pk)",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    answers = []
+    for client in (emulated_dynamodb, _full_path("dynamodb")):
+        with pytest.raises(client.exceptions.ConditionalCheckFailedException) as raised:
+            client.put_item(**request)
+        answers.append(raised.value.response)
+    short, full = answers
+    assert short["Error"] == full["Error"] and short.get("Item") == full.get("Item") == {
+        "pk": {"S": "a"},
+        "v": {"S": "first"},
+    }
+    with pytest.raises(ClientError) as missing:
+        emulated_dynamodb.get_item(TableName="no-such-table", Key={"pk": {"S": "a"}})
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_queue_messages_go_and_come_back_as_on_the_full_path(emulated_dynamodb: Any) -> None:
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sqs.send_message(
+        QueueUrl=url,
+        MessageBody='{"job": 1}',
+        MessageAttributes={"raw": {"DataType": "Binary", "BinaryValue": b"\x01\x02"}},
+    )
+    [message] = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"]
+    assert message["Body"] == '{"job": 1}'
+    assert message["MessageAttributes"]["raw"]["BinaryValue"] == b"\x01\x02"
+    assert sqs.delete_message_batch(
+        QueueUrl=url, Entries=[{"Id": "1", "ReceiptHandle": message["ReceiptHandle"]}]
+    )["Successful"] == [{"Id": "1"}]
+    assert "Messages" not in _full_path("sqs").receive_message(QueueUrl=url, WaitTimeSeconds=0)
+
+
+def test_every_short_path_request_is_counted_and_billed(emulated_dynamodb: Any, table: str) -> None:
+    seen = counters.Counters()
+    counters.activate(seen)
+    try:
+        with counters.origin("SenderFunction"):
+            emulated_dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}})
+            emulated_dynamodb.get_item(TableName=table, Key={"pk": {"S": "a"}}, ConsistentRead=True)
+    finally:
+        counters.activate(None)
+    assert seen.aws_calls["dynamodb:PutItem"] == 1 and seen.aws_calls["dynamodb:GetItem"] == 1
+    assert seen.billed_units() == (1.0, 1.0)
