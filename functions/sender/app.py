@@ -1,12 +1,16 @@
 """The send queue, in batches: each job is sent exactly once (nudge.sending), failures are reported per
 item so only those come back (and after the queue's maxReceiveCount go to its dead-letter queue)."""
 
+from dataclasses import replace
+from functools import cache
+
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from nudge.adapters.catalog import InvocationCatalog, catalog
 from nudge.adapters.senders import send_dependencies
 from nudge.observability import logger as make_logger
 from nudge.send_jobs import SendJob
@@ -17,9 +21,16 @@ metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+@cache
+def invocation_catalog() -> InvocationCatalog:
+    return InvocationCatalog(catalog())
+
+
+@cache
 def dependencies() -> SendDependencies:
-    """The ledger, the gateways, the profiles and the catalog this container sends with (cached)."""
-    return send_dependencies()
+    """The ledger, the gateways, the profiles and the catalog this container sends with (cached); the
+    messages are read once per invocation (a batch of one campaign's jobs reads its message once)."""
+    return replace(send_dependencies(), catalog=invocation_catalog())
 
 
 def handle_job(record: SQSRecord) -> None:
@@ -43,6 +54,7 @@ def handle_job(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    invocation_catalog().forget()  # each invocation reads the messages afresh, once
     return process_partial_response(
         event=event, record_handler=handle_job, processor=processor, context=context
     )

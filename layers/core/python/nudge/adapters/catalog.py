@@ -146,16 +146,18 @@ class DynamoCatalog:
 
 
 class InvocationCatalog:
-    """A catalog whose document lists are read once per invocation: a batch of ten events of one store
-    asks for the store's automations once, not ten times. `forget()` at the start of each invocation, so
-    a change is seen by the next one, as without it."""
+    """A catalog read once per invocation: a batch of ten events of one store asks for the store's
+    automations once, a batch of ten send jobs of one campaign reads its message once. `forget()` at the
+    start of each invocation, so a change is seen by the next one, as without it."""
 
     def __init__(self, catalog: DynamoCatalog) -> None:
         self.catalog = catalog
         self._documents: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._items: dict[tuple[str, str, str], dict[str, Any] | None] = {}
 
     def forget(self) -> None:
         self._documents.clear()
+        self._items.clear()
 
     def documents(self, store_id: str, kind: str) -> list[dict[str, Any]]:
         key = (store_id, kind)
@@ -164,7 +166,11 @@ class InvocationCatalog:
         return [dict(document) for document in self._documents[key]]
 
     def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None:
-        return self.catalog.get(store_id, kind, item_id)
+        key = (store_id, kind, item_id)
+        if key not in self._items:
+            self._items[key] = self.catalog.get(store_id, kind, item_id)
+        document = self._items[key]
+        return None if document is None else dict(document)
 
 
 def catalog() -> DynamoCatalog:
