@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from compliance.consent import Consent as ComplianceConsent
 from compliance.recipient import Recipient
 from nudge.automations import (
     AUTOMATION,
@@ -35,6 +34,7 @@ from nudge.automations import (
     trigger_matches,
     variables_of,
 )
+from nudge.consent_rules import rule_consent
 from nudge.events import CouponIssued, NormalizedEvent
 from nudge.profile import Profile
 from nudge.send_jobs import SendJob
@@ -145,12 +145,11 @@ class Verdict:
 
 def recipient_of(profile: Profile, variables: dict[str, str]) -> Recipient:
     """The profile as the compliance rules see it (no phone number; the name only as a variable)."""
-    consents: dict[str, ComplianceConsent] = {}
-    for channel, consent in profile.consents.items():
-        if consent.granted:
-            consents[channel] = ComplianceConsent(granted_at=consent.at, source=consent.source or "unknown")
-        else:
-            consents[channel] = ComplianceConsent(source=consent.source or "unknown", withdrawn_at=consent.at)
+    consents = {
+        channel: rule
+        for channel, consent in profile.consents.items()
+        if (rule := rule_consent(consent)) is not None
+    }
     night = consents.pop("night", None)
     values = dict(variables)
     if profile.name:

@@ -20,9 +20,9 @@ from typing import Protocol
 from compliance.decision import refusal_at_targeting, screened_channel
 from compliance.settings import StoreSettings
 from nudge.campaigns import Campaign, runs_on
+from nudge.consent_rules import rule_consent
 from nudge.profile import Member, Profile
 from nudge.send_jobs import SendJob
-from nudge.sending import rule_consent
 
 SEND_QUEUE_BATCH = 10
 

@@ -38,17 +38,16 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from compliance.consent import Consent as RuleConsent
 from compliance.content import Content
 from compliance.decision import Decision, Outcome, decide
 from compliance.message import Message, prepared
 from compliance.recipient import RecentSend, Recipient
 from nudge import tracking
 from nudge.campaigns import Tracking
+from nudge.consent_rules import rule_consent
 from nudge.gateways import Accepted, Gateway, Link, Outbound, Rejected, SmsPart, Transient
 from nudge.ports import StoreDirectory
 from nudge.privacy import domestic_phone
-from nudge.profile import Consent as ProfileConsent
 from nudge.profile import Profile
 from nudge.send_jobs import SendJob
 from nudge.stores import Store
@@ -203,15 +202,6 @@ def load_source(catalog: CatalogReader, job: SendJob) -> Source:
 
 def _tracking(value: Any) -> Tracking:
     return Tracking.model_validate(value or {})
-
-
-def rule_consent(consent: ProfileConsent | None) -> RuleConsent | None:
-    """A profile's consent as the compliance rules read it (a refusal is recorded as a withdrawal)."""
-    if consent is None:
-        return None
-    if consent.granted:
-        return RuleConsent(granted_at=consent.at, source=consent.source)
-    return RuleConsent(withdrawn_at=consent.at, source=consent.source)
 
 
 def personalisation(names: tuple[str, ...], job: SendJob, profile: Profile) -> dict[str, str]:
