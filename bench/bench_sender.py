@@ -92,9 +92,13 @@ class Clock:
 
     def __init__(self) -> None:
         self.offset = timedelta()
+        # Elapsed time from the bench's own start: time.monotonic() alone counts from the machine's boot,
+        # which after nine hours of uptime would put "noon" inside the night window.
+        self.started = time.monotonic()
 
     def now(self) -> datetime:
-        return datetime(2026, 3, 18, 3, 0, tzinfo=UTC) + timedelta(seconds=time.monotonic()) + self.offset
+        elapsed = timedelta(seconds=time.monotonic() - self.started)
+        return datetime(2026, 3, 18, 3, 0, tzinfo=UTC) + elapsed + self.offset
 
 
 class Crash(BaseException):
