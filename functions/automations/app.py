@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter
 
 from nudge import clock
-from nudge.adapters.catalog import InvocationCatalog, catalog
+from nudge.adapters.catalog import invocation_catalog
 from nudge.adapters.dynamodb import DynamoStoreDirectory, profile_repository, store_directory
 from nudge.adapters.journeys import journeys
 from nudge.adapters.scheduler import slot_schedules
@@ -25,11 +25,6 @@ from nudge.observability import logger as make_logger
 logger = make_logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
-
-
-@cache
-def invocation_catalog() -> InvocationCatalog:
-    return InvocationCatalog(catalog())
 
 
 @cache

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from nudge.adapters.catalog import InvocationCatalog, catalog
+from nudge.adapters.catalog import invocation_catalog
 from nudge.adapters.senders import send_dependencies
 from nudge.observability import logger as make_logger
 from nudge.send_jobs import SendJob
@@ -19,11 +19,6 @@ from nudge.sending import SendDependencies, process
 logger = make_logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
-
-
-@cache
-def invocation_catalog() -> InvocationCatalog:
-    return InvocationCatalog(catalog())
 
 
 @cache

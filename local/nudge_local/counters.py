@@ -204,18 +204,18 @@ def _after_call(parsed: Any = None, **_: Any) -> None:
 
 _DYNAMODB_PARAMS = "nudge_local_dynamodb_params"
 _WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
-DEFAULT_ACCOUNT = "123456789012"  # moto's account
 
 
 _INDEX_BEFORE = "nudge_local_index_before"
 
 
 def _moto_table(name: str) -> Any:
+    from moto.core import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
 
     region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
     try:
-        return dynamodb_backends[DEFAULT_ACCOUNT][region].get_table(name)
+        return dynamodb_backends[DEFAULT_ACCOUNT_ID][region].get_table(name)
     except Exception:  # no such table: nothing to size
         return None
 

@@ -12,16 +12,11 @@ import pytest
 from nudge_local import samples
 from nudge_local.runtime import LocalRuntime
 from tests.e2e.conftest import KST, call, scan
+from tests.e2e.test_sending import AD, BASE
 
 START = datetime(2026, 3, 18, 10, 5, tzinfo=KST)
 NEXT_MORNING = datetime(2026, 3, 19, 9, 0, tzinfo=KST)  # after the 06:00 read, inside the daytime ad hours
-BASE = "/admin/stores/dogday-mall"
 CALLER, OTHER = "010-2000-0001", "010-2000-0002"
-AD = {
-    "message_class": "advertising",
-    "channel": "sms",
-    "content": "도그데이 기획전이 오늘 마감돼요 https://dogday.example/event/dogday",
-}
 
 
 @pytest.fixture

@@ -178,13 +178,10 @@ def refusal_at_targeting(
     if message.channel in KAKAO_AD_CHANNELS:
         blocks, _ = kakao_eligibility(message.channel, message.targeting, recipient, store, at)
     else:
-        state = consent_state(consent, at)
+        blocks = _consent_basis(message, recipient, store, at, channel)[1]
         exemption_possible = store.existing_customer_exemption and message.goods_kind is not None
-        blocks = (
-            ()
-            if state is Reason.NO_CONSENT and exemption_possible
-            else _consent_basis(message, recipient, store, at, channel)[1]
-        )
+        if blocks == (Reason.NO_CONSENT,) and exemption_possible:
+            return None  # the sender, which reads the customer's purchases, decides
     return next((reason for reason in blocks if reason in PROFILE_REFUSALS), None)
 
 

@@ -5,6 +5,7 @@ Definitions are kept as the JSON the admin API accepted, so what is read back is
 import json
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -175,3 +176,9 @@ class InvocationCatalog:
 
 def catalog() -> DynamoCatalog:
     return DynamoCatalog(config.stores_table())
+
+
+@cache
+def invocation_catalog() -> InvocationCatalog:
+    """The container's per-invocation catalog: its handler calls `forget()` first."""
+    return InvocationCatalog(catalog())
