@@ -7,6 +7,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto.core.models import botocore_stubber
 
 from nudge_local import aws, counters, fast_calls
 
@@ -119,3 +120,26 @@ def test_every_short_path_request_is_counted_and_billed(emulated_dynamodb: Any, 
         counters.activate(None)
     assert seen.aws_calls["dynamodb:PutItem"] == 1 and seen.aws_calls["dynamodb:GetItem"] == 1
     assert seen.billed_units() == (1.0, 1.0)
+
+
+def test_dynamodb_requests_without_binary_values_skip_motos_http_layer(
+    emulated_dynamodb: Any, table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    through_http = []
+    process = botocore_stubber.process_request
+    monkeypatch.setattr(
+        botocore_stubber, "process_request", lambda r: through_http.append(r.url) or process(r)
+    )
+    emulated_dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}, "n": {"N": "1"}})
+    update = {
+        "TableName": table,
+        "Key": {"pk": {"S": "a"}},
+        "UpdateExpression": "ADD n :one",
+        "ExpressionAttributeValues": {":one": {"N": "1"}},
+        "ReturnValues": "ALL_NEW",
+    }
+    assert emulated_dynamodb.update_item(**update)["Attributes"] == {"pk": {"S": "a"}, "n": {"N": "2"}}
+    assert through_http == []
+    emulated_dynamodb.put_item(TableName=table, Item={"pk": {"S": "b"}, "b": {"B": b"\x01"}})
+    assert len(through_http) == 1  # a binary value: moto's parser decodes it
+    assert _full_path("dynamodb").get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"]["n"] == {"N": "2"}

@@ -3,6 +3,8 @@ failed messages retried and moved to the dead-letter queue after maxReceiveCount
 
 from collections import Counter
 
+from nudge_local import pumps
+
 
 def send(runtime, *bodies, attributes=None):
     sqs = runtime.client("sqs")
@@ -70,3 +72,24 @@ def test_event_source_calls_are_counted_as_aws_would_bill_them(runtime):
     assert by_pump["sqs:DeleteMessageBatch"] >= 1
     assert runtime.counters.aws_calls_by_origin["local"]["sqs:SendMessage"] == 2
     assert "sqs:SendMessage" not in runtime.counters.aws_calls  # the test's own sends are not Nudge's
+
+
+def test_an_idle_poll_makes_no_request_and_a_delayed_message_waits_for_its_time(runtime, monkeypatch):
+    receives = []
+    original = pumps.aws.client
+
+    def watching(service, *args, **kwargs):
+        client = original(service, *args, **kwargs)
+        if service == "sqs":
+            client.meta.events.register("before-call.sqs.ReceiveMessage", lambda **_: receives.append(1))
+        return client
+
+    monkeypatch.setattr(pumps.aws, "client", watching)
+    source = runtime.template.sqs_sources[0]
+    assert runtime.sqs.poll(source) == 0 and receives == []  # nothing to receive: nothing asked
+    runtime.client("sqs").send_message(
+        QueueUrl=runtime.queue_url("WorkQueue"), MessageBody="later", DelaySeconds=900
+    )
+    assert runtime.sqs.poll(source) == 0 and receives == []  # not visible before its delay
+    send(runtime, "now")
+    assert runtime.sqs.poll(source) == 1 and receives
