@@ -1,5 +1,6 @@
 """Storefront requests through the HTTP API routes of template.yaml, the real handlers, DynamoDB and SQS."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -246,3 +247,16 @@ def test_random_requests_never_get_a_500(
 ) -> None:
     status, _, _ = runtime.http("POST", path, headers, body)
     assert status < 500
+
+
+def test_log_lines_carry_the_request_id_but_not_what_the_log_group_already_says(
+    runtime: LocalRuntime,
+) -> None:
+    for step in storyline():
+        runtime.set_time(step.at)
+        send(runtime, step.request)
+    lines = [json.loads(line) for line in runtime.logs.lines if line.startswith('{"level"')]
+    assert lines, "the handlers log"
+    for line in lines:
+        assert line["function_request_id"] and "cold_start" in line
+        assert not {"function_name", "function_arn", "function_memory_size"} & set(line)

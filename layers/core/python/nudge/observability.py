@@ -1,8 +1,10 @@
 """Logging that cannot leak a phone number: every record passes through a filter that masks them."""
 
 import logging
+from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 from nudge.privacy import scrub
 
@@ -28,7 +30,20 @@ class PhoneScrubber(logging.Filter):
         return True
 
 
+# The Lambda context keys that are the same on every line of a function's log group (its name, ARN and
+# memory size: the log group and each invocation's REPORT line already say them). CloudWatch Logs bills by
+# the byte, and they were a fifth of what Nudge logged; the request id and cold start stay.
+SAME_ON_EVERY_LINE = frozenset({"function_name", "function_arn", "function_memory_size"})
+
+
+class LeanFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON lines without the keys a line's log group already tells."""
+
+    def append_keys(self, **additional_keys: Any) -> None:
+        super().append_keys(**{k: v for k, v in additional_keys.items() if k not in SAME_ON_EVERY_LINE})
+
+
 def logger(service: str | None = None) -> Logger:
-    log = Logger(service=service)
+    log = Logger(service=service, logger_formatter=LeanFormatter())
     log.addFilter(PhoneScrubber())
     return log
