@@ -4,6 +4,7 @@ Requests are IAM-signed (API Gateway checks SigV4 before this runs); the OpenAPI
 GET /admin/openapi.json and Swagger UI at GET /admin/swagger.
 """
 
+from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, Literal
 
@@ -63,6 +64,9 @@ class _MemberReader:
 
     def members(self, store: Store, segment: Any) -> Any:
         return SegmentReader().members(store, segment)
+
+    def screened_members(self, store: Store, segment: Any, consent_channel: str | None, now: datetime) -> Any:
+        return SegmentReader().screened_members(store, segment, consent_channel, now)
 
 
 @cache
@@ -214,6 +218,14 @@ def delete_campaign(store_id: str, campaign_id: str) -> Response[Any]:
 @app.post("/admin/stores/<store_id>/campaigns/<campaign_id>/run", summary="Run a campaign now")
 def run_campaign(store_id: str, campaign_id: str) -> Response[Any]:
     return Response(202, JSON, admin.run_campaign_now(dependencies(), store_id, campaign_id, clock.now()))
+
+
+@app.post(
+    "/admin/stores/<store_id>/campaigns/<campaign_id>/preview",
+    summary="Who a run now would reach: segment members, left out by reason, send jobs it would queue",
+)
+def preview_campaign(store_id: str, campaign_id: str) -> dict[str, Any]:
+    return admin.preview_campaign(dependencies(), store_id, campaign_id, clock.now())
 
 
 # ---------------------------------------------------------------- automations

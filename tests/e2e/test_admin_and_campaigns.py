@@ -170,6 +170,44 @@ def test_a_reserved_campaign_runs_at_its_instant_in_the_store_time_zone(runtime:
     assert sorted(j["customer_id"] for j in _send_jobs(runtime)) == ["fan-a", "fan-b"]
 
 
+def test_a_campaign_preview_says_who_a_run_would_leave_out_and_the_run_agrees(runtime: LocalRuntime) -> None:
+    _shoppers(runtime)
+    call(
+        runtime,
+        "POST",
+        f"{BASE}/segments",
+        {"segment_id": "promo-repeat", "name": "n", "definition": RECIPE_3},
+    )
+    status, campaign = call(
+        runtime,
+        "POST",
+        f"{BASE}/campaigns",
+        {
+            "name": "오후 알림",
+            "segment_id": "promo-repeat",
+            "message": BRAND_MESSAGE,
+            "send": {"mode": "reserved", "at": "2026-03-18T16:00:00+09:00"},
+        },
+    )
+    assert status == 201, campaign
+    path = f"{BASE}/campaigns/{campaign['campaign_id']}"
+    status, preview = call(runtime, "POST", f"{path}/preview")
+    assert status == 200, preview
+    assert (preview["segment_members"], preview["left_out"], preview["would_queue"]) == (
+        3,
+        {"not_channel_friend": 1},
+        2,
+    )
+    assert _send_jobs(runtime) == []  # a preview queues nothing and records no run
+    assert call(runtime, "GET", path)[1]["runs"] == []
+    runtime.advance_to(datetime(2026, 3, 18, 16, 1, tzinfo=KST))
+    [run] = call(runtime, "GET", path)[1]["runs"]
+    assert (run["targeted"], run["left_out"]) == (preview["segment_members"], preview["left_out"])
+    assert len(_send_jobs(runtime)) == preview["would_queue"]
+    status, missing = call(runtime, "POST", f"{BASE}/campaigns/nope/preview")
+    assert status == 404 and "nope" in missing["message"]
+
+
 def test_a_recurring_campaign_runs_once_a_day_between_its_dates(runtime: LocalRuntime) -> None:
     call(
         runtime,

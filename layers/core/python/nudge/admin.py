@@ -16,7 +16,7 @@ from nudge.campaigns import Campaign, Immediate, new_campaign_id, schedule_of, v
 from nudge.errors import FieldError, InvalidPayload, NotFound, field_errors
 from nudge.ports import ProfileRepository, StoreDirectory
 from nudge.privacy import mask_name, mask_phone
-from nudge.profile import Profile
+from nudge.profile import Member, Profile
 from nudge.segments.evaluate import CompiledSegment, compile_segment
 from nudge.segments.language import SegmentInvalid, parse_segment, segment_json
 from nudge.stores import Store
@@ -67,6 +67,10 @@ class StoreSettings(StoreDirectory, Protocol):
 
 class MemberReader(Protocol):
     def members(self, store: Store, segment: CompiledSegment) -> Iterator[str]: ...
+
+    def screened_members(
+        self, store: Store, segment: CompiledSegment, consent_channel: str | None, now: datetime
+    ) -> Iterator[Member]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +310,32 @@ def run_campaign_now(
     request = run_request(campaign, f"now-{now:%Y%m%dT%H%M%S}-{campaign_id}")
     deps.run_requests.send([_json(request)])
     return request
+
+
+def preview_campaign(
+    deps: AdminDependencies, store_id: str, campaign_id: str, now: datetime
+) -> dict[str, Any]:
+    """What a run now would do: the segment's members, those it would leave out on their consent or
+    channel friendship (by reason, as the run record counts them) and how many send jobs it would queue.
+    The sender still decides each queued send (night hours, frequency, a consent changed meanwhile)."""
+    from compliance.decision import screened_channel
+    from nudge.campaign_runs import audience
+
+    store = get_store(deps, store_id)
+    campaign = load_campaign(get_campaign(deps, store_id, campaign_id))
+    segment = deps.catalog.get(store_id, SEGMENT, campaign.segment_id)
+    if segment is None:
+        raise NotFound(f"campaign {campaign_id!r} uses segment {campaign.segment_id!r}, which is gone")
+    compiled = compile_segment(segment["definition"], store.zone, now)
+    members = deps.members.screened_members(store, compiled, screened_channel(campaign.message), now)
+    reached = audience(campaign.message, members, store.compliance, now)
+    return {
+        "campaign_id": campaign_id,
+        "segment_members": reached.members,
+        "left_out": reached.left_out,
+        "would_queue": reached.queued,
+        "evaluated_at": now.isoformat(),
+    }
 
 
 def _json(value: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Protocol
 
 from compliance.decision import refusal_at_targeting, screened_channel
+from compliance.message import Message
 from compliance.settings import StoreSettings
 from nudge.campaigns import Campaign, runs_on
 from nudge.consent_rules import rule_consent
@@ -46,6 +47,39 @@ class SendQueue(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Audience:
+    """Who a run would reach: the segment's members, and those it would leave out, by reason."""
+
+    members: int
+    left_out: dict[str, int]
+
+    @property
+    def queued(self) -> int:
+        return self.members - sum(self.left_out.values())
+
+
+def left_out_at_run(message: Message, member: Member, settings: StoreSettings, now: datetime) -> str | None:
+    """The reason a run at `now` leaves this member out (a PROFILE_REFUSALS code), or None to queue them."""
+    if screened_channel(message) is None:
+        return None
+    refusal = refusal_at_targeting(
+        message, rule_consent(member.consent), member.channel_friend, settings, now
+    )
+    return None if refusal is None else refusal.value
+
+
+def audience(message: Message, members: Iterable[Member], settings: StoreSettings, now: datetime) -> Audience:
+    """What a run at `now` would do with these members, without queuing anything: the admin's preview."""
+    count = 0
+    left_out: Counter[str] = Counter()
+    for member in members:
+        count += 1
+        if (reason := left_out_at_run(message, member, settings, now)) is not None:
+            left_out[reason] += 1
+    return Audience(count, dict(left_out))
+
+
+@dataclass(frozen=True, slots=True)
 class RunResult:
     campaign_id: str
     occurrence: str
@@ -71,20 +105,14 @@ def run_campaign(
         return RunResult(campaign.campaign_id, occurrence, 0, skipped=True)
     if not ledger.begin_run(campaign.store_id, campaign.campaign_id, occurrence, now):
         return RunResult(campaign.campaign_id, occurrence, 0, skipped=True)
-    message = campaign.message
-    screen = screened_channel(message) is not None
     targeted = 0
     left_out: Counter[str] = Counter()
     batch: list[SendJob] = []
     for member in members:
         targeted += 1
-        if screen:
-            refusal = refusal_at_targeting(
-                message, rule_consent(member.consent), member.channel_friend, settings, now
-            )
-            if refusal is not None:
-                left_out[refusal.value] += 1
-                continue
+        if (reason := left_out_at_run(campaign.message, member, settings, now)) is not None:
+            left_out[reason] += 1
+            continue
         batch.append(
             SendJob(
                 store_id=campaign.store_id,
@@ -116,7 +144,5 @@ def left_out_reason(
         return None
     if profile.channel_friend_at is not None and profile.channel_friend_at > run_at:
         return None
-    refusal = refusal_at_targeting(
-        campaign.message, rule_consent(consent), bool(profile.channel_friend), settings, run_at
-    )
-    return None if refusal is None else refusal.value
+    member = Member(profile.customer_id, consent, bool(profile.channel_friend))
+    return left_out_at_run(campaign.message, member, settings, run_at)
