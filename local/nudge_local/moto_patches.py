@@ -19,6 +19,11 @@ for a segment projects several); here once per item.
 Conditions: moto parses a condition expression from its text for every conditional write, twice for a
 PutItem; the parse of one text with the same names and values is kept and reused.
 
+Updates: moto parses an update expression twice per UpdateItem, and its validator deep-copies the parsed
+tree with copy.deepcopy before filling it in — most of an UpdateItem's time. The parse of one text is kept
+(each caller gets its own copy), and the trees are copied node by node; anything in them that is not a
+node, a list or a plain value is still copied by copy.deepcopy.
+
 Answers: moto writes every DynamoDB answer through a generic serializer that walks the operation's
 model for each attribute of each item (milliseconds for a page of items). The item operations' answers
 are already DynamoDB JSON, so they are written with json.dumps; everything else (errors, table
@@ -48,6 +53,7 @@ import moto.core.responses
 import moto.core.utils
 import moto.dynamodb.comparisons
 import moto.dynamodb.models
+import moto.dynamodb.parsing.validators
 import moto.dynamodb.responses
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.useragent import UserAgentString
@@ -65,6 +71,8 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.models.utilities import find_nested_key
+from moto.dynamodb.parsing.ast_nodes import Node
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.dynamodb.responses import DynamoHandler
 from moto.sqs.models import Message, Queue
 
@@ -304,6 +312,54 @@ class _RememberedParse:
         return known[0]
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_NODE_TYPES: set[type] = set()  # moto's node classes seen so far (an ABC's isinstance is slow)
+
+
+def _tree_copy(value: Any, memo: dict[int, Any]) -> Any:
+    """copy.deepcopy for moto's expression trees: nodes and lists copied directly (parent links kept
+    inside the copy), plain values shared, anything else handed to copy.deepcopy with the same memo."""
+    if type(value) in _PLAIN:
+        return value
+    known = memo.get(id(value))
+    if known is not None:
+        return known
+    if type(value) is list:
+        copied: list[Any] = []
+        memo[id(value)] = copied
+        copied.extend(_tree_copy(v, memo) for v in value)
+        return copied
+    kind = type(value)
+    if kind in _NODE_TYPES or (issubclass(kind, Node) and not _NODE_TYPES.add(kind)):
+        node = object.__new__(kind)
+        memo[id(value)] = node
+        fields = node.__dict__
+        for name, field_value in value.__dict__.items():
+            fields[name] = field_value if type(field_value) in _PLAIN else _tree_copy(field_value, memo)
+        return node
+    return copy.deepcopy(value, memo)
+
+
+def _deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    return _tree_copy(value, {} if memo is None else memo)
+
+
+_parsed_updates: dict[str, Node] = {}
+_PARSED_UPDATES_LIMIT = 4096
+
+
+def _parse_update(cls: type[UpdateExpressionParser], expression: str) -> Any:
+    tree = _parsed_updates.get(expression)
+    if tree is None:
+        tree = _original_parse_update(expression)  # an invalid text raises here, and is not kept
+        if len(_parsed_updates) < _PARSED_UPDATES_LIMIT:
+            _parsed_updates[expression] = tree
+    return _deepcopy(tree)
+
+
+_original_parse_update = UpdateExpressionParser.make
+
+
 # Operations whose successful answers hold only DynamoDB JSON, strings and numbers.
 _PLAIN_ANSWERS = frozenset({
     "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
@@ -372,6 +428,8 @@ def install() -> None:
     Table.all_items = _all_items  # type: ignore[method-assign]
     Table.query = _query  # type: ignore[method-assign]
     DynamoHandler.serialized = _serialized  # type: ignore[method-assign]
+    moto.dynamodb.parsing.validators.deepcopy = _deepcopy  # type: ignore[attr-defined]
+    UpdateExpressionParser.make = classmethod(_parse_update)  # type: ignore[method-assign,assignment]
     Item.project = _project  # type: ignore[method-assign]
     for module in (moto.dynamodb.comparisons, moto.dynamodb.models, moto.dynamodb.responses):
         module.create_condition_expression_parser = _RememberedParse  # type: ignore[assignment,attr-defined]
