@@ -143,3 +143,37 @@ def test_dynamodb_requests_without_binary_values_skip_motos_http_layer(
     emulated_dynamodb.put_item(TableName=table, Item={"pk": {"S": "b"}, "b": {"B": b"\x01"}})
     assert len(through_http) == 1  # a binary value: moto's parser decodes it
     assert _full_path("dynamodb").get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"]["n"] == {"N": "2"}
+
+
+def test_one_update_expression_used_again_and_again_updates_each_item_with_its_own_values(
+    emulated_dynamodb: Any, table: str
+) -> None:
+    update = (
+        "SET st = :st, n = if_not_exists(n, :zero) + :one, tags = list_append(if_not_exists(tags, :none), :t)"
+    )
+    for round_ in range(3):
+        for key in ("a", "b"):
+            emulated_dynamodb.update_item(
+                TableName=table,
+                Key={"pk": {"S": key}},
+                UpdateExpression=update,
+                ExpressionAttributeValues={
+                    ":st": {"S": f"{key}{round_}"},
+                    ":zero": {"N": "0"},
+                    ":one": {"N": "1"},
+                    ":none": {"L": []},
+                    ":t": {"L": [{"S": f"{key}{round_}"}]},
+                },
+            )
+    item = emulated_dynamodb.get_item(TableName=table, Key={"pk": {"S": "b"}})["Item"]
+    assert item["st"] == {"S": "b2"} and item["n"] == {"N": "3"}
+    assert item["tags"] == {"L": [{"S": "b0"}, {"S": "b1"}, {"S": "b2"}]}
+    for _ in range(2):  # a text that does not parse is refused every time, not remembered
+        with pytest.raises(ClientError) as refused:
+            emulated_dynamodb.update_item(
+                TableName=table,
+                Key={"pk": {"S": "a"}},
+                UpdateExpression="SET = :st",
+                ExpressionAttributeValues={":st": {"S": "x"}},
+            )
+        assert refused.value.response["Error"]["Code"] == "ValidationException"
