@@ -13,8 +13,10 @@ Here a Query only looks at the items with the asked hash key: the table's own bu
 indexed attribute kept up to date by every write (put, update, delete — transactions and batches go
 through these). moto's own code still filters, sorts, pages and projects what it is given.
 
-Projections: moto converts the whole item to plain Python once per projected attribute (a profile read
-for a segment projects several); here once per item.
+Projections: moto deep-copies every item a Query found, whole, then converts the whole item to plain
+Python once per projected attribute (a profile read for a segment projects several of a profile's many).
+Here a Query's answers are not copied (they are only read from there on), and a projection of top-level
+names holds the stored values themselves; a nested one converts each item once.
 
 Conditions: moto parses a condition expression from its text for every conditional write, twice for a
 PutItem; the parse of one text with the same names and values is kept and reused.
@@ -53,6 +55,7 @@ import moto.core.responses
 import moto.core.utils
 import moto.dynamodb.comparisons
 import moto.dynamodb.models
+import moto.dynamodb.models.table
 import moto.dynamodb.parsing.validators
 import moto.dynamodb.responses
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -68,7 +71,7 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.models.utilities import find_nested_key
 from moto.dynamodb.parsing.ast_nodes import Node
@@ -261,13 +264,30 @@ def _query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         maps = _attribute_maps(self)
         if name in maps:
             items = list(maps[name].get(value, {}).values())
-    if items is None:
-        return _original_query(self, hash_key, *args, **kwargs)
-    _candidates.table, _candidates.items = self, items
+    _candidates.share = True
     try:
+        if items is None:
+            return _original_query(self, hash_key, *args, **kwargs)
+        _candidates.table, _candidates.items = self, items
         return _original_query(self, hash_key, *args, **kwargs)
     finally:
         _candidates.table = _candidates.items = None
+        _candidates.share = False
+
+
+class _QueryCopies:
+    """The `copy` module as moto's table code sees it: a Query's list of answers is not deep-copied (every
+    item is only read from there on: filtered, projected into new items, written out as JSON), so a
+    segment's read of a few thousand profiles does not copy each profile whole. Everything else — scans,
+    backups — is copied as before."""
+
+    copy = staticmethod(copy.copy)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+        if type(value) is list and getattr(_candidates, "share", False):
+            return list(value)
+        return copy.deepcopy(value, memo)
 
 
 _serializer = TypeSerializer()
@@ -278,6 +298,17 @@ def _project(self: Item, projection_expressions: list[list[str]]) -> Item:
     # Only the top-level attributes the projection names are converted (a profile read for a segment asks
     # for a few of a profile's many); a first name with an index ("od[0]") falls back to the whole item.
     tops = {expression[0] for expression in projection_expressions}
+    if all(len(e) == 1 for e in projection_expressions) and all(
+        name in self.attrs or "[" not in name for name in tops
+    ):
+        # Top-level names only: the projected item holds the stored values themselves (only read from here
+        # on); an absent name is simply not there, as in DynamoDB.
+        attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+        for name in tops & self.attrs.keys():
+            dict.__setitem__(attrs, name, self.attrs[name])
+        projected = Item.__new__(Item)
+        projected.hash_key, projected.range_key, projected.attrs = self.hash_key, self.range_key, attrs
+        return projected
     if tops <= self.attrs.keys():
         whole = {name: _deserializer.deserialize(self.attrs[name].to_regular_json()) for name in tops}
     else:
@@ -431,6 +462,7 @@ def install() -> None:
     moto.dynamodb.parsing.validators.deepcopy = _deepcopy  # type: ignore[attr-defined]
     UpdateExpressionParser.make = classmethod(_parse_update)  # type: ignore[method-assign,assignment]
     Item.project = _project  # type: ignore[method-assign]
+    moto.dynamodb.models.table.copy = _QueryCopies  # type: ignore[attr-defined]
     for module in (moto.dynamodb.comparisons, moto.dynamodb.models, moto.dynamodb.responses):
         module.create_condition_expression_parser = _RememberedParse  # type: ignore[assignment,attr-defined]
     Queue.messages = property(_visible_messages)  # type: ignore[method-assign,assignment]
