@@ -43,6 +43,16 @@ def test_without_a_click_a_delivery_converts_for_one_day_and_canceled_orders_nev
     assert attribute(_profile(("o3", T0 + timedelta(hours=2), 10, OrderStatus.CANCELED)), sends) == []
 
 
+def test_two_messages_delivered_in_the_same_second_credit_the_same_one_whatever_their_order() -> None:
+    welcome = _send("welcome-1", "automation:welcome")
+    notice = _send("notice-2", "automation:notice")
+    later_sent = _send("review-0", "automation:review", sent_at=T0 + timedelta(seconds=1))
+    order = _profile(("o1", T0 + timedelta(hours=3), 20_000, OrderStatus.PAID))
+    credited = {attribute(order, pair)[0].send_id for pair in ([welcome, notice], [notice, welcome])}
+    assert len(credited) == 1  # one and the same, on every read
+    assert attribute(order, [welcome, later_sent, notice])[0].send_id == "review-0"  # then the later send
+
+
 def test_the_report_counts_each_outcome_by_reason_and_code() -> None:
     records = [
         _send("a", clicked_at=T0, clicks=2, reasons=("consent",)),

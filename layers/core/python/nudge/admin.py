@@ -455,8 +455,14 @@ def why(
         if profile is not None and screened:
             last = max(datetime.fromisoformat(r["started_at"]) for r in screened)
             left_out = left_out_reason(load_campaign(document), profile, last, store.compliance)
+        last_run = max((datetime.fromisoformat(r["started_at"]) for r in runs), default=None)
         sources[f"campaign:{campaign_id}"] = Source(
-            f"campaign:{campaign_id}", document["name"], document.get("segment_id"), bool(runs), left_out
+            f"campaign:{campaign_id}",
+            document["name"],
+            document.get("segment_id"),
+            bool(runs),
+            left_out,
+            last_run,
         )
     for document in deps.catalog.documents(store_id, AUTOMATION):
         source = f"automation:{document['automation_id']}"

@@ -35,6 +35,13 @@ class Conversion:
     by: str  # click | delivery
 
 
+def _latest(touched_at: datetime | None, send: SendRecord) -> tuple[datetime, datetime, str]:
+    """Which touch is the latest: the instant (to the second, as the ledger keeps it), then the later send,
+    then the send id — two messages touched in the same second (a welcome and a notice sent together)
+    credit the same one on every read, whatever order the ledger lists them in."""
+    return (touched_at or EPOCH, send.sent_at or EPOCH, send.send_id)
+
+
 def attribute(
     profile: Profile,
     sends: Iterable[SendRecord],
@@ -50,7 +57,7 @@ def attribute(
             continue
         clicks = [s for s in sends if s.clicked_at and s.clicked_at <= placed <= s.clicked_at + click_window]
         if clicks:
-            touch = max(clicks, key=lambda s: s.clicked_at or placed)
+            touch = max(clicks, key=lambda s: _latest(s.clicked_at, s))
             by = "click"
         else:
             delivered = [
@@ -60,7 +67,7 @@ def attribute(
             ]
             if not delivered:
                 continue
-            touch = max(delivered, key=lambda s: s.delivered_at or placed)
+            touch = max(delivered, key=lambda s: _latest(s.delivered_at, s))
             by = "delivery"
         out.append(Conversion(order.order_id, touch.send_id, placed, order.amount or Decimal(0), by))
     return out

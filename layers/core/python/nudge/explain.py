@@ -12,7 +12,7 @@ Personal data is masked.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from nudge.privacy import mask_name, mask_phone
@@ -51,6 +51,7 @@ class Source:
     segment_id: str | None = None
     ran: bool = False  # a campaign that has run at least once
     left_out: str | None = None  # the reason its last run left this customer out before any send
+    last_run: datetime | None = None  # when it last ran: campaigns not sent are told in that order
 
 
 def _reason_text(code: str) -> str:
@@ -145,7 +146,9 @@ def explain(
         )
     reached = {r.source for r in records}
     not_sent = []
-    for source in sources.values():
+    for source in sorted(
+        sources.values(), key=lambda s: (s.last_run or datetime.min.replace(tzinfo=UTC), s.name)
+    ):
         if source.source.startswith("campaign:") and source.ran and source.source not in reached:
             now = in_segment_now(source.segment_id) if source.segment_id else False
             why = (
