@@ -403,7 +403,8 @@ def print_why(answer: dict[str, Any], out: TextIO) -> None:
         file=out,
     )
     for message in answer["messages"]:
-        print(f"    {message['name']} ({message['occurrence']}): {message['state']}", file=out)
+        step = f" · step {message['step']}" if "step" in message else ""
+        print(f"    {message['name']}{step} ({message['occurrence']}): {message['state']}", file=out)
         for link in message["chain"]:
             detail = link.get("detail") or link.get("decision") or link.get("result") or ""
             reasons = "; ".join(r["meaning"] for r in link.get("reasons", []))

@@ -108,3 +108,13 @@ def test_senders_sharing_an_account_get_slots_spaced_by_the_limit(client: Any) -
     gaps = [b - a for a, b in pairwise(starts)]
     assert len(starts) == 30 and min(gaps) >= 1 / (10 * RATE_HEADROOM) - 1e-6
     assert sum(1 for t in starts if t < clock[0] + 1.0) <= 10  # never above the limit in a second
+
+
+def test_an_automation_steps_record_keeps_its_step_through_claim_outcome_and_report(client: Any) -> None:
+    ledger = DynamoSendLedger("sends", client)
+    claim = ledger.claim(replace(_record(), source="automation:cart", step=1), NOW, LEASE)
+    ledger.finish(replace(claim.record, state=State.SENT, sent_at=NOW), NOW)
+    ledger.update_report("a" * 24, state=State.DELIVERED, code=None, fell_back=False, at=NOW)
+    assert ledger.get("a" * 24).step == 1
+    campaign = ledger.claim(_record("b" * 24), NOW, LEASE).record
+    assert ledger.get(campaign.send_id).step is None  # a campaign's send has no step

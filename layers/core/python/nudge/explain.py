@@ -135,15 +135,16 @@ def explain(
     messages = []
     for record in records:
         source = sources.get(record.source)
-        messages.append(
-            {
-                "source": record.source,
-                "name": source.name if source else _unnamed(record.source),
-                "occurrence": record.occurrence,
-                "state": record.state.value,
-                "chain": _chain(record, source),
-            }
-        )
+        entry: dict[str, Any] = {
+            "source": record.source,
+            "name": source.name if source else _unnamed(record.source),
+            "occurrence": record.occurrence,
+            "state": record.state.value,
+            "chain": _chain(record, source),
+        }
+        if record.step is not None:
+            entry["step"] = record.step + 1  # an automation's step, counted from 1 as the marketer sees them
+        messages.append(entry)
     reached = {r.source for r in records}
     not_sent = []
     for source in sorted(

@@ -101,6 +101,7 @@ class SendRecord:
     delivered_at: datetime | None = None
     clicked_at: datetime | None = None
     clicks: int = 0
+    step: int | None = None  # an automation's step (0-based), so "why" can tell its messages apart
 
 
 class ClaimStatus(StrEnum):
@@ -304,11 +305,17 @@ class _Ready:
 
 
 def _claim(job: SendJob, deps: SendDependencies, send_id: str, source: str) -> "Claim | Result":
-    return _claim_key(deps, send_id, job.store_id, job.customer_id, job.occurrence, source)
+    return _claim_key(deps, send_id, job.store_id, job.customer_id, job.occurrence, source, job.step)
 
 
 def _claim_key(
-    deps: SendDependencies, send_id: str, store_id: str, customer_id: str, occurrence: str, source: str
+    deps: SendDependencies,
+    send_id: str,
+    store_id: str,
+    customer_id: str,
+    occurrence: str,
+    source: str,
+    step: int | None = None,
 ) -> "Claim | Result":
     now = deps.now()
     fresh = SendRecord(
@@ -319,6 +326,7 @@ def _claim_key(
         occurrence=occurrence,
         state=State.SENDING,
         created_at=now,
+        step=step,
     )
     claim = deps.ledger.claim(fresh, now, LEASE)
     if claim.status is ClaimStatus.DONE:

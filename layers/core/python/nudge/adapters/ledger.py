@@ -73,6 +73,7 @@ def to_item(record: SendRecord) -> dict[str, Any]:
         "dlv": _ts(record.delivered_at),
         "clk": _ts(record.clicked_at),
         "clicks": record.clicks or None,
+        "stp": record.step,
         "ttl": int((created + SEND_RECORD_TTL).timestamp()),
     }
     return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
@@ -108,6 +109,7 @@ def from_item(raw: dict[str, Any]) -> SendRecord:
         delivered_at=_dt(item.get("dlv")),
         clicked_at=_dt(item.get("clk")),
         clicks=int(item.get("clicks", 0)),
+        step=None if item.get("stp") is None else int(item["stp"]),
     )
 
 
