@@ -77,6 +77,7 @@ def test_reports_and_clicks_update_the_record(client: Any) -> None:
     clicked = ledger.record_click("a" * 24, NOW + timedelta(hours=2))
     assert clicked is not None and clicked.clicks == 2 and clicked.clicked_at == NOW + timedelta(hours=1)
     assert ledger.record_click("b" * 24, NOW) is None
+    assert list(ledger.get_many(["a" * 24, "b" * 24, "a" * 24])) == ["a" * 24]  # the unknown one is left out
     assert ledger.update_report("b" * 24, state=State.DELIVERED, code=None, fell_back=False, at=NOW) is None
 
 

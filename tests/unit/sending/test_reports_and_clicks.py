@@ -25,8 +25,8 @@ class ReportingLedger:
     def __init__(self, world: World) -> None:
         self.records = world.ledger.records
 
-    def get(self, send_id: str) -> SendRecord | None:
-        return self.records.get(send_id)
+    def get_many(self, send_ids: list[str]) -> dict[str, SendRecord]:
+        return {i: self.records[i] for i in send_ids if i in self.records}
 
     def update_report(
         self, send_id: str, *, state: State, code: str | None, fell_back: bool, at: datetime

@@ -34,7 +34,7 @@ PARSERS: dict[str, Callable[[bytes], list[DeliveryReport]]] = {
 
 
 class ReportLedger(Protocol):
-    def get(self, send_id: str) -> SendRecord | None: ...
+    def get_many(self, send_ids: list[str]) -> dict[str, SendRecord]: ...
 
     def update_report(
         self, send_id: str, *, state: State, code: str | None, fell_back: bool, at: datetime
@@ -71,7 +71,8 @@ def receive_report(
         reports = parse(body)
     except ReportInvalid as exc:
         raise InvalidPayload("not a delivery report", [FieldError("body", str(exc))]) from exc
-    records = {r.send_id: deps.ledger.get(r.send_id) for r in reports}
+    found = deps.ledger.get_many([r.send_id for r in reports])  # one read for the batch, not one per report
+    records = {r.send_id: found.get(r.send_id) for r in reports}
     known = [r for r in records.values() if r is not None]
     if provider == "nhn":
         _verify_nhn(headers, {r.store_id for r in known}, deps)

@@ -128,6 +128,11 @@ class DynamoSendLedger:
         ).get("Item")
         return None if item is None else from_item(item)
 
+    def get_many(self, send_ids: list[str]) -> dict[str, SendRecord]:
+        """The records of these send keys that exist, by send key (BatchGetItem, strongly consistent)."""
+        keys = [send_pk(send_id) for send_id in dict.fromkeys(send_ids)]
+        return {record.send_id: record for record in self._records(keys, consistent=True)}
+
     def claim(self, record: SendRecord, now: datetime, lease: timedelta) -> Claim:
         first = _with(record, attempt=1, lease_until=now + lease, created_at=now)
         try:
