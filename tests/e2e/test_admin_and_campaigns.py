@@ -139,7 +139,9 @@ def test_a_campaign_sent_now_queues_one_send_job_per_member(runtime: LocalRuntim
     ]
 
 
-def test_a_reserved_campaign_runs_at_its_instant_in_the_store_time_zone(runtime: LocalRuntime) -> None:
+def _afternoon_campaign(runtime: LocalRuntime) -> dict[str, Any]:
+    """Three shoppers in recipe 3's segment (one not a channel friend) and a brand message reserved for
+    2026-03-18 16:00 in Seoul."""
     _shoppers(runtime)
     call(
         runtime,
@@ -159,6 +161,11 @@ def test_a_reserved_campaign_runs_at_its_instant_in_the_store_time_zone(runtime:
         },
     )
     assert status == 201, campaign
+    return campaign
+
+
+def test_a_reserved_campaign_runs_at_its_instant_in_the_store_time_zone(runtime: LocalRuntime) -> None:
+    campaign = _afternoon_campaign(runtime)
     schedule = runtime.client("scheduler").get_schedule(
         Name=f"campaign-{campaign['campaign_id']}", GroupName=runtime.schedule_group_name()
     )
@@ -171,25 +178,7 @@ def test_a_reserved_campaign_runs_at_its_instant_in_the_store_time_zone(runtime:
 
 
 def test_a_campaign_preview_says_who_a_run_would_leave_out_and_the_run_agrees(runtime: LocalRuntime) -> None:
-    _shoppers(runtime)
-    call(
-        runtime,
-        "POST",
-        f"{BASE}/segments",
-        {"segment_id": "promo-repeat", "name": "n", "definition": RECIPE_3},
-    )
-    status, campaign = call(
-        runtime,
-        "POST",
-        f"{BASE}/campaigns",
-        {
-            "name": "오후 알림",
-            "segment_id": "promo-repeat",
-            "message": BRAND_MESSAGE,
-            "send": {"mode": "reserved", "at": "2026-03-18T16:00:00+09:00"},
-        },
-    )
-    assert status == 201, campaign
+    campaign = _afternoon_campaign(runtime)
     path = f"{BASE}/campaigns/{campaign['campaign_id']}"
     status, preview = call(runtime, "POST", f"{path}/preview")
     assert status == 200, preview
