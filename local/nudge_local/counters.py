@@ -210,12 +210,13 @@ _INDEX_BEFORE = "nudge_local_index_before"
 
 
 def _moto_table(name: str) -> Any:
-    from moto.core import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
+
+    from nudge_local.accounts import emulated_account
 
     region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
     try:
-        return dynamodb_backends[DEFAULT_ACCOUNT_ID][region].get_table(name)
+        return dynamodb_backends[emulated_account()][region].get_table(name)
     except Exception:  # no such table: nothing to size
         return None
 

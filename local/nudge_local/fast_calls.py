@@ -21,20 +21,19 @@ storage, the errors and the answer are moto's, unchanged.
 """
 
 import json
-import os
 from typing import Any
 
 import botocore.handlers
 import botocore.parsers
 from botocore.awsrequest import AWSRequest, AWSResponse
 from botocore.model import OperationModel
-from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber
 from moto.dynamodb.responses import DynamoHandler
 from moto.utilities.utils import get_partition
 
 from nudge_local import hooks
+from nudge_local.accounts import emulated_account
 
 OPERATIONS: dict[str, frozenset[str]] = {
     "dynamodb": frozenset(
@@ -125,8 +124,7 @@ def _dynamodb_answer(request: Any, operation: str, region: str) -> AWSResponse |
     handler.response_headers = {"server": "amazon.com"}
     handler.region = region
     handler.partition = get_partition(region)
-    # What moto itself concludes from the local runtime's access key, unless told otherwise.
-    handler.current_account = os.environ.get("MOTO_ACCOUNT_ID", DEFAULT_ACCOUNT_ID)
+    handler.current_account = emulated_account()
     status, headers, text = handler.call_action()
     return AWSResponse(request.url, status, headers, MockRawResponse(text))
 

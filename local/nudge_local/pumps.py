@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
-from moto.core import DEFAULT_ACCOUNT_ID
 from moto.scheduler.models import scheduler_backends
 from moto.sqs.models import sqs_backends
 
 from nudge_local import aws, chaos, counters
+from nudge_local.accounts import emulated_account
 from nudge_local.clock import SimulatedClock
 from nudge_local.functions import FunctionError, FunctionHost, LogSink
 from nudge_local.schedule_expressions import ExpressionError, is_one_time, occurrences
@@ -34,7 +34,7 @@ class PumpLimitExceeded(RuntimeError):
 def _has_visible_messages(queue_url: str) -> bool:
     """Whether a receive could return anything now (moto's own test of a message's visibility), read from
     the emulation's state; True when the queue is not found there, so that the API call decides."""
-    backend = sqs_backends[DEFAULT_ACCOUNT_ID][aws.AWS_ENV["AWS_DEFAULT_REGION"]]
+    backend = sqs_backends[emulated_account()][aws.AWS_ENV["AWS_DEFAULT_REGION"]]
     queue = backend.queues.get(queue_url.rsplit("/", 1)[-1])
     if queue is None:
         return True
@@ -92,7 +92,7 @@ class SchedulerPump:
         emulation's own state (moto's ListSchedules answers 50 per page, and the pump asks at every step
         of the clock); the details of each version are fetched through the API once."""
         scheduler = aws.client("scheduler")
-        backend = scheduler_backends[DEFAULT_ACCOUNT_ID][aws.AWS_ENV["AWS_DEFAULT_REGION"]]
+        backend = scheduler_backends[emulated_account()][aws.AWS_ENV["AWS_DEFAULT_REGION"]]
         present = [
             (schedule.arn, schedule.name, group.name, schedule.last_modified_date)
             for group in list(backend.schedule_groups.values())

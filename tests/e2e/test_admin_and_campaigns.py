@@ -187,6 +187,7 @@ def test_a_campaign_preview_says_who_a_run_would_leave_out_and_the_run_agrees(ru
         {"not_channel_friend": 1},
         2,
     )
+    assert preview["within_dates"] is True
     assert _send_jobs(runtime) == []  # a preview queues nothing and records no run
     assert call(runtime, "GET", path)[1]["runs"] == []
     runtime.advance_to(datetime(2026, 3, 18, 16, 1, tzinfo=KST))
@@ -218,6 +219,8 @@ def test_a_recurring_campaign_runs_once_a_day_between_its_dates(runtime: LocalRu
     )
     assert status == 201, campaign
     runtime.advance_to(datetime(2026, 3, 22, 12, 0, tzinfo=KST))
+    preview = call(runtime, "POST", f"{BASE}/campaigns/{campaign['campaign_id']}/preview")[1]
+    assert (preview["segment_members"], preview["within_dates"], preview["would_queue"]) == (1, False, 0)
     runs = call(runtime, "GET", f"{BASE}/campaigns/{campaign['campaign_id']}")[1]["runs"]
     assert sorted(r["occurrence"] for r in runs) == [
         "2026-03-18T01:00:00Z",

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from nudge.campaigns import Campaign, Immediate, new_campaign_id, schedule_of, validate_campaign
+from nudge.campaigns import Campaign, Immediate, new_campaign_id, runs_on, schedule_of, validate_campaign
 from nudge.errors import FieldError, InvalidPayload, NotFound, field_errors
 from nudge.ports import ProfileRepository, StoreDirectory
 from nudge.privacy import mask_name, mask_phone
@@ -316,8 +316,9 @@ def preview_campaign(
     deps: AdminDependencies, store_id: str, campaign_id: str, now: datetime
 ) -> dict[str, Any]:
     """What a run now would do: the segment's members, those it would leave out on their consent or
-    channel friendship (by reason, as the run record counts them) and how many send jobs it would queue.
-    The sender still decides each queued send (night hours, frequency, a consent changed meanwhile)."""
+    channel friendship (by reason, as the run record counts them) and how many send jobs it would queue —
+    none on a day outside a recurring campaign's dates. The sender still decides each queued send (night
+    hours, frequency, a consent changed meanwhile)."""
     from compliance.decision import screened_channel
     from nudge.campaign_runs import audience
 
@@ -329,11 +330,13 @@ def preview_campaign(
     compiled = compile_segment(segment["definition"], store.zone, now)
     members = deps.members.screened_members(store, compiled, screened_channel(campaign.message), now)
     reached = audience(campaign.message, members, store.compliance, now)
+    within_dates = runs_on(campaign, now.astimezone(store.zone).date())  # a run outside them does nothing
     return {
         "campaign_id": campaign_id,
         "segment_members": reached.members,
         "left_out": reached.left_out,
-        "would_queue": reached.queued,
+        "would_queue": reached.queued if within_dates else 0,
+        "within_dates": within_dates,
         "evaluated_at": now.isoformat(),
     }
 
