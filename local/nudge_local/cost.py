@@ -45,6 +45,7 @@ LIST_PRICES = Prices()
 INGESTION_FUNCTIONS = frozenset({"IngestFunction", "CollectFunction"})
 INGESTION_QUEUES = frozenset({"EventsQueue"})
 ADMIN_FUNCTIONS = frozenset({"AdminFunction"})
+SENDER_FUNCTION = "SenderFunction"  # the function that waits for the gateway's answer to each send
 UPKEEP_FUNCTIONS = frozenset({"OptOutSyncFunction"})
 SIDES = ("ingestion", "messaging", "admin", "upkeep")
 
@@ -69,6 +70,9 @@ class Bill:
     sides: Counter[str] = field(default_factory=Counter)  # "ingestion" -> US$
     quantities: dict[str, float] = field(default_factory=dict)
     by_origin: Counter[str] = field(default_factory=Counter)  # function (or AWS poller) -> US$
+    # US$ per second a send waits for the gateway (the sender's memory at the GB-second price): the local
+    # gateway answers at once, a real one does not, and the bill cannot see the difference.
+    gateway_wait_per_second: float = 0.0
 
     @property
     def total(self) -> float:
@@ -104,6 +108,7 @@ class Bill:
 def bill(counters: Counters, template: Template, log_bytes: int, prices: Prices = LIST_PRICES) -> Bill:
     out = Bill()
     memory_mb = {name: function.memory_mb for name, function in template.functions.items()}
+    out.gateway_wait_per_second = memory_mb.get(SENDER_FUNCTION, 128) / 1024 * prices.lambda_gb_second
     invocations: Counter[str] = Counter()  # by side
     for label, stats in counters.invocations_by_label.items():
         side, name = side_of(label), function_of(label)
@@ -179,6 +184,12 @@ def render(result: Bill, *, messages_sent: int, webhooks_received: int) -> list[
         + (f"US${message_cost:,.2f}" if message_cost is not None else "- (no message sent)")
         + f"   (messaging side US${result.messaging:,.6f} / {messages_sent:,} messages)"
     )
+    if message_cost is not None and result.gateway_wait_per_second:
+        per_100_ms = result.gateway_wait_per_second * 0.1 * 1e6
+        lines.append(
+            "    not in it: a real gateway's answer time (the local one answers at once): each 100 ms a "
+            f"send waits adds about US${per_100_ms:,.2f} per 1,000,000 messages"
+        )
     lines.append(
         "  per 1,000,000 webhooks received: "
         + (f"US${webhook_cost:,.2f}" if webhook_cost is not None else "- (no webhook received)")

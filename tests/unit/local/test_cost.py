@@ -82,6 +82,16 @@ def test_per_million_says_nothing_when_nothing_was_sent():
     assert any("no message sent" in line for line in lines)
 
 
+def test_the_bill_says_what_a_real_gateways_answer_time_would_add_per_message():
+    lines = cost.render(cost.bill(_counters(), TEMPLATE, 0), messages_sent=1000, webhooks_received=1000)
+    [line] = [line for line in lines if "gateway's answer time" in line]
+    sender_gb = TEMPLATE.functions["SenderFunction"].memory_mb / 1024
+    expected = 0.1 * sender_gb * cost.LIST_PRICES.lambda_gb_second * 1e6  # 100 ms, a million sends
+    assert f"US${expected:,.2f} per 1,000,000 messages" in line
+    silent = cost.render(cost.bill(_counters(), TEMPLATE, 0), messages_sent=0, webhooks_received=1000)
+    assert not any("gateway's answer time" in line for line in silent)
+
+
 @pytest.mark.parametrize(
     ("operation", "params", "parsed", "units"),
     [
