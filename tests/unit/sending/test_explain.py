@@ -26,10 +26,10 @@ def test_the_two_messages_of_a_two_step_automation_are_told_apart_by_their_step(
     for step in (0, 1):
         assert world.send(world.job(source, "c1", step=step, business_key="cart-1")).state == "sent"
     answer = explain(None, "c1", world.ledger.records.values(), {}, lambda segment_id: False)
-    assert sorted(m["step"] for m in answer["messages"]) == [
-        1,
-        2,
-    ]  # counted from 1, as the marketer sees them
+    assert sorted(m["step"] for m in answer["messages"]) == [1, 2]  # counted from 1, as marketers do
+    one_step = {source: Source(source, "환영", steps=1)}
+    first = [next(iter(world.ledger.records.values()))]
+    assert "step" not in explain(None, "c1", first, one_step, lambda segment_id: False)["messages"][0]
     campaign = World()
     campaign.customer("c1")
     assert campaign.send(campaign.job(campaign.campaign("cmp1", SMS_AD), "c1")).state == "sent"

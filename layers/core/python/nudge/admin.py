@@ -469,7 +469,7 @@ def why(
         )
     for document in deps.catalog.documents(store_id, AUTOMATION):
         source = f"automation:{document['automation_id']}"
-        sources[source] = Source(source, document["name"])
+        sources[source] = Source(source, document["name"], steps=len(document.get("steps") or ()))
 
     def in_segment_now(segment_id: str) -> bool:
         document = deps.catalog.get(store_id, SEGMENT, segment_id)

@@ -52,6 +52,7 @@ class Source:
     ran: bool = False  # a campaign that has run at least once
     left_out: str | None = None  # the reason its last run left this customer out before any send
     last_run: datetime | None = None  # when it last ran: campaigns not sent are told in that order
+    steps: int = 1  # an automation's steps: its messages are told apart by step when it has several
 
 
 def _reason_text(code: str) -> str:
@@ -142,7 +143,7 @@ def explain(
             "state": record.state.value,
             "chain": _chain(record, source),
         }
-        if record.step is not None:
+        if record.step is not None and (source is None or source.steps > 1):
             entry["step"] = record.step + 1  # an automation's step, counted from 1 as the marketer sees them
         messages.append(entry)
     reached = {r.source for r in records}
