@@ -416,9 +416,19 @@ def _now_ms() -> float:
     return time.time() * 1000.0
 
 
+def _visible(message: Message, now: float) -> bool:
+    return now > message.visible_at and not now < message.delayed_until
+
+
 def _visible_messages(self: Queue) -> list[Message]:
     now = _now_ms()
-    return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
+    return [m for m in self._messages if _visible(m, now)]
+
+
+def has_visible_messages(queue: Queue) -> bool:
+    """Whether a receive from this queue could return anything now (the same test as a receive's)."""
+    now = _now_ms()
+    return any(_visible(m, now) for m in queue._messages)
 
 
 def _not_visible_count(self: Queue) -> int:

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from moto.scheduler.models import scheduler_backends
 from moto.sqs.models import sqs_backends
 
-from nudge_local import aws, chaos, counters
+from nudge_local import aws, chaos, counters, moto_patches
 from nudge_local.accounts import emulated_account
 from nudge_local.clock import SimulatedClock
 from nudge_local.functions import FunctionError, FunctionHost, LogSink
@@ -36,9 +36,7 @@ def _has_visible_messages(queue_url: str) -> bool:
     the emulation's state; True when the queue is not found there, so that the API call decides."""
     backend = sqs_backends[emulated_account()][aws.AWS_ENV["AWS_DEFAULT_REGION"]]
     queue = backend.queues.get(queue_url.rsplit("/", 1)[-1])
-    if queue is None:
-        return True
-    return bool(queue.messages)
+    return queue is None or moto_patches.has_visible_messages(queue)
 
 
 class DeliveryError(Exception):
