@@ -109,6 +109,58 @@ def test_queue_messages_go_and_come_back_as_on_the_full_path(emulated_dynamodb: 
     assert "Messages" not in _full_path("sqs").receive_message(QueueUrl=url, WaitTimeSeconds=0)
 
 
+def test_queue_requests_without_binary_values_skip_motos_http_layer_and_answer_as_it_does(
+    emulated_dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    through_http = []
+    process = botocore_stubber.process_request
+    monkeypatch.setattr(
+        botocore_stubber, "process_request", lambda r: through_http.append(r.url) or process(r)
+    )
+    sqs, full = aws.client("sqs"), _full_path("sqs")
+    url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
+    through_http.clear()
+    attributes = {
+        "kind": {"DataType": "String", "StringValue": "job"},
+        "n": {"DataType": "Number", "StringValue": "7"},
+    }
+    sent = {
+        client: client.send_message(QueueUrl=url, MessageBody='{"job": 1}', MessageAttributes=attributes)
+        for client in (sqs, full)
+    }
+    assert sent[sqs]["MD5OfMessageBody"] == sent[full]["MD5OfMessageBody"]
+    assert sent[sqs]["MD5OfMessageAttributes"] == sent[full]["MD5OfMessageAttributes"]
+    assert sent[sqs].keys() == sent[full].keys()
+    received = {}
+    for client in (sqs, full):
+        [message] = client.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=1, AttributeNames=["All"], MessageAttributeNames=["All"]
+        )["Messages"]
+        received[client] = message
+        client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    assert received[sqs]["MessageAttributes"] == received[full]["MessageAttributes"] == attributes
+    assert received[sqs].keys() == received[full].keys()
+    assert received[sqs]["Attributes"].keys() == received[full]["Attributes"].keys()
+    assert {m["MessageId"] for m in received.values()} == {a["MessageId"] for a in sent.values()}
+    batch = [{"Id": "a", "MessageBody": "1"}, {"Id": "a", "MessageBody": "2"}]
+    answers = []
+    for client in (sqs, full):
+        with pytest.raises(ClientError) as raised:
+            client.send_message_batch(QueueUrl=url, Entries=batch)
+        answers.append(raised.value.response["Error"]["Code"])
+    assert answers[0] == answers[1] == "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.receive_message(QueueUrl=url + "-gone")
+    assert len(through_http) == 4  # only the full path client's send, receive, delete and batch
+    del through_http[:]
+    sqs.send_message(
+        QueueUrl=url,
+        MessageBody="b",
+        MessageAttributes={"raw": {"DataType": "Binary", "BinaryValue": b"\x01"}},
+    )
+    assert len(through_http) == 1  # a binary value: moto's parser decodes it
+
+
 def test_every_short_path_request_is_counted_and_billed(emulated_dynamodb: Any, table: str) -> None:
     seen = counters.Counters()
     counters.activate(seen)
