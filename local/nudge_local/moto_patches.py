@@ -40,7 +40,9 @@ of thousands of AWS requests.
 
 SQS: moto recomputes every queue attribute, message counts included, for each message sent, and reads
 the clock through datetime arithmetic for every message it counts; a queue holding a campaign's few
-thousand send jobs made each further send slower. The counts here read the clock once per pass.
+thousand send jobs made each further send slower. The counts here read the clock once per pass. A
+receive read each returned message's retention period from that same whole attribute map; here it reads
+the queue's retention period itself.
 """
 
 import copy
@@ -77,7 +79,7 @@ from moto.dynamodb.models.utilities import find_nested_key
 from moto.dynamodb.parsing.ast_nodes import Node
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.dynamodb.responses import DynamoHandler
-from moto.sqs.models import Message, Queue
+from moto.sqs.models import Message, Queue, SQSBackend
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
 _OPERATIONS = ("ConditionCheck", "Put", "Delete", "Update")
@@ -441,6 +443,13 @@ def _delayed_count(self: Queue) -> int:
     return sum(1 for m in self._messages if now < m.delayed_until)
 
 
+def _within_retention(self: SQSBackend, queue_name: str, message: Message) -> bool:
+    # moto reads the retention period from the queue's whole attribute map, built twice, counting every
+    # message of the queue for the approximate counts: for each message a receive returns.
+    retention = int(self.get_queue(queue_name).message_retention_period)
+    return retention + message.sent_timestamp / 1000 > time.time()
+
+
 _LOCAL_USER_AGENT = "nudge-local"
 
 
@@ -478,3 +487,4 @@ def install() -> None:
     Queue.messages = property(_visible_messages)  # type: ignore[method-assign,assignment]
     Queue.approximate_number_of_messages_not_visible = property(_not_visible_count)  # type: ignore
     Queue.approximate_number_of_messages_delayed = property(_delayed_count)  # type: ignore
+    SQSBackend.is_message_valid_based_on_retention_period = _within_retention  # type: ignore[method-assign]

@@ -93,3 +93,21 @@ def test_an_idle_poll_makes_no_request_and_a_delayed_message_waits_for_its_time(
     assert runtime.sqs.poll(source) == 0 and receives == []  # not visible before its delay
     send(runtime, "now")
     assert runtime.sqs.poll(source) == 1 and receives
+
+
+def test_a_message_older_than_the_queues_retention_period_is_not_received(runtime):
+    from moto.sqs.models import sqs_backends
+
+    from nudge_local.accounts import emulated_account
+
+    sqs = runtime.client("sqs")
+    url = runtime.queue_url("WorkQueue")
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"MessageRetentionPeriod": "60"})
+    send(runtime, "stale")
+    queue = sqs_backends[emulated_account()]["ap-northeast-2"].get_queue(url.rsplit("/", 1)[1])
+    [stale] = queue._messages
+    stale.sent_timestamp -= 61_000  # sent 61 seconds earlier than it was
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+    send(runtime, "fresh")
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in got] == ["fresh"]
