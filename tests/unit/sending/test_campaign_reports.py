@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from nudge.campaign_reports import attribute, report, report_html
 from nudge.profile import Order, OrderStatus, Profile
-from nudge.sending import SendRecord, State
+from nudge.sending import CONSENT_RESULT_NOTICE, SendRecord, State
 
 T0 = datetime(2026, 3, 18, 1, 0, tzinfo=UTC)
 
@@ -51,6 +51,15 @@ def test_two_messages_delivered_in_the_same_second_credit_the_same_one_whatever_
     credited = {attribute(order, pair)[0].send_id for pair in ([welcome, notice], [notice, welcome])}
     assert len(credited) == 1  # one and the same, on every read
     assert attribute(order, [welcome, later_sent, notice])[0].send_id == "review-0"  # then the later send
+
+
+def test_a_notice_nudge_owes_never_takes_an_orders_credit_from_the_message_before_it() -> None:
+    promotion = _send("promo", "campaign:dogday")
+    notice = _send("notice", CONSENT_RESULT_NOTICE, delivered_at=T0 + timedelta(hours=1))
+    order = _profile(("o1", T0 + timedelta(hours=2), 30_000, OrderStatus.PAID))
+    [conversion] = attribute(order, [promotion, notice])
+    assert (conversion.send_id, conversion.by) == ("promo", "delivery")
+    assert attribute(order, [notice]) == []
 
 
 def test_the_report_counts_each_outcome_by_reason_and_code() -> None:

@@ -3,8 +3,9 @@ failed (by the gateway's code), fell back, clicked, converted and the revenue of
 
 Conversion: an order placed within the attribution window after a click on a message (default 7 days), or
 failing that after its delivery (default 1 day), is attributed to that message — the latest such touch
-among all of the customer's messages, so one order counts for one message only (last touch), never for two
-campaigns. Orders later canceled or refunded do not count.
+among all of the customer's campaign and automation messages, so one order counts for one message only (last
+touch), never for two campaigns. A notice Nudge owes by law (the consent-result notice) is no marketer's
+message: it never takes an order's credit. Orders later canceled or refunded do not count.
 """
 
 import html
@@ -18,7 +19,7 @@ from typing import Any, Protocol
 from compliance.reasons import SEND_REASONS
 from nudge.errors import FieldError, InvalidPayload, NotFound
 from nudge.profile import OrderStatus, Profile
-from nudge.sending import SendRecord, State
+from nudge.sending import SendRecord, State, is_notice
 
 CLICK_WINDOW = timedelta(days=7)
 DELIVERY_WINDOW = timedelta(days=1)
@@ -49,7 +50,7 @@ def attribute(
     delivery_window: timedelta = DELIVERY_WINDOW,
 ) -> list[Conversion]:
     """Every order of the profile that one of `sends` (all of the customer's messages) converted."""
-    sends = list(sends)
+    sends = [s for s in sends if not is_notice(s.source)]
     out = []
     for order in profile.orders.values():
         placed = order.placed_at

@@ -289,7 +289,13 @@ class Result:
 
 
 FALLBACK = "|fallback"  # the fallback SMS Nudge sends itself is a send of its own: send key + this
-CONSENT_RESULT_NOTICE = "notice:consent-result"  # the ledger source of the notice Nudge owes (send_notice)
+NOTICE = "notice:"  # the ledger source of a notice Nudge owes (send_notice) starts so; no marketer made it
+CONSENT_RESULT_NOTICE = f"{NOTICE}consent-result"
+
+
+def is_notice(source: str) -> bool:
+    """Whether a ledger source is a notice Nudge owes (not a campaign's or an automation's message)."""
+    return source.startswith(NOTICE)
 
 
 @dataclass(frozen=True, slots=True)
