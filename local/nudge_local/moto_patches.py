@@ -15,8 +15,9 @@ through these). moto's own code still filters, sorts, pages and projects what it
 
 Projections: moto deep-copies every item a Query found, whole, then converts the whole item to plain
 Python once per projected attribute (a profile read for a segment projects several of a profile's many).
-Here a Query's answers are not copied (they are only read from there on), and a projection of top-level
-names holds the stored values themselves; a nested one converts each item once.
+Here a Query's answers are not copied (they are only read from there on), and a projection of names and
+paths through maps (a segment's days of page views) holds the stored values at the paths' ends; one with
+a list index converts the named top-level attributes once.
 
 Conditions: moto parses a condition expression from its text for every conditional write, twice for a
 PutItem; the parse of one text with the same names and values is kept and reused.
@@ -296,9 +297,43 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
+_last_paths: list[Any] = [None, False]  # one Query projects each of its items with the same list
+
+
+def _map_paths_only(paths: list[list[str]]) -> bool:
+    """Paths of map keys only (no list index), none of them inside another (DynamoDB refuses overlapping
+    paths; moto decides how)."""
+    if _last_paths[0] is paths:
+        return bool(_last_paths[1])
+    given = {tuple(path) for path in paths}
+    inner = {tuple(path[:i]) for path in paths for i in range(1, len(path))}
+    answer = not inner & given and not any("[" in name for path in paths for name in path)
+    _last_paths[:] = [paths, answer]
+    return answer
+
+
+def _at(value: DynamoType | None, names: list[str]) -> DynamoType | None:
+    for name in names:
+        if value is None or value.type != "M":
+            return None
+        value = value.value.get(name)
+    return value
+
+
+def _as_stored(value: DynamoType | dict[str, Any]) -> DynamoType:
+    if isinstance(value, DynamoType):
+        return value
+    node = DynamoType.__new__(DynamoType)
+    node.type, node.value = "M", {name: _as_stored(child) for name, child in value.items()}
+    return node
+
+
+_original_project = Item.project
+
+
 def _project(self: Item, projection_expressions: list[list[str]]) -> Item:
-    # Only the top-level attributes the projection names are converted (a profile read for a segment asks
-    # for a few of a profile's many); a first name with an index ("od[0]") falls back to the whole item.
+    # Only what the projection names is taken (a profile read for a segment asks for a few of a profile's
+    # many attributes); a path with a list index ("od[0]") converts the top-level attributes it names.
     tops = {expression[0] for expression in projection_expressions}
     if all(len(e) == 1 for e in projection_expressions) and all(
         name in self.attrs or "[" not in name for name in tops
@@ -311,10 +346,26 @@ def _project(self: Item, projection_expressions: list[list[str]]) -> Item:
         projected = Item.__new__(Item)
         projected.hash_key, projected.range_key, projected.attrs = self.hash_key, self.range_key, attrs
         return projected
-    if tops <= self.attrs.keys():
-        whole = {name: _deserializer.deserialize(self.attrs[name].to_regular_json()) for name in tops}
-    else:
-        whole = self.to_regular_json()
+    if _map_paths_only(projection_expressions):
+        # Paths through maps (a day of page views, one channel's consent): the projected item holds the
+        # stored values at the paths' ends, in new maps for the levels above them.
+        picked: dict[str, Any] = {}
+        for path in projection_expressions:
+            value = _at(self.attrs.get(path[0]), path[1:])
+            if value is not None:
+                level = picked
+                for name in path[:-1]:
+                    level = level.setdefault(name, {})
+                level[path[-1]] = value
+        attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+        for name, value in picked.items():
+            dict.__setitem__(attrs, name, _as_stored(value))
+        projected = Item.__new__(Item)
+        projected.hash_key, projected.range_key, projected.attrs = self.hash_key, self.range_key, attrs
+        return projected
+    # A list index in a path: moto's own path finding, on the named top-level attributes only.
+    named = {top.partition("[")[0] for top in tops} & self.attrs.keys()
+    whole = {name: _deserializer.deserialize(self.attrs[name].to_regular_json()) for name in named}
     result: dict[str, Any] = {}
     for expression in projection_expressions:
         merge_dicts(result, find_nested_key(expression, whole))

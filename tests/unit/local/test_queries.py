@@ -64,3 +64,44 @@ def test_table_key_queries_see_only_that_key(ddb: Any) -> None:
         TableName="ledger", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "nope"}}
     )
     assert missing["Items"] == [] and missing["Count"] == 0
+
+
+def test_a_projection_answers_what_motos_own_gives(emulated_dynamodb: Any) -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    from nudge_local import moto_patches
+
+    item = Item(
+        hash_key=None,
+        range_key=None,
+        attrs={
+            "pk": {"S": "p1"},
+            "c": {"M": {"sms": {"M": {"ad": {"BOOL": True}, "at": {"N": "5"}}}, "kakao": {"M": {}}}},
+            "pv": {"M": {"2026-03-01": {"N": "3"}, "2026-03-02": {"N": "1"}}},
+            "od": {"L": [{"M": {"id": {"S": "o1"}}}, {"S": "x"}]},
+            "tags": {"SS": ["a", "b"]},
+            "name": {"S": "n"},
+        },
+    )
+    for paths in (
+        [["pk"], ["name"]],
+        [["pk"], ["absent"]],
+        [["c", "sms", "ad"], ["c", "kakao"], ["pv", "2026-03-02"], ["pv", "2026-03-09"]],
+        [["c", "sms"], ["name", "deeper"], ["od", "id"], ["missing", "x"]],
+        [["c"], ["c", "sms"]],  # overlapping: moto's own way
+        [["od[0]"], ["pv", "2026-03-01"]],  # a list index: moto's own path finding
+        [["tags"], ["c", "kakao"]],
+    ):
+        ours = moto_patches._project(item, paths).to_json()
+        assert _sets_sorted(ours) == _sets_sorted(moto_patches._original_project(item, paths).to_json()), (
+            paths
+        )
+
+
+def _sets_sorted(value: Any) -> Any:
+    """A set's members in one order (a set has none; moto's own projection lists them in hash order)."""
+    if isinstance(value, dict):
+        return {k: sorted(v) if k in ("SS", "NS") else _sets_sorted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sets_sorted(v) for v in value]
+    return value
