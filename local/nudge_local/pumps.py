@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
+from moto.scheduler.exceptions import ScheduleGroupNotFound, ScheduleNotFound
 from moto.scheduler.models import scheduler_backends
 from moto.sqs.models import sqs_backends
 
@@ -56,6 +57,10 @@ class Firing:
     error: str | None = None
 
 
+def _scheduler_backend() -> Any:
+    return scheduler_backends[emulated_account()][aws.AWS_ENV["AWS_DEFAULT_REGION"]]
+
+
 def _utc(value: Any) -> datetime | None:
     if value is None:
         return None
@@ -86,25 +91,17 @@ class SchedulerPump:
     # ------------------------------------------------------------------ reading moto's schedules
 
     def schedules(self) -> list[dict[str, Any]]:
-        """Every schedule, in full. Which schedules exist, and which version of each, is read from the
-        emulation's own state (moto's ListSchedules answers 50 per page, and the pump asks at every step
-        of the clock); the details of each version are fetched through the API once."""
-        scheduler = aws.client("scheduler")
-        backend = scheduler_backends[emulated_account()][aws.AWS_ENV["AWS_DEFAULT_REGION"]]
-        present = [
-            (schedule.arn, schedule.name, group.name, schedule.last_modified_date)
-            for group in list(backend.schedule_groups.values())
-            for schedule in list(group.schedules.values())
-        ]
+        """Every schedule, in full: read from the emulation's own state, as Scheduler itself knows its
+        schedules (moto's ListSchedules answers 50 per page, and the pump asks at every step of the clock).
+        Each version of a schedule is read once, as GetSchedule would answer it."""
         out = []
-        with counters.paused():  # the emulation's bookkeeping, not calls Nudge would pay for
-            for arn, name, group_name, modified in present:
-                key = (arn, modified)
+        for group in list(_scheduler_backend().schedule_groups.values()):
+            for schedule in list(group.schedules.values()):
+                key = (schedule.arn, schedule.last_modified_date)
                 if key not in self._details:
-                    try:
-                        self._details[key] = scheduler.get_schedule(Name=name, GroupName=group_name)
-                    except ClientError:
-                        continue  # deleted in between
+                    # A copy (the emulation's own target dict stays its own), without the absent fields.
+                    answer = json.loads(json.dumps(schedule.to_dict()))
+                    self._details[key] = {k: v for k, v in answer.items() if v is not None}
                 out.append(self._details[key])
         return out
 
@@ -193,10 +190,9 @@ class SchedulerPump:
                 firing = self._dead_letter(schedule, instant, execution_id, attempt, error)
         self.firings.append(firing)
         if is_one_time(schedule["ScheduleExpression"]) and schedule.get("ActionAfterCompletion") == "DELETE":
-            # moto never does this itself.
-            with counters.paused(), contextlib.suppress(ClientError):
-                name, group = schedule["Name"], schedule["GroupName"]
-                aws.client("scheduler").delete_schedule(Name=name, GroupName=group)
+            # moto never does this itself; Scheduler does it without an API request.
+            with contextlib.suppress(ScheduleNotFound, ScheduleGroupNotFound):
+                _scheduler_backend().delete_schedule(schedule["GroupName"], schedule["Name"])
         return firing
 
     @staticmethod
