@@ -36,8 +36,10 @@ Per request: moto lists its response class's methods with inspect.getmembers and
 and the parameters' names from CamelCase character by character, for every request; both answers depend
 only on their input and are kept. botocore builds its User-Agent string twice per request; the embedded
 emulation never reads it, so the local runtime's requests carry a fixed one. (Signing stays: moto reads
-the Region from the signature's scope.) Together about half a millisecond of each of a month's hundreds
-of thousands of AWS requests.
+the Region from the signature's scope.) moto draws every answer's request id (and each received
+message's receipt handle) one random character per call; here with one call per string, from the same
+seedable generator. Together about half a millisecond of each of a month's hundreds of thousands of AWS
+requests.
 
 SQS: moto recomputes every queue attribute, message counts included, for each message sent, and reads
 the clock through datetime arithmetic for every message it counts; a queue holding a campaign's few
@@ -49,6 +51,7 @@ the queue's retention period itself.
 import copy
 import functools
 import json
+import string
 import sys
 import threading
 import time
@@ -61,6 +64,7 @@ import moto.dynamodb.models
 import moto.dynamodb.models.table
 import moto.dynamodb.parsing.validators
 import moto.dynamodb.responses
+import moto.sqs.models
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.useragent import UserAgentString
 from botocore.utils import merge_dicts
@@ -80,6 +84,8 @@ from moto.dynamodb.models.utilities import find_nested_key
 from moto.dynamodb.parsing.ast_nodes import Node
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.dynamodb.responses import DynamoHandler
+from moto.moto_api._internal import mock_random
+from moto.moto_api._internal.moto_random import MotoRandom
 from moto.sqs.models import Message, Queue, SQSBackend
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
@@ -501,6 +507,20 @@ def _within_retention(self: SQSBackend, queue_name: str, message: Message) -> bo
     return retention + message.sent_timestamp / 1000 > time.time()
 
 
+def _random_string(
+    self: MotoRandom, length: int = 20, include_digits: bool = True, lower_case: bool = False
+) -> str:
+    # The same characters from the same seedable generator, drawn with one call instead of one per
+    # character: every answer's request id is 52 of them.
+    pool = string.ascii_letters + (string.digits if include_digits else "")
+    drawn = "".join(self.choices(pool, k=length))
+    return drawn.lower() if lower_case else drawn
+
+
+def _receipt_handle() -> str:
+    return "".join(mock_random.choices(string.ascii_lowercase, k=185))  # moto's length and characters
+
+
 _LOCAL_USER_AGENT = "nudge-local"
 
 
@@ -539,3 +559,5 @@ def install() -> None:
     Queue.approximate_number_of_messages_not_visible = property(_not_visible_count)  # type: ignore
     Queue.approximate_number_of_messages_delayed = property(_delayed_count)  # type: ignore
     SQSBackend.is_message_valid_based_on_retention_period = _within_retention  # type: ignore[method-assign]
+    MotoRandom.get_random_string = _random_string  # type: ignore[method-assign]
+    moto.sqs.models.generate_receipt_handle = _receipt_handle  # type: ignore[attr-defined]

@@ -111,3 +111,15 @@ def test_a_message_older_than_the_queues_retention_period_is_not_received(runtim
     send(runtime, "fresh")
     got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
     assert [m["Body"] for m in got] == ["fresh"]
+
+
+def test_each_receive_gives_a_new_receipt_handle_of_sqs_form(runtime):
+    sqs = runtime.client("sqs")
+    url = runtime.queue_url("WorkQueue")
+    send(runtime, "one")
+    handles = []
+    for _ in range(2):
+        [message] = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"]
+        handles.append(message["ReceiptHandle"])
+    assert handles[0] != handles[1]
+    assert all(len(h) == 185 and h.isalpha() and h.islower() for h in handles)
