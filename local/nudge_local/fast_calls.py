@@ -1,5 +1,5 @@
-"""DynamoDB item operations and SQS message operations answered by the embedded emulation without the HTTP
-round trip's bookkeeping.
+"""DynamoDB item operations, SQS message operations and Scheduler's schedule writes answered by the embedded
+emulation without the HTTP round trip's bookkeeping.
 
 For every request botocore serializes the parameters, signs the request, hands it to moto's in-process
 stubber, and then parses moto's JSON answer shape by shape — for a page of items, most of a millisecond,
@@ -17,11 +17,13 @@ patterns, reads the Region and account back from the headers and parses the JSON
 against the operation's model — about a third of the local runtime's time in a month. A DynamoDB or SQS
 request (no binary values) is handed to moto's DynamoDB or SQS handler directly instead: its parameters
 are the JSON body botocore serialized, the Region is the client's, the account moto's own; the handler's
-actions, the storage, the errors and the answer are moto's, unchanged.
+actions, the storage, the errors and the answer are moto's, unchanged. A schedule's creation, update or
+deletion goes to moto's Scheduler handler the same way, with the request's path and query string.
 """
 
 import json
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import botocore.handlers
 import botocore.parsers
@@ -30,6 +32,7 @@ from botocore.model import OperationModel
 from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber
 from moto.dynamodb.responses import DynamoHandler
+from moto.scheduler.responses import EventBridgeSchedulerResponse
 from moto.sqs.responses import SQSResponse
 from moto.utilities.utils import get_partition
 
@@ -62,13 +65,16 @@ OPERATIONS: dict[str, frozenset[str]] = {
             "ChangeMessageVisibilityBatch",
         }
     ),
+    # Writes whose answers hold no dates (a schedule's dates would come back as numbers from json.loads).
+    "scheduler": frozenset({"CreateSchedule", "UpdateSchedule", "DeleteSchedule"}),
 }
 # Binary values are base64 in JSON and bytes in boto3: botocore's parser converts them.
 _BINARY: dict[str, tuple[bytes, ...]] = {
     "dynamodb": (b'"B":', b'"BS":'),
     "sqs": (b'"BinaryValue"', b'"BinaryListValues"'),
+    "scheduler": (),
 }
-_parser = botocore.parsers.create_parser("json")
+_parsers = {protocol: botocore.parsers.create_parser(protocol) for protocol in ("json", "rest-json")}
 _SQS_JSON = "application/x-amz-json-1.0"
 
 
@@ -104,12 +110,13 @@ def _parsed(response: AWSResponse, model: OperationModel, service: str) -> dict[
         return parsed
     # What botocore's endpoint does with an answer: parse it, and add a modeled error's fields.
     answer = {"status_code": response.status_code, "headers": response.headers, "body": body}
-    parsed = _parser.parse(answer, model.output_shape)
+    parser = _parsers[model.service_model.protocol]
+    parsed = parser.parse(answer, model.output_shape)
     if response.status_code >= 300:
         code = parsed.get("Error", {}).get("Code")
         shape = model.service_model.shape_for_error_code(code) if code else None
         if shape is not None:
-            parsed.update(_parser.parse(answer, shape))
+            parsed.update(parser.parse(answer, shape))
     return parsed
 
 
@@ -155,7 +162,25 @@ def _sqs_answer(request: Any, operation: str, region: str) -> AWSResponse | None
     return AWSResponse(request.url, status, headers, MockRawResponse(text))
 
 
-_DIRECT = {"dynamodb": _dynamodb_answer, "sqs": _sqs_answer}
+def _scheduler_answer(request: Any, operation: str, region: str) -> AWSResponse:
+    """moto's Scheduler handler asked without its HTTP layer: it reads the schedule's name from the path,
+    the group of a deletion from the query string, everything else from the JSON body."""
+    url = urlsplit(request.url)
+    handler = EventBridgeSchedulerResponse()
+    handler.body = request.body.decode() if isinstance(request.body, bytes) else (request.body or "")
+    handler.uri = url.path + (f"?{url.query}" if url.query else "")
+    handler.querystring = parse_qs(url.query)
+    handler.uri_match = {}
+    handler.headers = {"X-Amz-Target": operation}  # how moto names the action (read before the route)
+    handler.response_headers = {"server": "amazon.com"}
+    handler.region = region
+    handler.partition = get_partition(region)
+    handler.current_account = emulated_account()
+    status, headers, text = handler.call_action()
+    return AWSResponse(request.url, status, headers, MockRawResponse(text))
+
+
+_DIRECT = {"dynamodb": _dynamodb_answer, "sqs": _sqs_answer, "scheduler": _scheduler_answer}
 
 
 def answer(

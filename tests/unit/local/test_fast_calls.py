@@ -161,6 +161,47 @@ def test_queue_requests_without_binary_values_skip_motos_http_layer_and_answer_a
     assert len(through_http) == 1  # a binary value: moto's parser decodes it
 
 
+def test_schedule_writes_skip_motos_http_layer_and_answer_as_it_does(
+    emulated_dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    through_http = []
+    process = botocore_stubber.process_request
+    monkeypatch.setattr(
+        botocore_stubber, "process_request", lambda r: through_http.append(r.url) or process(r)
+    )
+    scheduler, full = aws.client("scheduler"), _full_path("scheduler")
+    scheduler.create_schedule_group(Name="g")
+    through_http.clear()
+
+    def request(name: str, expression: str) -> dict[str, Any]:
+        return {
+            "Name": name,
+            "GroupName": "g",
+            "ScheduleExpression": expression,
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "Target": {
+                "Arn": "arn:aws:sqs:ap-northeast-2:123456789012:q",
+                "RoleArn": "arn:aws:iam::1:role/r",
+            },
+            "ActionAfterCompletion": "DELETE",
+        }
+
+    created = scheduler.create_schedule(**request("slot-a", "at(2026-03-01T10:00:00)"))
+    assert created["ScheduleArn"].endswith(":schedule/g/slot-a")
+    codes = []
+    for client in (scheduler, full):
+        with pytest.raises(ClientError) as raised:
+            client.create_schedule(**request("slot-a", "at(2026-03-01T10:00:00)"))
+        codes.append(raised.value.response["Error"]["Code"])
+    assert codes == ["ConflictException", "ConflictException"]
+    scheduler.update_schedule(**request("slot-a", "at(2026-03-01T11:00:00)"))
+    assert full.get_schedule(Name="slot-a", GroupName="g")["ScheduleExpression"] == "at(2026-03-01T11:00:00)"
+    scheduler.delete_schedule(Name="slot-a", GroupName="g")
+    with pytest.raises(scheduler.exceptions.ResourceNotFoundException):
+        scheduler.delete_schedule(Name="slot-a", GroupName="g")
+    assert len(through_http) == 2  # the full path client's conflict and read
+
+
 def test_every_short_path_request_is_counted_and_billed(emulated_dynamodb: Any, table: str) -> None:
     seen = counters.Counters()
     counters.activate(seen)
