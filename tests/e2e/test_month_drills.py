@@ -9,6 +9,7 @@ the month's advertising decisions are audited and every log line is checked for 
 import io
 import re
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ PUMP_EVERY = timedelta(hours=6)
 
 
 def _month(drill: demo_month.Drill) -> demo_month.MonthResult:
+    drill = replace(drill, capture=True)  # every profile, the ledger and the outbox, to compare
     return demo_month.run(CUSTOMERS, SEED, out=io.StringIO(), why=[], drill=drill, pump_every=PUMP_EVERY)
 
 
@@ -140,3 +142,13 @@ def test_no_phone_number_or_name_in_any_log_line(clean, faulty) -> None:
         assert len(lines) > 1000
         assert [line for line in lines if phone.search(line)] == []
         assert [line for line in lines if any(name in line for name in names)] == []
+
+
+def test_the_demo_counts_the_080_callers_whose_sms_ad_consent_the_list_withdrew(clean) -> None:
+    from_profiles = sum(
+        1
+        for (_, customer_id), p in clean.capture["profiles"].items()
+        if customer_id in clean.called_080 and (c := p.consents.get("sms")) and ":080:" in c.source
+    )
+    # (a caller whose consent changed again later that month no longer shows the 080 list as its source)
+    assert clean.called_080 and 0 < clean.withdrawn_by_080 == from_profiles <= len(clean.called_080)
