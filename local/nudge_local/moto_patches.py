@@ -24,8 +24,8 @@ PutItem; the parse of one text with the same names and values is kept and reused
 
 Updates: moto parses an update expression twice per UpdateItem, and its validator deep-copies the parsed
 tree with copy.deepcopy before filling it in — most of an UpdateItem's time. The parse of one text is kept
-(each caller gets its own copy), and the trees are copied node by node; anything in them that is not a
-node, a list or a plain value is still copied by copy.deepcopy.
+and shared (it is only read until the validator copies it), and the validator's copy is made node by node;
+anything in a tree that is not a node, a list or a plain value is still copied by copy.deepcopy.
 
 Answers: moto writes every DynamoDB answer through a generic serializer that walks the operation's
 model for each attribute of each item (milliseconds for a page of items). The item operations' answers
@@ -444,7 +444,9 @@ def _parse_update(cls: type[UpdateExpressionParser], expression: str) -> Any:
         tree = _original_parse_update(expression)  # an invalid text raises here, and is not kept
         if len(_parsed_updates) < _PARSED_UPDATES_LIMIT:
             _parsed_updates[expression] = tree
-    return _deepcopy(tree)
+    # Shared, not copied: the parse is only read (its clauses listed) until moto's validator copies it
+    # before filling it in.
+    return tree
 
 
 _original_parse_update = UpdateExpressionParser.make
