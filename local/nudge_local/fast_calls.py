@@ -31,6 +31,7 @@ from botocore.awsrequest import AWSRequest, AWSResponse
 from botocore.model import OperationModel
 from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber
+from moto.core.responses import BaseResponse
 from moto.dynamodb.responses import DynamoHandler
 from moto.scheduler.responses import EventBridgeSchedulerResponse
 from moto.sqs.responses import SQSResponse
@@ -120,28 +121,38 @@ def _parsed(response: AWSResponse, model: OperationModel, service: str) -> dict[
     return parsed
 
 
+def _body(request: Any) -> bytes:
+    return request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+
+
+def _ask(handler: BaseResponse, request: Any, region: str, headers: dict[str, str]) -> AWSResponse:
+    """What moto's HTTP layer would have set on the handler before its action: the action's name
+    (`headers`), the Region, the account; then the handler's own action and answer."""
+    handler.headers = headers
+    handler.response_headers = {"server": "amazon.com"}
+    handler.region = region
+    handler.partition = get_partition(region)
+    handler.current_account = emulated_account()
+    status, answer_headers, text = handler.call_action()
+    return AWSResponse(request.url, status, answer_headers, MockRawResponse(text))
+
+
 def _dynamodb_answer(request: Any, operation: str, region: str) -> AWSResponse | None:
     """moto's DynamoDB handler asked without its HTTP layer; None when the request holds binary values
     (moto's parser decodes their base64: let it)."""
-    body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+    body = _body(request)
     if any(marker in body for marker in _BINARY["dynamodb"]):
         return None
     handler = DynamoHandler()
     handler.params = json.loads(body) if body else {}
     handler.querystring = {}
-    handler.headers = {"X-Amz-Target": f"DynamoDB_20120810.{operation}"}  # how moto names the action
-    handler.response_headers = {"server": "amazon.com"}
-    handler.region = region
-    handler.partition = get_partition(region)
-    handler.current_account = emulated_account()
-    status, headers, text = handler.call_action()
-    return AWSResponse(request.url, status, headers, MockRawResponse(text))
+    return _ask(handler, request, region, {"X-Amz-Target": f"DynamoDB_20120810.{operation}"})
 
 
 def _sqs_answer(request: Any, operation: str, region: str) -> AWSResponse | None:
     """moto's SQS handler asked without its HTTP layer; None when the request holds binary values (moto's
     parser decodes their base64: let it)."""
-    body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+    body = _body(request)
     if any(marker in body for marker in _BINARY["sqs"]):
         return None
     handler = SQSResponse()
@@ -150,16 +161,10 @@ def _sqs_answer(request: Any, operation: str, region: str) -> AWSResponse | None
     handler.params = json.loads(body) if body else {}
     handler.uri_match = {}
     handler.querystring = {}
-    handler.headers = {
-        "X-Amz-Target": f"AmazonSQS.{operation}",  # how moto names the action
-        "Content-Type": _SQS_JSON,  # the answer's protocol
-    }
-    handler.response_headers = {"server": "amazon.com"}
-    handler.region = region
-    handler.partition = get_partition(region)
-    handler.current_account = emulated_account()
-    status, headers, text = handler.call_action()
-    return AWSResponse(request.url, status, headers, MockRawResponse(text))
+    # The Content-Type names the answer's protocol.
+    return _ask(
+        handler, request, region, {"X-Amz-Target": f"AmazonSQS.{operation}", "Content-Type": _SQS_JSON}
+    )
 
 
 def _scheduler_answer(request: Any, operation: str, region: str) -> AWSResponse:
@@ -167,17 +172,12 @@ def _scheduler_answer(request: Any, operation: str, region: str) -> AWSResponse:
     the group of a deletion from the query string, everything else from the JSON body."""
     url = urlsplit(request.url)
     handler = EventBridgeSchedulerResponse()
-    handler.body = request.body.decode() if isinstance(request.body, bytes) else (request.body or "")
+    handler.body = _body(request).decode()
     handler.uri = url.path + (f"?{url.query}" if url.query else "")
     handler.querystring = parse_qs(url.query)
     handler.uri_match = {}
-    handler.headers = {"X-Amz-Target": operation}  # how moto names the action (read before the route)
-    handler.response_headers = {"server": "amazon.com"}
-    handler.region = region
-    handler.partition = get_partition(region)
-    handler.current_account = emulated_account()
-    status, headers, text = handler.call_action()
-    return AWSResponse(request.url, status, headers, MockRawResponse(text))
+    # moto reads the action from this header before it would route the path.
+    return _ask(handler, request, region, {"X-Amz-Target": operation})
 
 
 _DIRECT = {"dynamodb": _dynamodb_answer, "sqs": _sqs_answer, "scheduler": _scheduler_answer}

@@ -24,6 +24,15 @@ def _without_metadata(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
+def through_http(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The URLs of the requests that went through moto's HTTP layer (the stubber), in order."""
+    urls: list[str] = []
+    process = botocore_stubber.process_request
+    monkeypatch.setattr(botocore_stubber, "process_request", lambda r: urls.append(r.url) or process(r))
+    return urls
+
+
+@pytest.fixture
 def table(emulated_dynamodb: Any) -> str:
     emulated_dynamodb.create_table(
         TableName="t",
@@ -110,13 +119,8 @@ def test_queue_messages_go_and_come_back_as_on_the_full_path(emulated_dynamodb: 
 
 
 def test_queue_requests_without_binary_values_skip_motos_http_layer_and_answer_as_it_does(
-    emulated_dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+    emulated_dynamodb: Any, through_http: list[str]
 ) -> None:
-    through_http = []
-    process = botocore_stubber.process_request
-    monkeypatch.setattr(
-        botocore_stubber, "process_request", lambda r: through_http.append(r.url) or process(r)
-    )
     sqs, full = aws.client("sqs"), _full_path("sqs")
     url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
     through_http.clear()
@@ -162,13 +166,8 @@ def test_queue_requests_without_binary_values_skip_motos_http_layer_and_answer_a
 
 
 def test_schedule_writes_skip_motos_http_layer_and_answer_as_it_does(
-    emulated_dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+    emulated_dynamodb: Any, through_http: list[str]
 ) -> None:
-    through_http = []
-    process = botocore_stubber.process_request
-    monkeypatch.setattr(
-        botocore_stubber, "process_request", lambda r: through_http.append(r.url) or process(r)
-    )
     scheduler, full = aws.client("scheduler"), _full_path("scheduler")
     scheduler.create_schedule_group(Name="g")
     through_http.clear()
@@ -216,13 +215,8 @@ def test_every_short_path_request_is_counted_and_billed(emulated_dynamodb: Any, 
 
 
 def test_dynamodb_requests_without_binary_values_skip_motos_http_layer(
-    emulated_dynamodb: Any, table: str, monkeypatch: pytest.MonkeyPatch
+    emulated_dynamodb: Any, table: str, through_http: list[str]
 ) -> None:
-    through_http = []
-    process = botocore_stubber.process_request
-    monkeypatch.setattr(
-        botocore_stubber, "process_request", lambda r: through_http.append(r.url) or process(r)
-    )
     emulated_dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}, "n": {"N": "1"}})
     update = {
         "TableName": table,
