@@ -142,3 +142,21 @@ def test_the_read_uses_the_store_time_zone_for_today(store_profiles: Any) -> Non
     assert list(SegmentReader(client, TABLE).members(STORE, segment, late_evening_utc)) == []
     expected = compile_segment(segment, STORE.zone, NOW).members(profiles)
     assert sorted(SegmentReader(client, TABLE).members(STORE, segment, NOW)) == sorted(expected)
+
+
+def test_many_profiles_are_read_in_batches_as_one_by_one(store_profiles: Any) -> None:
+    """A report's read of the customers a source touched (DynamoProfileRepository.load_many)."""
+    from nudge.adapters.dynamodb import DynamoProfileRepository
+
+    client, profiles = store_profiles
+    repository = DynamoProfileRepository(TABLE, "events-unused", client)
+    wanted = [p.customer_id for p in profiles[:250]] + ["nobody", profiles[0].customer_id]
+    batches: list[int] = []
+    client.meta.events.register("before-call.dynamodb.BatchGetItem", lambda **_: batches.append(1))
+    found = repository.load_many(STORE.store_id, wanted)
+    assert sorted(found) == sorted(p.customer_id for p in profiles[:250])  # the missing one is not there
+    for customer_id in (profiles[0].customer_id, profiles[249].customer_id):
+        assert found[customer_id] == repository.load(STORE.store_id, customer_id)
+    assert len(batches) == 3  # 250 customers: 100 keys a request
+    other = repository.load_many(OTHER.store_id, wanted[:5])  # the same ids in another store: its own
+    assert other and {p.store_id for p in other.values()} == {OTHER.store_id}

@@ -71,7 +71,7 @@ def test_the_report_counts_each_outcome_by_reason_and_code() -> None:
         _send("e", fell_back=True),
     ]
     profile = _profile(("o1", T0 + timedelta(hours=1), 39_000, OrderStatus.PAID))
-    data = report("campaign:a", records, lambda c: profile, lambda c: records)
+    data = report("campaign:a", records, lambda ids: dict.fromkeys(ids, profile), lambda c: records)
     assert data["targeted"] == 5 and data["sent"] == 3 and data["delivered"] == 2
     assert data["suppressed_by_reason"] == {"no_consent": 1}
     assert data["deferred_by_reason"] == {"quiet_hours": 1}
@@ -96,6 +96,13 @@ def test_the_report_reads_a_customers_other_messages_only_when_this_source_could
         looked_up.append(customer_id)
         return [ours[0], later_elsewhere]
 
-    data = report("campaign:a", ours, profiles.get, sends_of)
+    read: list[list[str]] = []
+
+    def profiles_of(customer_ids: list[str]) -> dict[str, Profile]:
+        read.append(customer_ids)
+        return {c: profiles[c] for c in customer_ids if c in profiles}
+
+    data = report("campaign:a", ours, profiles_of, sends_of)
+    assert read == [["c1", "c2"]]  # one read for every customer this source touched
     assert looked_up == ["c1"]  # c2 never ordered: nothing of theirs to read
     assert data["converted"] == 0  # c1's order followed campaign b's later click: it is b's

@@ -77,11 +77,12 @@ def attribute(
 def report(
     source: str,
     records: list[SendRecord],
-    profile_of: Callable[[str], Profile | None],
+    profiles_of: Callable[[list[str]], Mapping[str, Profile]],
     sends_of: Callable[[str], list[SendRecord]],
     left_out: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """The report of one source from its ledger records; `profile_of` / `sends_of` look one customer up.
+    """The report of one source from its ledger records; `profiles_of` reads the profiles of the customers
+    it touched (one batched read), `sends_of` one customer's messages.
     `left_out`: members a campaign's runs left out before any send (nudge.campaign_runs), by reason;
     they count as targeted and suppressed."""
     suppressed: Counter[str] = Counter(left_out or {})
@@ -101,8 +102,9 @@ def report(
         if record.clicked_at or record.delivered_at:
             touched.setdefault(record.customer_id, []).append(record)
     conversions: list[Conversion] = []
+    profiles = profiles_of(sorted(touched))
     for customer_id in sorted(touched):
-        profile = profile_of(customer_id)
+        profile = profiles.get(customer_id)
         # Only an order inside the window of one of this source's touches can be this source's; the
         # customer's other messages (which may have touched the order later) are read only then.
         if profile is not None and attribute(profile, touched[customer_id]):
@@ -185,7 +187,7 @@ class ReportLedger(Protocol):
 
 
 class ProfileReader(Protocol):
-    def load(self, store_id: str, customer_id: str) -> Profile | None: ...
+    def load_many(self, store_id: str, customer_ids: Iterable[str]) -> Mapping[str, Profile]: ...
 
 
 class CatalogReader(Protocol):
@@ -219,7 +221,7 @@ def source_report(
     data = report(
         source,
         records,
-        lambda customer_id: profiles.load(store_id, customer_id),
+        lambda customer_ids: profiles.load_many(store_id, customer_ids),
         lambda customer_id: ledger.recent(store_id, customer_id, since),
         left_out,
     )

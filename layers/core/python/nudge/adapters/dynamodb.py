@@ -1,7 +1,7 @@
 """DynamoDB adapters: profiles with their delivery records, the order index, and store settings."""
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -47,6 +47,7 @@ def order_index_key(store_id: str, order_id: str) -> str:
 
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
+BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
 
 
 class DynamoProfileRepository:
@@ -65,6 +66,25 @@ class DynamoProfileRepository:
         )
         item = response.get("Item")
         return None if item is None else from_item(store_id, _decode(item))
+
+    def load_many(self, store_id: str, customer_ids: Iterable[str]) -> dict[str, Profile]:
+        """The profiles of these customers that exist, by customer id: BatchGetItem, 100 keys a request,
+        eventually consistent (for reports: a read of many, not the read a write is conditioned on)."""
+        wanted = list(dict.fromkeys(customer_ids))
+        found: dict[str, Profile] = {}
+        for first in range(0, len(wanted), BATCH_GET_KEYS):
+            keys = [
+                {"pk": {"S": partition_key(store_id, customer_id)}, "sk": {"S": customer_id}}
+                for customer_id in wanted[first : first + BATCH_GET_KEYS]
+            ]
+            request: dict[str, Any] = {self.profiles_table: {"Keys": keys}}
+            while request:
+                answer = self.client.batch_get_item(RequestItems=request)
+                for item in answer["Responses"].get(self.profiles_table, []):
+                    profile = from_item(store_id, _decode(item))
+                    found[profile.customer_id] = profile
+                request = answer.get("UnprocessedKeys") or {}
+        return found
 
     def store_profiles(self, store_id: str) -> Iterator[Profile]:
         """Every profile of a store, shard by shard (a whole-store read: for occasional learning jobs)."""

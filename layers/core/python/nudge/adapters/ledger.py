@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from nudge import clock as nudge_clock
 from nudge import config
-from nudge.adapters.dynamodb import dynamodb_client
+from nudge.adapters.dynamodb import BATCH_GET_KEYS, dynamodb_client
 from nudge.sending import Claim, ClaimStatus, SendRecord, State
 
 SEND_RECORD_TTL = timedelta(days=400)
@@ -25,7 +25,6 @@ SEND_RECORD_TTL = timedelta(days=400)
 # push the calls of one second over the limit.
 RATE_HEADROOM = 0.98
 RATE_WINDOW_TTL_SECONDS = 3600  # an idle account's slot item goes away
-BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
 # Slots a sender takes with one write: an SQS batch's worth, and at most a quarter second of the limit, so
 # a sender that wakes late for a held slot (dropped, never used late) wastes little of the account's rate.
 RATE_BLOCK = 10
