@@ -50,6 +50,22 @@ MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
 BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
 
 
+def batch_get(
+    client: Any, table: str, keys: list[dict[str, Any]], consistent: bool = False
+) -> list[dict[str, Any]]:
+    """The items of these keys that exist (BatchGetItem, 100 keys a request, unprocessed keys asked again)."""
+    items: list[dict[str, Any]] = []
+    for first in range(0, len(keys), BATCH_GET_KEYS):
+        wanted: dict[str, Any] = {
+            table: {"Keys": keys[first : first + BATCH_GET_KEYS], "ConsistentRead": consistent}
+        }
+        while wanted:
+            answer = client.batch_get_item(RequestItems=wanted)
+            items.extend(answer.get("Responses", {}).get(table, []))
+            wanted = answer.get("UnprocessedKeys") or {}
+    return items
+
+
 class DynamoProfileRepository:
     """Profiles in PROFILES_TABLE; delivery records and the order index in EVENTS_TABLE."""
 
@@ -70,21 +86,14 @@ class DynamoProfileRepository:
     def load_many(self, store_id: str, customer_ids: Iterable[str]) -> dict[str, Profile]:
         """The profiles of these customers that exist, by customer id: BatchGetItem, 100 keys a request,
         eventually consistent (for reports: a read of many, not the read a write is conditioned on)."""
-        wanted = list(dict.fromkeys(customer_ids))
-        found: dict[str, Profile] = {}
-        for first in range(0, len(wanted), BATCH_GET_KEYS):
-            keys = [
-                {"pk": {"S": partition_key(store_id, customer_id)}, "sk": {"S": customer_id}}
-                for customer_id in wanted[first : first + BATCH_GET_KEYS]
-            ]
-            request: dict[str, Any] = {self.profiles_table: {"Keys": keys}}
-            while request:
-                answer = self.client.batch_get_item(RequestItems=request)
-                for item in answer["Responses"].get(self.profiles_table, []):
-                    profile = from_item(store_id, _decode(item))
-                    found[profile.customer_id] = profile
-                request = answer.get("UnprocessedKeys") or {}
-        return found
+        keys = [
+            {"pk": {"S": partition_key(store_id, customer_id)}, "sk": {"S": customer_id}}
+            for customer_id in dict.fromkeys(customer_ids)
+        ]
+        profiles = (
+            from_item(store_id, _decode(item)) for item in batch_get(self.client, self.profiles_table, keys)
+        )
+        return {profile.customer_id: profile for profile in profiles}
 
     def store_profiles(self, store_id: str) -> Iterator[Profile]:
         """Every profile of a store, shard by shard (a whole-store read: for occasional learning jobs)."""

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from nudge import clock as nudge_clock
 from nudge import config
-from nudge.adapters.dynamodb import BATCH_GET_KEYS, dynamodb_client
+from nudge.adapters.dynamodb import batch_get, dynamodb_client
 from nudge.sending import Claim, ClaimStatus, SendRecord, State
 
 SEND_RECORD_TTL = timedelta(days=400)
@@ -220,19 +220,8 @@ class DynamoSendLedger:
 
     def _records(self, keys: list[str], *, consistent: bool) -> list[SendRecord]:
         """The records of these keys, in this order (BatchGetItem, 100 keys a request)."""
-        found: dict[str, SendRecord] = {}
-        for first in range(0, len(keys), BATCH_GET_KEYS):
-            wanted: dict[str, Any] = {
-                self.table: {
-                    "Keys": [{"pk": {"S": pk}} for pk in keys[first : first + BATCH_GET_KEYS]],
-                    "ConsistentRead": consistent,
-                }
-            }
-            while wanted:
-                answer = self.client.batch_get_item(RequestItems=wanted)
-                for item in answer.get("Responses", {}).get(self.table, []):
-                    found[item["pk"]["S"]] = from_item(item)
-                wanted = answer.get("UnprocessedKeys") or {}
+        items = batch_get(self.client, self.table, [{"pk": {"S": pk}} for pk in keys], consistent)
+        found = {item["pk"]["S"]: from_item(item) for item in items}
         return [found[pk] for pk in keys if pk in found]  # one that expired meanwhile is simply gone
 
     def update_report(
