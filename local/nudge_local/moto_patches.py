@@ -27,6 +27,10 @@ tree with copy.deepcopy before filling it in — most of an UpdateItem's time. T
 and shared (it is only read until the validator copies it), and the validator's copy is made node by node;
 anything in a tree that is not a node, a list or a plain value is still copied by copy.deepcopy.
 
+Items: moto checks an item's 400 KB limit by adding up the whole item's size again at each attribute it
+stores, and sizes a map by copying each member first, so writing a profile took time quadratic in its
+attributes. Here the same sum is checked once, over the members as they are.
+
 Answers: moto writes every DynamoDB answer through a generic serializer that walks the operation's
 model for each attribute of each item (milliseconds for a page of items). The item operations' answers
 are already DynamoDB JSON, so they are written with json.dumps; everything else (errors, table
@@ -71,6 +75,7 @@ from botocore.utils import merge_dicts
 from moto.core.responses import ActionResult
 from moto.dynamodb.comparisons import ConditionExpressionParser, get_filter_expression
 from moto.dynamodb.exceptions import (
+    ItemSizeTooLarge,
     MockValidationException,
     MultipleTransactionsException,
     TooManyTransactionsException,
@@ -80,7 +85,7 @@ from moto.dynamodb.exceptions import (
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
-from moto.dynamodb.models.utilities import find_nested_key
+from moto.dynamodb.models.utilities import bytesize, find_nested_key
 from moto.dynamodb.parsing.ast_nodes import Node
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.dynamodb.responses import DynamoHandler
@@ -472,6 +477,39 @@ def _serialized(self: DynamoHandler, action_result: ActionResult) -> Any:
     return _original_serialized(self, action_result)
 
 
+_ITEM_SIZE_LIMIT = 405_000  # moto's: DynamoDB's 400 KB, measured by moto to lie between 409 and 410 KB
+
+
+def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
+    # moto's stored-attribute dict adds up the whole item's size again at every attribute it is given, so
+    # building an item took time quadratic in its attributes; the sum is the same checked once at the end.
+    self.hash_key = hash_key
+    self.range_key = range_key
+    stored = LimitedSizeDict()
+    size = 0
+    for name, value in attrs.items():
+        typed = DynamoType(value)
+        size += bytesize(name) + typed.size()
+        dict.__setitem__(stored, name, typed)
+    if size > _ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
+    self.attrs = stored
+
+
+_original_size = DynamoType.size
+
+
+def _typed_size(self: DynamoType) -> int:
+    # moto sizes a map by wrapping each of its members in a new DynamoType first, which copies the
+    # member's whole subtree; the members are DynamoTypes already.
+    if self.is_map():
+        return sum(
+            bytesize(name) + (member.size() if type(member) is DynamoType else DynamoType(member).size())
+            for name, member in self.value.items()
+        )
+    return _original_size(self)
+
+
 def _now_ms() -> float:
     # What moto's unix_time_millis() computes, without building two datetimes per call.
     return time.time() * 1000.0
@@ -554,6 +592,8 @@ def install() -> None:
     moto.dynamodb.parsing.validators.deepcopy = _deepcopy  # type: ignore[attr-defined]
     UpdateExpressionParser.make = classmethod(_parse_update)  # type: ignore[method-assign,assignment]
     Item.project = _project  # type: ignore[method-assign]
+    Item.__init__ = _item_init  # type: ignore[method-assign]
+    DynamoType.size = _typed_size  # type: ignore[method-assign]
     moto.dynamodb.models.table.copy = _QueryCopies  # type: ignore[attr-defined]
     for module in (moto.dynamodb.comparisons, moto.dynamodb.models, moto.dynamodb.responses):
         module.create_condition_expression_parser = _RememberedParse  # type: ignore[assignment,attr-defined]

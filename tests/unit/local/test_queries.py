@@ -105,3 +105,52 @@ def _sets_sorted(value: Any) -> Any:
     if isinstance(value, list):
         return [_sets_sorted(v) for v in value]
     return value
+
+
+def test_an_item_is_sized_and_refused_as_motos_own(emulated_dynamodb: Any) -> None:
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+
+    from nudge_local import moto_patches
+
+    assert Item.__init__ is moto_patches._item_init
+    attrs = {
+        "pk": {"S": "p1"},
+        "c": {"M": {"sms": {"M": {"ad": {"BOOL": True}, "at": {"N": "5"}}}, "kakao": {"M": {}}}},
+        "od": {"L": [{"M": {"id": {"S": "주문"}}}, {"N": "12.5"}]},
+        "tags": {"SS": ["a", "bb"]},
+        "b": {"B": b"\x00\x01"},
+        "none": {"NULL": True},
+    }
+    for value in attrs.values():
+        typed = DynamoType(value)
+        assert moto_patches._typed_size(typed) == moto_patches._original_size(typed), value
+
+    ours = Item(None, None, attrs)
+    theirs = LimitedSizeDict()
+    for name, value in attrs.items():  # moto's own way: one checked insert per attribute
+        theirs[name] = DynamoType(value)
+    assert ours.attrs == theirs and ours.size() == sum(len(k) + v.size() for k, v in theirs.items())
+
+    big = {"pk": {"S": "p1"}, "a": {"S": "x" * 300_000}, "b": {"S": "y" * 110_000}}
+    with pytest.raises(ItemSizeTooLarge):
+        Item(None, None, big)
+    with pytest.raises(ItemSizeTooLarge):
+        LimitedSizeDict({})["a"] = DynamoType({"S": "x" * 410_000})
+
+
+def test_a_too_large_put_is_refused_and_nothing_is_written(emulated_dynamodb: Any) -> None:
+    ddb = emulated_dynamodb
+    ddb.create_table(
+        TableName="sized",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    with pytest.raises(ddb.exceptions.ClientError, match="Item size has exceeded"):
+        ddb.put_item(
+            TableName="sized", Item={"pk": {"S": "p"}, "a": {"S": "x" * 300_000}, "b": {"S": "y" * 110_000}}
+        )
+    assert "Item" not in ddb.get_item(TableName="sized", Key={"pk": {"S": "p"}})
+    ddb.put_item(TableName="sized", Item={"pk": {"S": "p"}, "a": {"S": "x" * 300_000}})
+    assert len(ddb.get_item(TableName="sized", Key={"pk": {"S": "p"}})["Item"]["a"]["S"]) == 300_000
