@@ -18,7 +18,7 @@ It keeps an outbox of what reached a phone (`outbox`, served as `GET /_local/out
 reports for Nudge (`take_reports`: the runtime posts them to `/gateway/reports/{provider}`), answers the
 message-list lookups the sender uses after an unclear outcome, and injects faults on request (`Faults`:
 error rate, latency, timeouts, dropped reports). Serve it on a socket (`serve`) or in-process as an httpx
-transport (`transport`) for tests that may not open sockets.
+transport (`transport`: the local runtime's functions and the tests, no socket).
 """
 
 import hashlib
@@ -174,8 +174,10 @@ class GatewayEmulator:
             self._taken.clear()
 
     # ------------------------------------------------------------------ transports
-    def transport(self) -> httpx.MockTransport:
-        """In-process: no socket. A timeout fault raises httpx.ReadTimeout after the message was taken."""
+    def transport(self, *, wait: bool = False) -> httpx.MockTransport:
+        """In-process: no socket. A timeout fault raises httpx.ReadTimeout after the message was taken. With
+        `wait`, an injected latency is slept and a timeout waits out the client's read timeout first, as
+        they would on a socket (the sender's measured duration then includes them)."""
 
         def handler(request: httpx.Request) -> httpx.Response:
             try:
@@ -185,9 +187,12 @@ class GatewayEmulator:
                     request.url.query.decode(),
                     dict(request.headers),
                     request.content,
-                    sleep=False,
+                    sleep=wait,
                 )
             except _Timeout:
+                if wait:
+                    read_timeout = request.extensions.get("timeout", {}).get("read")
+                    time.sleep(min(self.faults.timeout_seconds, read_timeout or self.faults.timeout_seconds))
                 raise httpx.ReadTimeout("emulated gateway timeout", request=request) from None
             return httpx.Response(status, headers=headers, content=body)
 
@@ -216,6 +221,7 @@ class GatewayEmulator:
                         body,
                     )
                 except _Timeout:
+                    time.sleep(emulator.faults.timeout_seconds)
                     self.close_connection = True
                     return
                 self.send_response(status)
@@ -269,9 +275,7 @@ class GatewayEmulator:
         if fail:
             return _answer(500, {"message": "Internal Server Error"})  # taken, but the answer is lost
         if timeout:
-            if sleep:
-                time.sleep(faults.timeout_seconds)
-            raise _Timeout
+            raise _Timeout  # the transport waits as its client would
         return answer
 
     def _route(

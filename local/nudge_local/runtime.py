@@ -33,6 +33,8 @@ from nudge_local.template import Template, parse_template
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 MAX_IDLE_ROUNDS = 100
+# The functions' GATEWAY_BASE_URL: never resolved, the emulator's transport answers every request.
+LOCAL_GATEWAY_URL = "http://gateway.nudge.local"
 REPORT_ATTEMPTS = 5  # Solapi retries a report 5 times in all; NHN's policy is not documented
 
 _open_lock = threading.Lock()
@@ -84,7 +86,6 @@ class LocalRuntime:
         self.local_routes.add("POST", "/_local/gateway", _post_gateway)
         # The messaging gateway emulator (NHN Cloud and Solapi protocols) the sender is pointed at.
         self.gateway: GatewayEmulator | None = None
-        self.gateway_url = ""
         self._undelivered_reports: list[tuple[str, dict[str, str], bytes, int]] = []
         self.aws_server = aws_server
         self.endpoint_url = ""  # the moto server's, when there is one
@@ -142,18 +143,23 @@ class LocalRuntime:
         return self
 
     def _start_gateway(self) -> None:
+        from nudge.adapters import gateway_accounts
         from nudge_local.stores import gateway_emulator
 
         self.gateway = gateway_emulator(self.clock.now)
-        self.gateway_url = self.gateway.serve()
-        self.parameters = {"GatewayBaseUrl": self.gateway_url, **self.parameters}
+        # The functions reach the emulator through their own httpx client, in-process: the same requests
+        # and answers, no socket or server thread.
+        gateway_accounts.use_transport(self.gateway.transport(wait=True))
+        self.parameters = {"GatewayBaseUrl": LOCAL_GATEWAY_URL, **self.parameters}
 
     def close(self) -> None:
         global _open
         from nudge import clock as nudge_clock
 
         if self.gateway is not None:
-            self.gateway.stop()
+            from nudge.adapters import gateway_accounts
+
+            gateway_accounts.use_transport(None)
 
         nudge_clock.set_source(None)
         counters.activate(None)

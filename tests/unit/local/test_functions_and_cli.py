@@ -4,9 +4,14 @@ counted; `nudge local invoke` prints a function's response."""
 import json
 import os
 
-from nudge_local.cli import main
+import httpx
+import pytest
 
-from .conftest import TEMPLATE
+from nudge.adapters import gateway_accounts
+from nudge_local.cli import main
+from nudge_local.runtime import LOCAL_GATEWAY_URL, LocalRuntime
+
+from .conftest import START, TEMPLATE
 
 
 def test_each_function_sees_its_own_environment_only_while_it_runs(runtime):
@@ -34,6 +39,15 @@ def test_invocations_and_durations_are_counted(runtime):
     assert stats.invocations == 2 and stats.errors == 0
     assert len(stats.durations_ms) == 2 and stats.total_ms >= stats.max_ms > 0
     assert runtime.counters.invocations == {"TickFunction": 2}
+
+
+def test_functions_reach_the_gateway_emulator_in_process_only_while_the_runtime_is_open() -> None:
+    with LocalRuntime(TEMPLATE, start=START) as runtime:
+        assert runtime.parameters["GatewayBaseUrl"] == LOCAL_GATEWAY_URL
+        answer = gateway_accounts.http_client().post(f"{LOCAL_GATEWAY_URL}/nowhere", json={})
+        assert answer.status_code == 404 and answer.json() == {"message": "no such endpoint /nowhere"}
+    with pytest.raises(httpx.ConnectError):  # the name is not resolved: nothing answers it any more
+        gateway_accounts.http_client().post(f"{LOCAL_GATEWAY_URL}/nowhere", json={})
 
 
 def test_cli_invoke_prints_the_response(tmp_path, capsys):

@@ -11,7 +11,7 @@ import pytest
 from nudge.gateways import Link, Outbound, Rejected, SmsPart
 from nudge.gateways.nhn import IDEMPOTENCY_HEADER, NhnGateway
 from nudge.gateways.solapi import SolapiGateway, authorization
-from nudge_local.gateway_emulator import GatewayEmulator, NhnAccount
+from nudge_local.gateway_emulator import Faults, GatewayEmulator, NhnAccount
 
 FALLBACK = SmsPart(
     "LMS",
@@ -154,6 +154,35 @@ def test_a_repeated_idempotency_key_sends_nothing_more() -> None:
     assert gateway.send(message).already
     assert len(emulator.outbox) == 1
     assert json.loads(emulator.take_reports()[0][2])["hooks"][0]["recipientGroupingKey"] == "same"
+
+
+def test_a_waiting_transport_sleeps_the_latency_and_a_timeout_for_as_long_as_its_client_waits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from nudge.gateways import Transient
+    from nudge_local import gateway_emulator
+
+    slept: list[float] = []
+    monkeypatch.setattr(gateway_emulator.time, "sleep", slept.append)
+    emulator, _ = _emulator()
+    gateway = _nhn(httpx.Client(transport=emulator.transport(wait=True), timeout=httpx.Timeout(2.5)))
+    emulator.set_faults(Faults(latency_seconds=0.05))
+    gateway.send(Outbound("w1", "01000000000", "SMS", "주문 완료", False, "0212345678"))
+    assert slept == [0.05]
+
+    slept.clear()
+    emulator.set_faults(Faults(timeout_rate=1.0, timeout_seconds=6.0))
+    with pytest.raises(Transient) as unclear:
+        gateway.send(Outbound("w2", "01000000000", "SMS", "주문 완료", False, "0212345678"))
+    assert unclear.value.code == "timeout"
+    assert slept == [2.5]  # the client's read timeout, not the emulator's six seconds
+    assert len(emulator.outbox) == 2  # the timed-out message was taken, though never answered
+
+    slept.clear()
+    quick = _nhn(httpx.Client(transport=emulator.transport(), timeout=httpx.Timeout(2.5)))
+    with pytest.raises(Transient):
+        quick.send(Outbound("w3", "01000000000", "SMS", "주문 완료", False, "0212345678"))
+    assert slept == []
 
 
 def test_nhns_080_list_is_read_page_by_page_from_a_korean_time_and_its_dates_are_korean_time() -> None:

@@ -20,9 +20,22 @@ from nudge.stores import GATEWAY_SECRET_NAMES, Store
 TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 
 
+_transport: httpx.BaseTransport | None = None
+
+
 @cache
 def http_client() -> httpx.Client:
-    return httpx.Client(timeout=TIMEOUT, limits=httpx.Limits(max_keepalive_connections=20))
+    return httpx.Client(
+        timeout=TIMEOUT, limits=httpx.Limits(max_keepalive_connections=20), transport=_transport
+    )
+
+
+def use_transport(transport: httpx.BaseTransport | None) -> None:
+    """Send gateway requests through this transport instead of the network (None: the network again). The
+    local runtime hands in its gateway emulator, as it hands nudge.clock its simulated clock."""
+    global _transport
+    _transport = transport
+    http_client.cache_clear()
 
 
 def gateway_for(
