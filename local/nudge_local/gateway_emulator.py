@@ -1,5 +1,6 @@
 """A local messaging gateway: NHN Cloud (KakaoTalk Bizmessage AlimTalk v2.3, brand message v1.0, SMS v3.0
-with its ad-SMS endpoints) and Solapi (messages v4) on localhost, validating the way the real services do.
+with its ad-SMS endpoints) and Solapi (messages v4), in-process or on localhost, validating the way the real
+services do.
 
 What it checks, with the codes the real gateways answer (korea-messaging.md §2–3):
 - authentication: NHN `X-Secret-Key` per appKey (-1001); Solapi `HMAC-SHA256 apiKey, date, salt, signature`
