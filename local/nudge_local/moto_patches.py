@@ -31,10 +31,11 @@ Items: moto checks an item's 400 KB limit by adding up the whole item's size aga
 stores, and sizes a map by copying each member first, so writing a profile took time quadratic in its
 attributes. Here the same sum is checked once, over the members as they are.
 
-Answers: moto writes every DynamoDB answer through a generic serializer that walks the operation's
-model for each attribute of each item (milliseconds for a page of items). The item operations' answers
-are already DynamoDB JSON, so they are written with json.dumps; everything else (errors, table
-descriptions with dates) still goes through moto's serializer.
+Answers: moto writes every DynamoDB and SQS answer through a generic serializer that walks the operation's
+model for each value (milliseconds for a page of items). The item operations' answers are already DynamoDB
+JSON, and SQS's message operations' answers plain strings and maps, so they are written with json.dumps;
+everything else (errors, table descriptions with dates, binary values) still goes through moto's
+serializer.
 
 Per request: moto lists its response class's methods with inspect.getmembers and converts the action's
 and the parameters' names from CamelCase character by character, for every request; both answers depend
@@ -59,6 +60,7 @@ import string
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import moto.core.responses
@@ -92,6 +94,7 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.moto_api._internal import mock_random
 from moto.moto_api._internal.moto_random import MotoRandom
 from moto.sqs.models import Message, Queue, SQSBackend
+from moto.sqs.responses import SQSResponse
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
 _OPERATIONS = ("ConditionCheck", "Put", "Delete", "Update")
@@ -462,19 +465,39 @@ _PLAIN_ANSWERS = frozenset({
     "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
     "TransactWriteItems", "TransactGetItems",
 })  # fmt: skip
-_original_serialized = DynamoHandler.serialized
+# SQS's message operations: their answers are strings, flags and the messages' attribute maps as sent (a
+# binary attribute's bytes make json.dumps fail, and go to the serializer).
+_PLAIN_SQS_ANSWERS = frozenset({
+    "SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessageBatch", "ChangeMessageVisibilityBatch",
+})  # fmt: skip
+_JSON_1_0 = "application/x-amz-json-1.0"
+_original_dynamodb_serialized = DynamoHandler.serialized
+_original_sqs_serialized = SQSResponse.serialized
 
 
-def _serialized(self: DynamoHandler, action_result: ActionResult) -> Any:
-    result = action_result.result
-    if isinstance(result, dict) and self._get_action() in _PLAIN_ANSWERS:
-        try:
-            body = json.dumps({k: v for k, v in result.items() if v is not None}, separators=(",", ":"))
-        except TypeError:  # a value JSON cannot write as it is: the serializer knows how
-            return _original_serialized(self, action_result)
-        headers = {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}
-        return 200, headers, body
-    return _original_serialized(self, action_result)
+def _written_as_json(
+    original: Callable[[Any, ActionResult], Any], actions: frozenset[str], json_request: Callable[[Any], bool]
+) -> Callable[[Any, ActionResult], Any]:
+    """A handler's `serialized` that writes these actions' dict answers with json.dumps (what moto's
+    serializer writes for them, without walking the operation's model per value); anything else, and an
+    answer json.dumps cannot write, goes to moto's serializer."""
+
+    def serialized(self: Any, action_result: ActionResult) -> Any:
+        result = action_result.result
+        if isinstance(result, dict) and self._get_action() in actions and json_request(self):
+            try:
+                body = json.dumps({k: v for k, v in result.items() if v is not None}, separators=(",", ":"))
+            except TypeError:
+                return original(self, action_result)
+            return 200, {"Content-Type": _JSON_1_0, **self.response_headers}, body
+        return original(self, action_result)
+
+    return serialized
+
+
+def _asked_in_json(handler: SQSResponse) -> bool:
+    # SQS still answers its older query protocol in XML, when asked in it.
+    return "json" in handler.headers.get("Content-Type", "")
 
 
 _ITEM_SIZE_LIMIT = 405_000  # moto's: DynamoDB's 400 KB, measured by moto to lie between 409 and 410 KB
@@ -588,7 +611,12 @@ def install() -> None:
     Table.delete_item = _delete_item  # type: ignore[method-assign]
     Table.all_items = _all_items  # type: ignore[method-assign]
     Table.query = _query  # type: ignore[method-assign]
-    DynamoHandler.serialized = _serialized  # type: ignore[method-assign]
+    DynamoHandler.serialized = _written_as_json(  # type: ignore[method-assign]
+        _original_dynamodb_serialized, _PLAIN_ANSWERS, lambda handler: True
+    )
+    SQSResponse.serialized = _written_as_json(  # type: ignore[method-assign]
+        _original_sqs_serialized, _PLAIN_SQS_ANSWERS, _asked_in_json
+    )
     moto.dynamodb.parsing.validators.deepcopy = _deepcopy  # type: ignore[attr-defined]
     UpdateExpressionParser.make = classmethod(_parse_update)  # type: ignore[method-assign,assignment]
     Item.project = _project  # type: ignore[method-assign]

@@ -264,3 +264,66 @@ def test_one_update_expression_used_again_and_again_updates_each_item_with_its_o
                 ExpressionAttributeValues={":st": {"S": "x"}},
             )
         assert refused.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_queue_answers_are_written_as_motos_serializer_writes_them(
+    emulated_dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from moto.sqs.responses import SQSResponse
+
+    from nudge_local import moto_patches
+
+    written: list[tuple[str, Any, Any]] = []  # (action, ours, moto's serializer's)
+    ours = SQSResponse.serialized
+    assert ours is not moto_patches._original_sqs_serialized
+
+    def both(handler: SQSResponse, result: Any) -> Any:
+        answer = ours(handler, result)
+        written.append(
+            (handler._get_action(), answer, moto_patches._original_sqs_serialized(handler, result))
+        )
+        return answer
+
+    monkeypatch.setattr(SQSResponse, "serialized", both)
+    for client in (aws.client("sqs"), _full_path("sqs")):
+        url = client.create_queue(QueueName="q")["QueueUrl"]
+        client.send_message(QueueUrl=url, MessageBody="a")
+        client.send_message(
+            QueueUrl=url, MessageBody="b", MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}}
+        )
+        client.send_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": "1", "MessageBody": "x"},
+                {
+                    "Id": "2",
+                    "MessageBody": "y",
+                    "MessageAttributes": {"n": {"DataType": "Number", "StringValue": "3"}},
+                },
+            ],
+        )
+        client.send_message(
+            QueueUrl=url,
+            MessageBody="c",
+            MessageAttributes={"raw": {"DataType": "Binary", "BinaryValue": b"\x01"}},
+        )
+        received = client.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"], MessageAttributeNames=["All"]
+        )["Messages"]
+        assert len(received) == 5
+        assert client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).keys() == {
+            "ResponseMetadata"
+        }
+        entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(received)]
+        deleted = client.delete_message_batch(
+            QueueUrl=url, Entries=[*entries, {"Id": "x", "ReceiptHandle": "no"}]
+        )
+        assert len(deleted["Successful"]) == 5 and [f["Id"] for f in deleted["Failed"]] == ["x"]
+        client.delete_queue(QueueUrl=url)
+    actions = {action for action, _, _ in written}
+    assert {"SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessageBatch"} <= actions
+    for action, (status, headers, body), (their_status, their_headers, their_body) in written:
+        assert (status, json.loads(body)) == (their_status, json.loads(their_body)), action
+        assert headers["Content-Type"] == their_headers["Content-Type"], action
