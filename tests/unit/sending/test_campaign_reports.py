@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from nudge.campaign_reports import attribute, report, report_html
+from nudge.campaign_reports import attribute, report, report_html, source_report
 from nudge.profile import Order, OrderStatus, Profile
 from nudge.sending import CONSENT_RESULT_NOTICE, SendRecord, State
 
@@ -106,3 +106,59 @@ def test_the_report_reads_a_customers_other_messages_only_when_this_source_could
     assert read == [["c1", "c2"]]  # one read for every customer this source touched
     assert looked_up == ["c1"]  # c2 never ordered: nothing of theirs to read
     assert data["converted"] == 0  # c1's order followed campaign b's later click: it is b's
+
+
+class _Store:
+    """The ledger, profiles and catalog of one store, as a report reads them."""
+
+    def __init__(self, sends: list[SendRecord], profile: Profile, automations: list[dict[str, str]]) -> None:
+        self.sends, self.profile, self.automations = sends, profile, automations
+
+    def for_source(self, store_id: str, source: str) -> list[SendRecord]:
+        return [s for s in self.sends if s.source == source]
+
+    def recent(self, store_id: str, customer_id: str, since: datetime) -> list[SendRecord]:
+        return list(self.sends)
+
+    def load_many(self, store_id: str, customer_ids: list[str]) -> dict[str, Profile]:
+        return {c: self.profile for c in customer_ids}
+
+    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, str] | None:
+        return next((a for a in self.automations if a["automation_id"] == item_id), None)
+
+    def documents(self, store_id: str, kind: str) -> list[dict[str, str]]:
+        return list(self.automations) if kind == "automation" else []
+
+    def runs(self, store_id: str, campaign_id: str) -> list[dict[str, str]]:
+        return []
+
+
+def test_an_automation_made_from_a_legal_notice_template_never_takes_an_orders_credit() -> None:
+    # A sign-up sends the welcome and the consent-result notice in the same second; the notice's send id
+    # sorts last, so without the rule it would take the order as the same-second tie-break.
+    welcome = _send("a-welcome", "automation:w1")
+    notice = _send("z-notice", "automation:n1")
+    store = _Store(
+        [welcome, notice],
+        _profile(("o1", T0 + timedelta(hours=5), 25_000, OrderStatus.PAID)),
+        [
+            {"automation_id": "w1", "name": "회원가입 환영", "template": "welcome"},
+            {
+                "automation_id": "n1",
+                "name": "광고 수신동의·거부 처리 결과 안내",
+                "template": "consent_result",
+            },
+        ],
+    )
+    name, owed = source_report("s", "automation", "n1", store, store, store)
+    assert (name, owed["delivered"], owed["converted"], owed["revenue"]) == (
+        "광고 수신동의·거부 처리 결과 안내",
+        1,
+        0,
+        "0",
+    )
+    _, welcomed = source_report("s", "automation", "w1", store, store, store)
+    assert (welcomed["converted"], welcomed["revenue"]) == (1, "25000")
+    # A marketer's own informational automation still takes its credit.
+    store.automations[1]["template"] = "welcome"
+    assert source_report("s", "automation", "n1", store, store, store)[1]["converted"] == 1

@@ -326,6 +326,10 @@ def consent_result(store: Store, p: TemplateParams) -> dict[str, Any]:
     }
 
 
+# Templates whose messages are notices the law requires (§50 ⑦ ⑧): owed to the customer, chosen by no
+# marketer, so never credited with an order (nudge.campaign_reports).
+LEGAL_NOTICE_TEMPLATES = frozenset({"consent_reconfirmation", "consent_result"})
+
 TEMPLATES: dict[str, Callable[[Store, TemplateParams], dict[str, Any]]] = {
     "review_request": review_request,
     "cart_reminder": cart_reminder,

@@ -4,19 +4,22 @@ failed (by the gateway's code), fell back, clicked, converted and the revenue of
 Conversion: an order placed within the attribution window after a click on a message (default 7 days), or
 failing that after its delivery (default 1 day), is attributed to that message — the latest such touch
 among all of the customer's campaign and automation messages, so one order counts for one message only (last
-touch), never for two campaigns. A notice Nudge owes by law (the consent-result notice) is no marketer's
-message: it never takes an order's credit. Orders later canceled or refunded do not count.
+touch), never for two campaigns. A notice owed by law is no marketer's message: it never takes an order's
+credit, whether Nudge sent it itself (the consent-result notice after a gateway opt-out) or an automation
+made from a legal-notice template did (consent result, two-yearly reconfirmation). Orders later canceled or
+refunded do not count.
 """
 
 import html
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
 from compliance.reasons import SEND_REASONS
+from nudge.automation_templates import LEGAL_NOTICE_TEMPLATES
 from nudge.errors import FieldError, InvalidPayload, NotFound
 from nudge.profile import OrderStatus, Profile
 from nudge.sending import SendRecord, State, is_notice
@@ -48,9 +51,12 @@ def attribute(
     sends: Iterable[SendRecord],
     click_window: timedelta = CLICK_WINDOW,
     delivery_window: timedelta = DELIVERY_WINDOW,
+    owed: Collection[str] = frozenset(),
 ) -> list[Conversion]:
-    """Every order of the profile that one of `sends` (all of the customer's messages) converted."""
-    sends = [s for s in sends if not is_notice(s.source)]
+    """Every order of the profile that one of `sends` (all of the customer's messages) converted. A notice
+    the law owes the customer is never credited: Nudge's own, and those of the `owed` sources (automations
+    made from a legal-notice template)."""
+    sends = [s for s in sends if not is_notice(s.source) and s.source not in owed]
     out = []
     for order in profile.orders.values():
         placed = order.placed_at
@@ -80,11 +86,12 @@ def report(
     profiles_of: Callable[[list[str]], Mapping[str, Profile]],
     sends_of: Callable[[str], list[SendRecord]],
     left_out: Mapping[str, int] | None = None,
+    owed: Collection[str] = frozenset(),
 ) -> dict[str, Any]:
     """The report of one source from its ledger records; `profiles_of` reads the profiles of the customers
     it touched (one batched read), `sends_of` one customer's messages.
     `left_out`: members a campaign's runs left out before any send (nudge.campaign_runs), by reason;
-    they count as targeted and suppressed."""
+    they count as targeted and suppressed. `owed`: the store's legal-notice automations (`attribute`)."""
     suppressed: Counter[str] = Counter(left_out or {})
     deferred: Counter[str] = Counter()
     failed: Counter[str] = Counter()
@@ -107,8 +114,10 @@ def report(
         profile = profiles.get(customer_id)
         # Only an order inside the window of one of this source's touches can be this source's; the
         # customer's other messages (which may have touched the order later) are read only then.
-        if profile is not None and attribute(profile, touched[customer_id]):
-            conversions.extend(c for c in attribute(profile, sends_of(customer_id)) if c.send_id in ours)
+        if profile is not None and attribute(profile, touched[customer_id], owed=owed):
+            conversions.extend(
+                c for c in attribute(profile, sends_of(customer_id), owed=owed) if c.send_id in ours
+            )
     screened = sum((left_out or {}).values())
     return {
         "source": source,
@@ -193,6 +202,8 @@ class ProfileReader(Protocol):
 class CatalogReader(Protocol):
     def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None: ...
 
+    def documents(self, store_id: str, kind: str) -> list[dict[str, Any]]: ...
+
     def runs(self, store_id: str, campaign_id: str) -> list[dict[str, Any]]: ...
 
 
@@ -218,11 +229,17 @@ def source_report(
     if kind == "campaign":
         for run in catalog.runs(store_id, source_id):
             left_out.update(run.get("left_out") or {})
+    owed = frozenset(
+        f"automation:{automation['automation_id']}"
+        for automation in catalog.documents(store_id, "automation")
+        if automation.get("template") in LEGAL_NOTICE_TEMPLATES
+    )
     data = report(
         source,
         records,
         lambda customer_ids: profiles.load_many(store_id, customer_ids),
         lambda customer_id: ledger.recent(store_id, customer_id, since),
         left_out,
+        owed,
     )
     return name, {"name": name, **data}
