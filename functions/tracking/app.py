@@ -53,7 +53,9 @@ def report(request: HttpRequest) -> dict[str, Any]:
     provider = request.path_parameters.get("provider", "")
     try:
         check_body(request.headers, request.body)
-        outcome = receive_report(provider, request.headers, request.body, dependencies(), clock.now())
+        outcome = receive_report(
+            provider, request.headers, request.body, dependencies(), clock.now(), query=request.query
+        )
     except NudgeError as error:
         logger.warning(
             "report refused", extra={"provider": provider, "status": error.status, "detail": str(error)}

@@ -16,7 +16,8 @@ What it checks, with the codes the real gateways answer (korea-messaging.md ยง2โ
 - idempotency: a repeated NHN `X-NC-API-IDEMPOTENCY-KEY` within 10 minutes answers -1005 and sends nothing.
 
 It keeps an outbox of what reached a phone (`outbox`, served as `GET /_local/outbox`), queues delivery
-reports for Nudge (`take_reports`: the runtime posts them to `/gateway/reports/{provider}`), answers the
+reports for Nudge (`take_reports`: the runtime posts them to `/gateway/reports/{provider}`, with the store's
+report signature where each gateway carries it: NHN's header, the Solapi report URL's query), answers the
 message-list lookups the sender uses after an unclear outcome, and injects faults on request (`Faults`:
 error rate, latency, timeouts, dropped reports). Serve it on a socket (`serve`) or in-process as an httpx
 transport (`transport`: the local runtime's functions and the tests, no socket).
@@ -34,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -72,6 +73,17 @@ class SolapiAccount:
     send_numbers: set[str]
     templates: dict[str, str] = field(default_factory=dict)
     mn_approved: bool = False
+    # The `signature` query parameter of the report URL the store registered with Solapi.
+    report_signature: str = ""
+
+
+class Report(NamedTuple):
+    """A delivery report as the gateway posts it to `/gateway/reports/{provider}`."""
+
+    provider: str
+    headers: dict[str, str]
+    body: bytes
+    query: dict[str, str]  # the registered URL's query parameters (Solapi's report signature)
 
 
 @dataclass
@@ -133,8 +145,10 @@ class GatewayEmulator:
         self.optout_080: dict[str, datetime] = {}
         self.outbox: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []  # every send request that was taken (for duplicate checks)
-        # (provider, headers, NHN envelope without its hooks or None for Solapi, one result)
-        self._reports: list[tuple[str, dict[str, str], dict[str, Any] | None, dict[str, Any]]] = []
+        # (provider, headers, query, NHN envelope without its hooks or None for Solapi, one result)
+        self._reports: list[
+            tuple[str, dict[str, str], dict[str, str], dict[str, Any] | None, dict[str, Any]]
+        ] = []
         self._idempotency: dict[str, datetime] = {}
         self._taken: dict[str, dict[str, Any]] = {}  # correlation key -> message record (lookups)
         self._lock = threading.RLock()
@@ -147,23 +161,26 @@ class GatewayEmulator:
             self.faults = faults
             self._random = random.Random(faults.seed)
 
-    def take_reports(self) -> list[tuple[str, dict[str, str], bytes]]:
-        """The reports to post, as (provider, headers, body). Results waiting for the same webhook go out
-        together, up to REPORT_BATCH in one body: NHN's `hooks` and Solapi's group report are lists."""
+    def take_reports(self) -> list[Report]:
+        """The reports to post. Results waiting for the same webhook go out together, up to REPORT_BATCH in
+        one body: NHN's `hooks` and Solapi's group report are lists."""
         with self._lock:
             pending, self._reports = self._reports, []
-        groups: dict[tuple[str, str], tuple[dict[str, str], dict[str, Any] | None, list[dict[str, Any]]]] = {}
-        for provider, headers, envelope, result in pending:
-            key = (provider, json.dumps([headers, envelope], sort_keys=True))
-            groups.setdefault(key, (headers, envelope, []))[2].append(result)
+        groups: dict[
+            tuple[str, str],
+            tuple[dict[str, str], dict[str, str], dict[str, Any] | None, list[dict[str, Any]]],
+        ] = {}
+        for provider, headers, query, envelope, result in pending:
+            key = (provider, json.dumps([headers, query, envelope], sort_keys=True))
+            groups.setdefault(key, (headers, query, envelope, []))[3].append(result)
         out = []
-        for (provider, _), (headers, envelope, results) in groups.items():
+        for (provider, _), (headers, query, envelope, results) in groups.items():
             for first in range(0, len(results), REPORT_BATCH):
                 chunk = results[first : first + REPORT_BATCH]
                 body: Any = (
                     chunk if envelope is None else {**envelope, "hooksId": uuid.uuid4().hex, "hooks": chunk}
                 )
-                out.append((provider, headers, json.dumps(body, ensure_ascii=False).encode()))
+                out.append(Report(provider, headers, json.dumps(body, ensure_ascii=False).encode(), query))
         return out
 
     def reset(self) -> None:
@@ -465,15 +482,20 @@ class GatewayEmulator:
             "event": "MESSAGE_RESULT_UPDATE",
         }
         headers = {"content-type": "application/json", "x-toast-webhook-signature": account.report_signature}
-        self._queue_report("nhn", headers, envelope, hook)
+        self._queue_report("nhn", headers, {}, envelope, hook)
 
     def _queue_report(
-        self, provider: str, headers: dict[str, str], envelope: dict[str, Any] | None, result: dict[str, Any]
+        self,
+        provider: str,
+        headers: dict[str, str],
+        query: dict[str, str],
+        envelope: dict[str, Any] | None,
+        result: dict[str, Any],
     ) -> None:
         with self._lock:
             if self._random.random() < self.faults.drop_report_rate:
                 return
-            self._reports.append((provider, headers, envelope, result))
+            self._reports.append((provider, headers, query, envelope, result))
 
     def _nhn_sms(
         self, appkey: str, endpoint: str, headers: dict[str, str], data: dict[str, Any]
@@ -639,7 +661,8 @@ class GatewayEmulator:
                     "kakaoOptions": kakao or None,
                 },
             }
-            self._queue_report("solapi", {"content-type": "application/json"}, None, report)
+            query = {"signature": account.report_signature} if account.report_signature else {}
+            self._queue_report("solapi", {"content-type": "application/json"}, query, None, report)
         return _answer(
             200,
             {

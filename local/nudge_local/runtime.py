@@ -18,7 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import boto3
 
@@ -26,7 +26,7 @@ from nudge_local import apigw, aws, counters
 from nudge_local.clock import ClockError, SimulatedClock, parse_duration, parse_instant
 from nudge_local.counters import Counters
 from nudge_local.functions import FunctionError, FunctionHost, process_sink
-from nudge_local.gateway_emulator import Faults, GatewayEmulator
+from nudge_local.gateway_emulator import Faults, GatewayEmulator, Report
 from nudge_local.local_routes import PREFIX, LocalRequest, LocalResponse, LocalRoutes, registered
 from nudge_local.pumps import SchedulerPump, SqsEventSourcePump
 from nudge_local.template import Template, parse_template
@@ -86,7 +86,7 @@ class LocalRuntime:
         self.local_routes.add("POST", "/_local/gateway", _post_gateway)
         # The messaging gateway emulator (NHN Cloud and Solapi protocols) the sender is pointed at.
         self.gateway: GatewayEmulator | None = None
-        self._undelivered_reports: list[tuple[str, dict[str, str], bytes, int]] = []
+        self._undelivered_reports: list[tuple[Report, int]] = []  # (report, attempts so far)
         self.aws_server = aws_server
         self.endpoint_url = ""  # the moto server's, when there is one
         self._started = False
@@ -364,16 +364,18 @@ class LocalRuntime:
         one that is not answered 200 is posted again later (up to REPORT_ATTEMPTS times)."""
         if self.gateway is None:
             return 0
-        pending = [(p, h, b, 0) for p, h, b in self.gateway.take_reports()] + self._undelivered_reports
+        pending = [(report, 0) for report in self.gateway.take_reports()] + self._undelivered_reports
         self._undelivered_reports = []
         posted = 0
-        for provider, headers, body, attempts in pending:
-            path = f"/gateway/reports/{provider}"
+        for report, attempts in pending:
+            path = f"/gateway/reports/{report.provider}"
             if self.routes.match("POST", path) is None:
                 continue  # this template has no report endpoint
             posted += 1
-            if self.http("POST", path, headers, body).status != 200 and attempts + 1 < REPORT_ATTEMPTS:
-                self._undelivered_reports.append((provider, headers, body, attempts + 1))
+            url = f"{path}?{urlencode(report.query)}" if report.query else path
+            answered = self.http("POST", url, report.headers, report.body).status
+            if answered != 200 and attempts + 1 < REPORT_ATTEMPTS:
+                self._undelivered_reports.append((report, attempts + 1))
         return posted
 
     def _wait(self, seconds: float) -> None:

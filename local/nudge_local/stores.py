@@ -72,6 +72,7 @@ MAPLE = LocalStore(
     {
         SECRET_NAMES["shopify"]: "local-shopify-client-secret",
         GATEWAY_SECRET_NAMES["solapi"]: "local-maple-solapi-secret",
+        GATEWAY_SECRET_NAMES["report-signature"]: "local-maple-report-signature",
     },
 )
 
@@ -143,6 +144,7 @@ def gateway_emulator(
                     send_numbers=numbers,
                     templates=approved_templates(local.store),
                     mn_approved=local.store.mn_targeting_approved,
+                    report_signature=secrets.get(GATEWAY_SECRET_NAMES["report-signature"], ""),
                 )
             )
     return GatewayEmulator(now, nhn, solapi)

@@ -10,7 +10,7 @@ import pytest
 from compliance.labelling import is_labelled_ad_sms
 from nudge_local import samples
 from nudge_local.runtime import LocalRuntime
-from tests.e2e.conftest import AUTH, KST, call, scan
+from tests.e2e.conftest import AUTH, KST, call, profiles, scan
 
 START = datetime(2026, 3, 18, 10, 0, tzinfo=KST)
 BASE = "/admin/stores/dogday-mall"
@@ -224,3 +224,31 @@ def test_a_brand_message_to_someone_without_kakaotalk_arrives_once_as_a_complete
     report = call(runtime, "GET", f"{BASE}/reports/campaign/{campaign_id}")[1]
     assert (report["sent"], report["delivered"], report["fell_back"]) == (1, 1, 1)
     assert report["suppressed_by_reason"] == {"not_channel_friend": 2}
+
+
+def test_a_solapi_stores_reports_count_only_with_its_signature_in_the_report_url(
+    runtime: LocalRuntime,
+) -> None:
+    maple = "/admin/stores/maple-goods"
+    customer = samples.shopify_customer(7001, "Min", "Kim", "+821020007001", START - timedelta(days=3))
+    signup = samples.shopify_request("customers/create", customer, "c-7001")
+    assert runtime.http(signup.method, signup.path, signup.headers, signup.body).status == 200
+    segment = {"segment_id": "everyone", "name": "n", "definition": {"include": [{"field": "member.all"}]}}
+    assert call(runtime, "POST", f"{maple}/segments", segment)[0] == 201
+    campaign = {"name": "봄 세일", "segment_id": "everyone", "message": AD, "send": {"mode": "immediate"}}
+    assert call(runtime, "POST", f"{maple}/campaigns", campaign)[0] == 201
+    runtime.run_until_idle()
+    # The emulator posted Solapi's report to the URL the store registered, ?signature=… included.
+    [sent] = runtime.gateway.outbox
+    [record] = [r for r in scan(runtime, "SendsTable") if r["pk"].startswith("s#")]
+    assert record["st"] == "delivered"
+    report = [{"eventDataId": "e-1", "retryCount": 0,
+               "data": {"messageId": "M4V1", "type": "SMS", "statusCode": "1061", "statusMessage": "",
+                        "customFields": {"nudge_send": sent["key"]}}}]  # fmt: skip
+    for url in ("/gateway/reports/solapi", "/gateway/reports/solapi?signature=guessed"):
+        answer = runtime.http("POST", url, {"content-type": "application/json"}, json.dumps(report))
+        assert answer.status == 401
+        assert "signature" in json.loads(answer.body)["message"]
+    # A forged 080 opt-out neither withdrew consent nor sent a consent-result notice.
+    assert profiles(runtime)[("maple-goods", "7001")].consents["sms"].granted is True
+    assert runtime.gateway.outbox == [sent]

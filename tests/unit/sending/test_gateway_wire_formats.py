@@ -153,7 +153,7 @@ def test_a_repeated_idempotency_key_sends_nothing_more() -> None:
     assert not gateway.send(message).already
     assert gateway.send(message).already
     assert len(emulator.outbox) == 1
-    assert json.loads(emulator.take_reports()[0][2])["hooks"][0]["recipientGroupingKey"] == "same"
+    assert json.loads(emulator.take_reports()[0].body)["hooks"][0]["recipientGroupingKey"] == "same"
 
 
 def test_a_waiting_transport_sleeps_the_latency_and_a_timeout_for_as_long_as_its_client_waits(

@@ -1,7 +1,9 @@
 """Delivery reports from the gateways: `POST /gateway/reports/{provider}`.
 
-The body is the gateway's own (NHN `MESSAGE_RESULT_UPDATE` hooks, checked against the store's
-`X-Toast-Webhook-Signature` value; Solapi's JSON array, which has no signature: keep its URL unlisted).
+The body is the gateway's own: NHN's `MESSAGE_RESULT_UPDATE` hooks, or Solapi's JSON array. Either must
+carry the store's report signature (the `gateway-report-signature` secret) for every store the report names,
+or nothing is written: NHN sends it in `X-Toast-Webhook-Signature`; Solapi signs nothing, so the URL the
+store registers with Solapi carries it as the `signature` query parameter.
 Each result updates the send's ledger record (delivered, or failed with the gateway's code, and whether the
 fallback SMS carried it). The endpoint answers 200 once everything is recorded, so the gateway stops
 retrying; a report for a send Nudge does not know is acknowledged and ignored. A Kakao message that could
@@ -62,7 +64,13 @@ class ReportOutcome:
 
 
 def receive_report(
-    provider: str, headers: Mapping[str, str], body: bytes, deps: ReportDependencies, now: datetime
+    provider: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    deps: ReportDependencies,
+    now: datetime,
+    *,
+    query: Mapping[str, str] | None = None,
 ) -> ReportOutcome:
     parse = PARSERS.get(provider)
     if parse is None:
@@ -74,8 +82,7 @@ def receive_report(
     found = deps.ledger.get_many([r.send_id for r in reports])  # one read for the batch, not one per report
     records = {r.send_id: found.get(r.send_id) for r in reports}
     known = [r for r in records.values() if r is not None]
-    if provider == "nhn":
-        _verify_nhn(headers, {r.store_id for r in known}, deps)
+    _verify(provider, headers, query or {}, {r.store_id for r in known}, deps)
     recorded = opt_outs = 0
     for report in reports:
         record = records[report.send_id]
@@ -101,14 +108,30 @@ def receive_report(
     return ReportOutcome(recorded, len(reports) - recorded, opt_outs)
 
 
-def _verify_nhn(headers: Mapping[str, str], store_ids: set[str], deps: ReportDependencies) -> None:
-    """NHN sends the signature string configured for the webhook; it must be the store's, for every store
-    the report names (nothing is written otherwise)."""
-    given = headers.get(nhn.SIGNATURE_HEADER, "")
-    for store_id in store_ids:
-        expected = deps.ingest.secrets.get(store_id, GATEWAY_SECRET_NAMES["report-signature"])
+# Where each gateway's report carries the store's report signature, and how a refusal names it.
+SIGNATURE_CARRIERS: dict[str, tuple[str, str]] = {
+    "nhn": ("header", nhn.SIGNATURE_HEADER),
+    "solapi": ("query", solapi.SIGNATURE_PARAMETER),
+}
+
+
+def _verify(
+    provider: str,
+    headers: Mapping[str, str],
+    query: Mapping[str, str],
+    store_ids: set[str],
+    deps: ReportDependencies,
+) -> None:
+    """The signature must be the store's, for every store the report names (nothing is written otherwise).
+    A report that names no send Nudge knows writes nothing, so it needs none."""
+    carrier, name = SIGNATURE_CARRIERS[provider]
+    given = (headers if carrier == "header" else query).get(name, "")
+    secret = GATEWAY_SECRET_NAMES["report-signature"]
+    for store_id in sorted(store_ids):
+        expected = deps.ingest.secrets.get(store_id, secret)
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-            raise Unauthenticated(f"{nhn.SIGNATURE_HEADER} does not match the store's webhook signature")
+            where = f"the {name} header" if carrier == "header" else f"the report URL's {name!r} parameter"
+            raise Unauthenticated(f"{where} does not match the store's report signature ({secret})")
 
 
 def _withdraw(record: SendRecord, channel: str, source: str, deps: ReportDependencies, now: datetime) -> None:

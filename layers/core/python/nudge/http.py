@@ -8,7 +8,7 @@ route each at high volume, and the resolver's import (~100 ms) would be most of 
 import base64
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from nudge.errors import NudgeError, PayloadTooLarge, UnsupportedMediaType
@@ -23,6 +23,9 @@ class HttpRequest:
     path_parameters: Mapping[str, str]
     headers: Mapping[str, str]  # lower-case names
     body: bytes
+    query: Mapping[str, str] = field(
+        default_factory=dict
+    )  # repeated names joined by commas, as API Gateway does
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> "HttpRequest":
@@ -31,6 +34,7 @@ class HttpRequest:
             path_parameters=event.get("pathParameters") or {},
             headers={k.lower(): v for k, v in (event.get("headers") or {}).items()},
             body=raw_body(event),
+            query=event.get("queryStringParameters") or {},
         )
 
 

@@ -97,5 +97,6 @@ GATEWAY_SECRET_NAMES: dict[str, str] = {
     "nhn-kakao": "nhn-kakao-secret-key",  # X-Secret-Key of the KakaoTalk Bizmessage appKey
     "nhn-sms": "nhn-sms-secret-key",  # X-Secret-Key of the SMS appKey
     "solapi": "solapi-api-secret",  # the HMAC-SHA256 key of the Solapi API key
-    "report-signature": "gateway-report-signature",  # NHN webhook X-Toast-Webhook-Signature value
+    # NHN's X-Toast-Webhook-Signature value; Solapi's report URL's `signature` query parameter.
+    "report-signature": "gateway-report-signature",
 }

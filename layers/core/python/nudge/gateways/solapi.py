@@ -21,6 +21,9 @@ import httpx
 from nudge.gateways import Accepted, DeliveryReport, Outbound, Rejected, ReportInvalid, call
 
 CORRELATION_FIELD = "nudge_send"
+# Solapi's reports carry no signature of their own: the report URL a store registers with Solapi carries the
+# store's report signature in this query parameter (nudge.gateway_reports).
+SIGNATURE_PARAMETER = "signature"
 ACCEPTED_CODES = frozenset({"2000", "3000", "4000"})
 
 
