@@ -119,3 +119,14 @@ def test_an_automation_steps_record_keeps_its_step_through_claim_outcome_and_rep
     assert ledger.get("a" * 24).step == 1
     campaign = ledger.claim(_record("b" * 24), NOW, LEASE).record
     assert ledger.get(campaign.send_id).step is None  # a campaign's send has no step
+
+
+def test_a_legal_notices_mark_survives_the_outcome_and_the_report(client: Any) -> None:
+    ledger = DynamoSendLedger("sends", client)
+    claim = ledger.claim(replace(_record(), source="automation:notice", step=0), NOW, LEASE)
+    ledger.finish(replace(claim.record, state=State.SENT, sent_at=NOW, owed_by_law=True), NOW)
+    ledger.update_report("a" * 24, state=State.DELIVERED, code=None, fell_back=False, at=NOW)
+    [record] = ledger.for_source("dogday-mall", "automation:notice")
+    assert (record.state, record.owed_by_law) == (State.DELIVERED, True)
+    other = ledger.claim(_record("b" * 24), NOW, LEASE).record
+    assert ledger.get(other.send_id).owed_by_law is False

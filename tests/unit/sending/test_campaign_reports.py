@@ -162,3 +162,20 @@ def test_an_automation_made_from_a_legal_notice_template_never_takes_an_orders_c
     # A marketer's own informational automation still takes its credit.
     store.automations[1]["template"] = "welcome"
     assert source_report("s", "automation", "n1", store, store, store)[1]["converted"] == 1
+
+
+def test_a_legal_notice_sent_by_an_automation_stays_uncredited_after_the_automation_is_deleted() -> None:
+    welcome = _send("a-welcome", "automation:w1")
+    notice = _send("z-notice", "automation:n1", owed_by_law=True)  # marked when it was sent
+    store = _Store(
+        [welcome, notice],
+        _profile(("o1", T0 + timedelta(hours=5), 25_000, OrderStatus.PAID)),
+        [{"automation_id": "w1", "name": "회원가입 환영", "template": "welcome"}],  # n1 deleted
+    )
+    _, welcomed = source_report("s", "automation", "w1", store, store, store)
+    assert (welcomed["converted"], welcomed["revenue"]) == (1, "25000")
+    _, deleted = source_report("s", "automation", "n1", store, store, store)
+    assert (deleted["delivered"], deleted["converted"]) == (1, 0)
+    # Replaced without its template (a PUT that leaves the field out): its earlier notices stay owed.
+    store.automations.append({"automation_id": "n1", "name": "안내", "template": None})  # type: ignore[dict-item]
+    assert source_report("s", "automation", "n1", store, store, store)[1]["converted"] == 0

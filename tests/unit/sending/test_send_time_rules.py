@@ -87,6 +87,22 @@ def test_an_active_automation_step_sends_its_message_with_the_jobs_variables() -
     assert sent["text"] == "홍길동님, 주문하신 상품이 발송되었습니다. 송장번호: 123456789012"
     # The frequency rules are for ads: an informational message does not read the customer's history.
     assert world.ledger.recent_calls == 0
+    assert world.ledger.records[result.send_id].owed_by_law is False  # a marketer's automation
+
+
+def test_an_automation_made_from_a_legal_notice_template_marks_its_sends_owed_by_law() -> None:
+    world = World()
+    world.customer("c1")
+    world.catalog.documents[("dogday-mall", "automation", "result")] = {
+        "status": "active",
+        "template": "consent_result",
+        "steps": [
+            {"message": {"message_class": "informational", "channel": "sms", "content": "수신거부 처리 결과"}}
+        ],
+    }
+    result = world.send(world.job("automation:result", "c1", step=0))
+    assert result.state == "sent"
+    assert world.ledger.records[result.send_id].owed_by_law is True  # reports never credit it an order
 
 
 def test_an_alimtalk_to_someone_without_kakaotalk_falls_back_to_one_sms() -> None:

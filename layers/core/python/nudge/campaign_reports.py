@@ -54,9 +54,10 @@ def attribute(
     owed: Collection[str] = frozenset(),
 ) -> list[Conversion]:
     """Every order of the profile that one of `sends` (all of the customer's messages) converted. A notice
-    the law owes the customer is never credited: Nudge's own, and those of the `owed` sources (automations
-    made from a legal-notice template)."""
-    sends = [s for s in sends if not is_notice(s.source) and s.source not in owed]
+    the law owes the customer is never credited: Nudge's own, those marked at send time as sent by an
+    automation made from a legal-notice template (so deleting or editing it later changes nothing), and
+    those of the `owed` sources (the store's legal-notice automations now: sends recorded before the mark)."""
+    sends = [s for s in sends if not (is_notice(s.source) or s.owed_by_law or s.source in owed)]
     out = []
     for order in profile.orders.values():
         placed = order.placed_at

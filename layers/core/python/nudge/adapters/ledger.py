@@ -73,6 +73,7 @@ def to_item(record: SendRecord) -> dict[str, Any]:
         "clk": _ts(record.clicked_at),
         "clicks": record.clicks or None,
         "stp": record.step,
+        "owed": record.owed_by_law or None,
         "ttl": int((created + SEND_RECORD_TTL).timestamp()),
     }
     return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
@@ -109,6 +110,7 @@ def from_item(raw: dict[str, Any]) -> SendRecord:
         clicked_at=_dt(item.get("clk")),
         clicks=int(item.get("clicks", 0)),
         step=None if item.get("stp") is None else int(item["stp"]),
+        owed_by_law=bool(item.get("owed")),
     )
 
 
