@@ -193,11 +193,15 @@ class GatewayEmulator:
 
     # ------------------------------------------------------------------ transports
     def transport(self, *, wait: bool = False) -> httpx.MockTransport:
-        """In-process: no socket. A timeout fault raises httpx.ReadTimeout after the message was taken. With
-        `wait`, an injected latency is slept and a timeout waits out the client's read timeout first, as
-        they would on a socket (the sender's measured duration then includes them)."""
+        """In-process: no socket. A timeout fault raises httpx.ReadTimeout after the message was taken, and so
+        does a latency longer than the client's read timeout, as on a socket. With `wait`, the client waits
+        as it would on a socket (the sender's measured duration then includes it): the latency, and on a
+        timeout the rest of its read timeout (or of the fault's `timeout_seconds`, if shorter)."""
 
         def handler(request: httpx.Request) -> httpx.Response:
+            faults = self.faults
+            read_timeout = request.extensions.get("timeout", {}).get("read") or float("inf")
+            latency = faults.latency_seconds if request.method == "POST" else 0.0
             try:
                 status, headers, body = self.handle(
                     request.method,
@@ -205,13 +209,17 @@ class GatewayEmulator:
                     request.url.query.decode(),
                     dict(request.headers),
                     request.content,
-                    sleep=wait,
+                    sleep=False,
                 )
+                waited = min(latency, read_timeout)
+                late = latency >= read_timeout  # the answer comes after the client gave up
             except _Timeout:
-                if wait:
-                    read_timeout = request.extensions.get("timeout", {}).get("read")
-                    time.sleep(min(self.faults.timeout_seconds, read_timeout or self.faults.timeout_seconds))
-                raise httpx.ReadTimeout("emulated gateway timeout", request=request) from None
+                waited = min(latency + faults.timeout_seconds, read_timeout)
+                late = True
+            if wait and waited:
+                time.sleep(waited)
+            if late:
+                raise httpx.ReadTimeout("emulated gateway timeout", request=request)
             return httpx.Response(status, headers=headers, content=body)
 
         return httpx.MockTransport(handler)

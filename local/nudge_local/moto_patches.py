@@ -475,18 +475,36 @@ _original_dynamodb_serialized = DynamoHandler.serialized
 _original_sqs_serialized = SQSResponse.serialized
 
 
+def _top_level_set(answer: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in answer.items() if v is not None}
+
+
+def _all_set(value: Any) -> Any:
+    # moto's serializer leaves out a member that is None at any depth (a FIFO queue's SendMessageBatch
+    # entries hold a SequenceNumber of None).
+    if isinstance(value, dict):
+        return {k: _all_set(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_all_set(v) for v in value]
+    return value
+
+
 def _written_as_json(
-    original: Callable[[Any, ActionResult], Any], actions: frozenset[str], json_request: Callable[[Any], bool]
+    original: Callable[[Any, ActionResult], Any],
+    actions: frozenset[str],
+    json_request: Callable[[Any], bool],
+    unset_left_out: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> Callable[[Any, ActionResult], Any]:
     """A handler's `serialized` that writes these actions' dict answers with json.dumps (what moto's
     serializer writes for them, without walking the operation's model per value); anything else, and an
-    answer json.dumps cannot write, goes to moto's serializer."""
+    answer json.dumps cannot write, goes to moto's serializer. `unset_left_out` drops the None members as
+    that serializer does: DynamoDB's answers have them at the top only (items hold no None)."""
 
     def serialized(self: Any, action_result: ActionResult) -> Any:
         result = action_result.result
         if isinstance(result, dict) and self._get_action() in actions and json_request(self):
             try:
-                body = json.dumps({k: v for k, v in result.items() if v is not None}, separators=(",", ":"))
+                body = json.dumps(unset_left_out(result), separators=(",", ":"))
             except TypeError:
                 return original(self, action_result)
             return 200, {"Content-Type": _JSON_1_0, **self.response_headers}, body
@@ -612,10 +630,10 @@ def install() -> None:
     Table.all_items = _all_items  # type: ignore[method-assign]
     Table.query = _query  # type: ignore[method-assign]
     DynamoHandler.serialized = _written_as_json(  # type: ignore[method-assign]
-        _original_dynamodb_serialized, _PLAIN_ANSWERS, lambda handler: True
+        _original_dynamodb_serialized, _PLAIN_ANSWERS, lambda handler: True, _top_level_set
     )
     SQSResponse.serialized = _written_as_json(  # type: ignore[method-assign]
-        _original_sqs_serialized, _PLAIN_SQS_ANSWERS, _asked_in_json
+        _original_sqs_serialized, _PLAIN_SQS_ANSWERS, _asked_in_json, _all_set
     )
     moto.dynamodb.parsing.validators.deepcopy = _deepcopy  # type: ignore[attr-defined]
     UpdateExpressionParser.make = classmethod(_parse_update)  # type: ignore[method-assign,assignment]

@@ -322,6 +322,15 @@ def test_queue_answers_are_written_as_motos_serializer_writes_them(
         )
         assert len(deleted["Successful"]) == 5 and [f["Id"] for f in deleted["Failed"]] == ["x"]
         client.delete_queue(QueueUrl=url)
+        fifo = client.create_queue(
+            QueueName="q.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+        )["QueueUrl"]
+        sent = client.send_message_batch(
+            QueueUrl=fifo,
+            Entries=[{"Id": str(i), "MessageBody": str(i), "MessageGroupId": "g"} for i in "12"],
+        )
+        assert len(sent["Successful"]) == 2
+        client.delete_queue(QueueUrl=fifo)
     actions = {action for action, _, _ in written}
     assert {"SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessageBatch"} <= actions
     for action, (status, headers, body), (their_status, their_headers, their_body) in written:

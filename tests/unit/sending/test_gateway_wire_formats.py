@@ -178,6 +178,19 @@ def test_a_waiting_transport_sleeps_the_latency_and_a_timeout_for_as_long_as_its
     assert slept == [2.5]  # the client's read timeout, not the emulator's six seconds
     assert len(emulator.outbox) == 2  # the timed-out message was taken, though never answered
 
+    # A gateway slower than the client's read timeout is a timeout too, after the read timeout, not after
+    # the gateway's latency; with a timeout fault as well, the client still waits its read timeout once.
+    for faults, number in (
+        (Faults(latency_seconds=4.0), "w4"),
+        (Faults(latency_seconds=1.0, timeout_rate=1.0), "w5"),
+    ):
+        slept.clear()
+        emulator.set_faults(faults)
+        with pytest.raises(Transient) as unclear:
+            gateway.send(Outbound(number, "01000000000", "SMS", "주문 완료", False, "0212345678"))
+        assert (unclear.value.code, slept) == ("timeout", [2.5])
+    assert len(emulator.outbox) == 4  # taken all the same: the sender's lookup finds them
+
     slept.clear()
     quick = _nhn(httpx.Client(transport=emulator.transport(), timeout=httpx.Timeout(2.5)))
     with pytest.raises(Transient):
