@@ -104,8 +104,8 @@ def request_units(operation: str, params: dict[str, Any], parsed: dict[str, Any]
 
     Approximations, all on the side of AWS's bill being no higher: an UpdateItem is sized by the item it
     returns (one unit when it returns nothing; Nudge's items are under 1 KB); a Query or Scan by the
-    items it returns (a projection or a filter would hide bytes AWS bills); a failed conditional write
-    still costs its units, as in AWS.
+    items it returns (a filter would hide bytes AWS bills; a projection's are put back by the counters,
+    which know the stored items); a failed conditional write still costs its units, as in AWS.
     """
     consistent = bool(params.get("ConsistentRead"))
     if operation == "GetItem":

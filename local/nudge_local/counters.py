@@ -13,6 +13,7 @@ Powertools creates for itself, so nothing needs to pass a session around.
 
 import contextlib
 import os
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -281,6 +282,62 @@ def _index_units(snapshot: list[tuple[Any, dict[str, Any], dict[str, Any] | None
     return units
 
 
+_KEY_CONDITION = re.compile(r"([#\w.]+)\s*=\s*(:\w+)")
+
+
+def _stored(table: Any, key: dict[str, Any]) -> dict[str, Any] | None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    try:
+        hash_key = DynamoType(key[table.hash_key_attr])
+        range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    except KeyError:
+        return None
+    item = table.get_item(hash_key, range_key)
+    return item.to_json()["Attributes"] if item else None
+
+
+def _query_hash_value(table: Any, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The base table's hash key value a Query names in its key condition (`pk = :pk`), if it does."""
+    names = params.get("ExpressionAttributeNames") or {}
+    values = params.get("ExpressionAttributeValues") or {}
+    for name, value in _KEY_CONDITION.findall(params.get("KeyConditionExpression") or ""):
+        if names.get(name, name) == table.hash_key_attr and value in values:
+            return values[value]
+    return None
+
+
+def _as_billed(operation: str, params: dict[str, Any], parsed: dict[str, Any]) -> dict[str, Any]:
+    """The answer with the items as AWS bills a read of them: a ProjectionExpression returns only some
+    attributes, but a read costs the size of the whole items it read. Their keys come from the request
+    (GetItem, BatchGetItem) or from the key condition and the answer (a Query of the table itself)."""
+    if operation == "GetItem" and "ProjectionExpression" in params and parsed.get("Item") is not None:
+        table = _moto_table(params.get("TableName", ""))
+        whole = _stored(table, params.get("Key") or {}) if table is not None else None
+        return {**parsed, "Item": whole or parsed["Item"]}
+    if operation == "BatchGetItem":
+        responses = dict(parsed.get("Responses") or {})
+        for name, asked in (params.get("RequestItems") or {}).items():
+            table = _moto_table(name)
+            if "ProjectionExpression" not in asked or table is None or name not in responses:
+                continue
+            left = ((parsed.get("UnprocessedKeys") or {}).get(name) or {}).get("Keys") or []
+            read = [_stored(table, key) for key in asked.get("Keys") or [] if key not in left]
+            responses[name] = [item for item in read if item is not None]
+        return {**parsed, "Responses": responses}
+    if operation == "Query" and "ProjectionExpression" in params and "IndexName" not in params:
+        table = _moto_table(params.get("TableName", ""))
+        hash_value = _query_hash_value(table, params) if table is not None else None
+        if hash_value is None:
+            return parsed
+        items = []
+        for item in parsed.get("Items") or []:
+            whole = _stored(table, {table.hash_key_attr: hash_value, **item})
+            items.append(whole or item)
+        return {**parsed, "Items": items}
+    return parsed
+
+
 def _dynamodb_params(params: dict[str, Any], context: dict[str, Any], model: Any = None, **_: Any) -> None:
     # The request context travels from parameter building to after-call; the answer alone cannot tell
     # a consistent read or the size of a written item.
@@ -293,7 +350,8 @@ def _dynamodb_units(parsed: Any, model: Any, context: dict[str, Any], **_: Any) 
     if _active is None or _paused.get() or not isinstance(parsed, dict):
         return
     try:
-        read, write = request_units(model.name, context.get(_DYNAMODB_PARAMS) or {}, parsed)
+        params = context.get(_DYNAMODB_PARAMS) or {}
+        read, write = request_units(model.name, params, _as_billed(model.name, params, parsed))
         write += _index_units(context.pop(_INDEX_BEFORE, []))
     except (TypeError, ValueError, KeyError):
         # Not DynamoDB JSON: a boto3 resource-level call, which only the harness makes (not billed).

@@ -183,6 +183,7 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
 
 
 _candidates = threading.local()  # the items this thread's Query may look at, for one table
+_maps_built = threading.Lock()
 _original_query = Table.query
 _original_all_items = Table.all_items
 _original_put = Table.put_item
@@ -203,11 +204,16 @@ def _attribute_maps(table: Table) -> dict[str, dict[DynamoType, dict[Any, Item]]
     """attribute -> value -> {item key: item}, for every global secondary index hash key (built once)."""
     maps = getattr(table, "_nudge_attribute_maps", None)
     if maps is None:
-        maps = {name: {} for name in _indexed_attributes(table)}
-        table._nudge_attribute_maps = maps  # type: ignore[attr-defined]
-        table._nudge_placed = {}  # type: ignore[attr-defined]
-        for item in _original_all_items(table):
-            _place(table, item)
+        # A report's reads run concurrently: one thread builds the maps, and the others see them only
+        # once whole.
+        with _maps_built:
+            maps = getattr(table, "_nudge_attribute_maps", None)
+            if maps is None:
+                maps = {name: {} for name in _indexed_attributes(table)}
+                table._nudge_placed = {}  # type: ignore[attr-defined]
+                for item in _original_all_items(table):
+                    _place(table, item, maps)
+                table._nudge_attribute_maps = maps  # type: ignore[attr-defined]
     return maps
 
 
@@ -223,11 +229,16 @@ def _unplace(table: Table, key: Any) -> None:
             bucket.pop(key, None)
 
 
-def _place(table: Table, item: Item) -> None:
+def _place(
+    table: Table, item: Item, maps: dict[str, dict[DynamoType, dict[Any, Item]]] | None = None
+) -> None:
+    """File the item under its index values (`maps`: the maps being built, where nothing is filed yet)."""
     key = _item_key(item)
-    _unplace(table, key)
+    if maps is None:
+        maps = table._nudge_attribute_maps  # type: ignore[attr-defined]
+        _unplace(table, key)
     placed = []
-    for name, by_value in table._nudge_attribute_maps.items():  # type: ignore[attr-defined]
+    for name, by_value in maps.items():
         value = item.attrs.get(name)
         if value is not None:
             by_value.setdefault(value, {})[key] = item

@@ -144,8 +144,8 @@ def test_the_read_uses_the_store_time_zone_for_today(store_profiles: Any) -> Non
     assert sorted(SegmentReader(client, TABLE).members(STORE, segment, NOW)) == sorted(expected)
 
 
-def test_many_profiles_are_read_in_batches_as_one_by_one(store_profiles: Any) -> None:
-    """A report's read of the customers a source touched (DynamoProfileRepository.load_many)."""
+def test_many_customers_orders_are_read_in_batches_as_one_by_one(store_profiles: Any) -> None:
+    """A report's read of the orders of the customers a source touched (orders_many)."""
     from nudge.adapters.dynamodb import DynamoProfileRepository
 
     client, profiles = store_profiles
@@ -153,10 +153,13 @@ def test_many_profiles_are_read_in_batches_as_one_by_one(store_profiles: Any) ->
     wanted = [p.customer_id for p in profiles[:250]] + ["nobody", profiles[0].customer_id]
     batches: list[int] = []
     client.meta.events.register("before-call.dynamodb.BatchGetItem", lambda **_: batches.append(1))
-    found = repository.load_many(STORE.store_id, wanted)
+    found = repository.orders_many(STORE.store_id, wanted)
     assert sorted(found) == sorted(p.customer_id for p in profiles[:250])  # the missing one is not there
-    for customer_id in (profiles[0].customer_id, profiles[249].customer_id):
-        assert found[customer_id] == repository.load(STORE.store_id, customer_id)
+    for profile in profiles[:250]:
+        assert found[profile.customer_id] == profile.orders
+    assert any(found.values())  # some of them did order
     assert len(batches) == 3  # 250 customers: 100 keys a request
-    other = repository.load_many(OTHER.store_id, wanted[:5])  # the same ids in another store: its own
-    assert other and {p.store_id for p in other.values()} == {OTHER.store_id}
+    other = repository.orders_many(OTHER.store_id, wanted[:5])  # the same ids in another store: its own
+    for customer_id, orders in other.items():
+        stored = repository.load(OTHER.store_id, customer_id)
+        assert stored is not None and orders == stored.orders

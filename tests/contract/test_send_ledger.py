@@ -130,3 +130,17 @@ def test_a_legal_notices_mark_survives_the_outcome_and_the_report(client: Any) -
     assert (record.state, record.owed_by_law) == (State.DELIVERED, True)
     other = ledger.claim(_record("b" * 24), NOW, LEASE).record
     assert ledger.get(other.send_id).owed_by_law is False
+
+
+def test_a_reports_read_of_many_customers_sends_gives_each_customer_theirs(client: Any) -> None:
+    ledger = DynamoSendLedger("sends", client)
+    for n in range(150):  # more than one BatchGetItem's worth, across three customers
+        record = replace(_record(f"{n:024d}"), customer_id=f"c{n % 3}", created_at=NOW + timedelta(seconds=n))
+        ledger.claim(record, NOW, LEASE)
+    old = NOW - timedelta(days=3)
+    ledger.claim(replace(_record("f" * 24), customer_id="c0", created_at=old), old, LEASE)
+    found = ledger.recent_many("dogday-mall", ["c0", "c1", "c2", "c9", "c0"], NOW - timedelta(hours=1))
+    assert sorted(found) == ["c0", "c1", "c2", "c9"]
+    assert {c: len(records) for c, records in found.items()} == {"c0": 50, "c1": 50, "c2": 50, "c9": 0}
+    assert all(r.customer_id == c for c, records in found.items() for r in records)
+    assert found["c1"] == ledger.recent("dogday-mall", "c1", NOW - timedelta(hours=1))  # older one left out

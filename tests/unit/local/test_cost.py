@@ -167,6 +167,52 @@ def test_the_counters_bill_index_writes_of_the_emulated_tables(emulated_dynamodb
         counters.activate(None)
 
 
+def test_a_projected_read_is_billed_for_the_whole_items_it_read(emulated_dynamodb):
+    """DynamoDB bills a read by the size of the items read, whatever a ProjectionExpression returns."""
+    from nudge_local import counters
+
+    client = emulated_dynamodb
+    client.create_table(
+        TableName="wide",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk")],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for sk in ("a", "b"):  # 9 KB each: three read units strongly consistent, a small projection one
+        client.put_item(TableName="wide", Item={"pk": {"S": "p"}, "sk": {"S": sk}, "big": {"S": "x" * 9000}})
+    key = {"pk": {"S": "p"}, "sk": {"S": "a"}}
+    reads = [
+        lambda: client.get_item(TableName="wide", Key=key, ProjectionExpression="sk", ConsistentRead=True),
+        lambda: client.batch_get_item(
+            RequestItems={
+                "wide": {
+                    "Keys": [key, {**key, "sk": {"S": "b"}}, {**key, "sk": {"S": "none"}}],
+                    "ProjectionExpression": "sk",
+                    "ConsistentRead": True,
+                }
+            }
+        ),
+        lambda: client.query(
+            TableName="wide",
+            KeyConditionExpression="#p = :p",
+            ExpressionAttributeNames={"#p": "pk"},
+            ExpressionAttributeValues={":p": {"S": "p"}},
+            ProjectionExpression="sk",
+            ConsistentRead=True,
+        ),
+    ]
+    billed = []
+    for read in reads:
+        counted = Counters()
+        counters.activate(counted)
+        try:
+            read()
+        finally:
+            counters.activate(None)
+        billed.append(sum(counted.read_units.values()))
+    assert billed == [3, 6, 5]  # one item; two items of 3 units; a Query's 18 KB together
+
+
 @pytest.mark.parametrize(
     "number", ["0", "7", "100", "-0.050", "1773792000", "12.3400", "0.0001", "99999.99", "1E+5", "-12e-3"]
 )

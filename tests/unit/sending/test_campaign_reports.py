@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from nudge.campaign_reports import attribute, report, report_html, source_report
-from nudge.profile import Order, OrderStatus, Profile
+from nudge.profile import Order, OrderStatus
 from nudge.sending import CONSENT_RESULT_NOTICE, SendRecord, State
 
 T0 = datetime(2026, 3, 18, 1, 0, tzinfo=UTC)
@@ -15,11 +15,11 @@ def _send(send_id: str, source: str = "campaign:a", **kw) -> SendRecord:
     return SendRecord(send_id, "s", source, "c1", "occ", **{**base, **kw})
 
 
-def _profile(*orders: tuple[str, datetime, int, OrderStatus]) -> Profile:
-    profile = Profile("s", "c1")
-    for order_id, at, amount, status in orders:
-        profile.orders[order_id] = Order(order_id, status, at, placed_at=at, amount=Decimal(amount))
-    return profile
+def _orders(*orders: tuple[str, datetime, int, OrderStatus]) -> dict[str, Order]:
+    return {
+        order_id: Order(order_id, status, at, placed_at=at, amount=Decimal(amount))
+        for order_id, at, amount, status in orders
+    }
 
 
 def test_an_order_after_a_click_goes_to_the_latest_click_within_seven_days() -> None:
@@ -27,39 +27,41 @@ def test_an_order_after_a_click_goes_to_the_latest_click_within_seven_days() -> 
         _send("a", clicked_at=T0 + timedelta(hours=1)),
         _send("b", "campaign:b", clicked_at=T0 + timedelta(days=2)),
     ]
-    profile = _profile(("o1", T0 + timedelta(days=3), 50_000, OrderStatus.PAID))
-    [conversion] = attribute(profile, sends)
+    orders = _orders(("o1", T0 + timedelta(days=3), 50_000, OrderStatus.PAID))
+    [conversion] = attribute(orders.values(), sends)
     assert (conversion.send_id, conversion.by, conversion.revenue) == ("b", "click", Decimal(50_000))
-    late = _profile(("o2", T0 + timedelta(days=10), 1, OrderStatus.PAID))
-    assert attribute(late, sends) == []
+    late = _orders(("o2", T0 + timedelta(days=10), 1, OrderStatus.PAID))
+    assert attribute(late.values(), sends) == []
 
 
 def test_without_a_click_a_delivery_converts_for_one_day_and_canceled_orders_never_count() -> None:
     sends = [_send("a")]
     assert [
-        c.by for c in attribute(_profile(("o1", T0 + timedelta(hours=20), 10, OrderStatus.PLACED)), sends)
+        c.by
+        for c in attribute(_orders(("o1", T0 + timedelta(hours=20), 10, OrderStatus.PLACED)).values(), sends)
     ] == ["delivery"]
-    assert attribute(_profile(("o2", T0 + timedelta(hours=30), 10, OrderStatus.PLACED)), sends) == []
-    assert attribute(_profile(("o3", T0 + timedelta(hours=2), 10, OrderStatus.CANCELED)), sends) == []
+    assert attribute(_orders(("o2", T0 + timedelta(hours=30), 10, OrderStatus.PLACED)).values(), sends) == []
+    assert attribute(_orders(("o3", T0 + timedelta(hours=2), 10, OrderStatus.CANCELED)).values(), sends) == []
 
 
 def test_two_messages_delivered_in_the_same_second_credit_the_same_one_whatever_their_order() -> None:
     welcome = _send("welcome-1", "automation:welcome")
     notice = _send("notice-2", "automation:notice")
     later_sent = _send("review-0", "automation:review", sent_at=T0 + timedelta(seconds=1))
-    order = _profile(("o1", T0 + timedelta(hours=3), 20_000, OrderStatus.PAID))
-    credited = {attribute(order, pair)[0].send_id for pair in ([welcome, notice], [notice, welcome])}
+    order = _orders(("o1", T0 + timedelta(hours=3), 20_000, OrderStatus.PAID))
+    credited = {attribute(order.values(), pair)[0].send_id for pair in ([welcome, notice], [notice, welcome])}
     assert len(credited) == 1  # one and the same, on every read
-    assert attribute(order, [welcome, later_sent, notice])[0].send_id == "review-0"  # then the later send
+    [latest] = attribute(order.values(), [welcome, later_sent, notice])
+    assert latest.send_id == "review-0"  # then the later send
 
 
 def test_a_notice_nudge_owes_never_takes_an_orders_credit_from_the_message_before_it() -> None:
     promotion = _send("promo", "campaign:dogday")
     notice = _send("notice", CONSENT_RESULT_NOTICE, delivered_at=T0 + timedelta(hours=1))
-    order = _profile(("o1", T0 + timedelta(hours=2), 30_000, OrderStatus.PAID))
-    [conversion] = attribute(order, [promotion, notice])
+    order = _orders(("o1", T0 + timedelta(hours=2), 30_000, OrderStatus.PAID))
+    [conversion] = attribute(order.values(), [promotion, notice])
     assert (conversion.send_id, conversion.by) == ("promo", "delivery")
-    assert attribute(order, [notice]) == []
+    assert attribute(order.values(), [notice]) == []
 
 
 def test_the_report_counts_each_outcome_by_reason_and_code() -> None:
@@ -70,8 +72,10 @@ def test_the_report_counts_each_outcome_by_reason_and_code() -> None:
         _send("d", state=State.DEFERRED, reasons=("consent", "quiet_hours"), sent_at=None, delivered_at=None),
         _send("e", fell_back=True),
     ]
-    profile = _profile(("o1", T0 + timedelta(hours=1), 39_000, OrderStatus.PAID))
-    data = report("campaign:a", records, lambda ids: dict.fromkeys(ids, profile), lambda c: records)
+    orders = _orders(("o1", T0 + timedelta(hours=1), 39_000, OrderStatus.PAID))
+    data = report(
+        "campaign:a", records, lambda ids: {c: orders for c in ids}, lambda ids: {c: records for c in ids}
+    )
     assert data["targeted"] == 5 and data["sent"] == 3 and data["delivered"] == 2
     assert data["suppressed_by_reason"] == {"no_consent": 1}
     assert data["deferred_by_reason"] == {"quiet_hours": 1}
@@ -89,39 +93,43 @@ def test_the_report_reads_a_customers_other_messages_only_when_this_source_could
         ),  # no order
     ]
     later_elsewhere = _send("b", "campaign:b", clicked_at=T0 + timedelta(days=2))
-    profiles = {"c1": _profile(("o1", T0 + timedelta(days=3), 50_000, OrderStatus.PAID)), "c2": _profile()}
-    looked_up: list[str] = []
+    orders = {"c1": _orders(("o1", T0 + timedelta(days=3), 50_000, OrderStatus.PAID)), "c2": _orders()}
+    looked_up: list[list[str]] = []
 
-    def sends_of(customer_id: str) -> list[SendRecord]:
-        looked_up.append(customer_id)
-        return [ours[0], later_elsewhere]
+    def sends_of(customer_ids: list[str]) -> dict[str, list[SendRecord]]:
+        looked_up.append(customer_ids)
+        return {c: [ours[0], later_elsewhere] for c in customer_ids}
 
     read: list[list[str]] = []
 
-    def profiles_of(customer_ids: list[str]) -> dict[str, Profile]:
+    def orders_of(customer_ids: list[str]) -> dict[str, dict[str, Order]]:
         read.append(customer_ids)
-        return {c: profiles[c] for c in customer_ids if c in profiles}
+        return {c: orders[c] for c in customer_ids if c in orders}
 
-    data = report("campaign:a", ours, profiles_of, sends_of)
+    data = report("campaign:a", ours, orders_of, sends_of)
     assert read == [["c1", "c2"]]  # one read for every customer this source touched
-    assert looked_up == ["c1"]  # c2 never ordered: nothing of theirs to read
+    assert looked_up == [["c1"]]  # one read, and c2 never ordered: nothing of theirs to read
     assert data["converted"] == 0  # c1's order followed campaign b's later click: it is b's
 
 
 class _Store:
-    """The ledger, profiles and catalog of one store, as a report reads them."""
+    """The ledger, orders and catalog of one store, as a report reads them."""
 
-    def __init__(self, sends: list[SendRecord], profile: Profile, automations: list[dict[str, str]]) -> None:
-        self.sends, self.profile, self.automations = sends, profile, automations
+    def __init__(
+        self, sends: list[SendRecord], orders: dict[str, Order], automations: list[dict[str, str]]
+    ) -> None:
+        self.sends, self.orders, self.automations = sends, orders, automations
 
     def for_source(self, store_id: str, source: str) -> list[SendRecord]:
         return [s for s in self.sends if s.source == source]
 
-    def recent(self, store_id: str, customer_id: str, since: datetime) -> list[SendRecord]:
-        return list(self.sends)
+    def recent_many(
+        self, store_id: str, customer_ids: list[str], since: datetime
+    ) -> dict[str, list[SendRecord]]:
+        return {c: [s for s in self.sends if s.customer_id == c] for c in customer_ids}
 
-    def load_many(self, store_id: str, customer_ids: list[str]) -> dict[str, Profile]:
-        return {c: self.profile for c in customer_ids}
+    def orders_many(self, store_id: str, customer_ids: list[str]) -> dict[str, dict[str, Order]]:
+        return {c: self.orders for c in customer_ids}
 
     def get(self, store_id: str, kind: str, item_id: str) -> dict[str, str] | None:
         return next((a for a in self.automations if a["automation_id"] == item_id), None)
@@ -140,7 +148,7 @@ def test_an_automation_made_from_a_legal_notice_template_never_takes_an_orders_c
     notice = _send("z-notice", "automation:n1")
     store = _Store(
         [welcome, notice],
-        _profile(("o1", T0 + timedelta(hours=5), 25_000, OrderStatus.PAID)),
+        _orders(("o1", T0 + timedelta(hours=5), 25_000, OrderStatus.PAID)),
         [
             {"automation_id": "w1", "name": "회원가입 환영", "template": "welcome"},
             {
@@ -169,7 +177,7 @@ def test_a_legal_notice_sent_by_an_automation_stays_uncredited_after_the_automat
     notice = _send("z-notice", "automation:n1", owed_by_law=True)  # marked when it was sent
     store = _Store(
         [welcome, notice],
-        _profile(("o1", T0 + timedelta(hours=5), 25_000, OrderStatus.PAID)),
+        _orders(("o1", T0 + timedelta(hours=5), 25_000, OrderStatus.PAID)),
         [{"automation_id": "w1", "name": "회원가입 환영", "template": "welcome"}],  # n1 deleted
     )
     _, welcomed = source_report("s", "automation", "w1", store, store, store)

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from compliance.reasons import SEND_REASONS
 from nudge.automation_templates import LEGAL_NOTICE_TEMPLATES
 from nudge.errors import FieldError, InvalidPayload, NotFound
-from nudge.profile import OrderStatus, Profile
+from nudge.profile import Order, OrderStatus
 from nudge.sending import SendRecord, State, is_notice
 
 CLICK_WINDOW = timedelta(days=7)
@@ -47,19 +47,19 @@ def _latest(touched_at: datetime | None, send: SendRecord) -> tuple[datetime, da
 
 
 def attribute(
-    profile: Profile,
+    orders: Iterable[Order],
     sends: Iterable[SendRecord],
     click_window: timedelta = CLICK_WINDOW,
     delivery_window: timedelta = DELIVERY_WINDOW,
     owed: Collection[str] = frozenset(),
 ) -> list[Conversion]:
-    """Every order of the profile that one of `sends` (all of the customer's messages) converted. A notice
+    """Each of a customer's orders that one of `sends` (all of the customer's messages) converted. A notice
     the law owes the customer is never credited: Nudge's own, those marked at send time as sent by an
     automation made from a legal-notice template (so deleting or editing it later changes nothing), and
     those of the `owed` sources (the store's legal-notice automations now: sends recorded before the mark)."""
     sends = [s for s in sends if not (is_notice(s.source) or s.owed_by_law or s.source in owed)]
     out = []
-    for order in profile.orders.values():
+    for order in orders:
         placed = order.placed_at
         if placed is None or order.status in _ENDED:
             continue
@@ -84,13 +84,13 @@ def attribute(
 def report(
     source: str,
     records: list[SendRecord],
-    profiles_of: Callable[[list[str]], Mapping[str, Profile]],
-    sends_of: Callable[[str], list[SendRecord]],
+    orders_of: Callable[[list[str]], Mapping[str, Mapping[str, Order]]],
+    sends_of: Callable[[list[str]], Mapping[str, list[SendRecord]]],
     left_out: Mapping[str, int] | None = None,
     owed: Collection[str] = frozenset(),
 ) -> dict[str, Any]:
-    """The report of one source from its ledger records; `profiles_of` reads the profiles of the customers
-    it touched (one batched read), `sends_of` one customer's messages.
+    """The report of one source from its ledger records; `orders_of` reads the orders of the customers it
+    touched (customer -> order id -> order), `sends_of` those customers' messages (each one batched read).
     `left_out`: members a campaign's runs left out before any send (nudge.campaign_runs), by reason;
     they count as targeted and suppressed. `owed`: the store's legal-notice automations (`attribute`)."""
     suppressed: Counter[str] = Counter(left_out or {})
@@ -110,15 +110,18 @@ def report(
         if record.clicked_at or record.delivered_at:
             touched.setdefault(record.customer_id, []).append(record)
     conversions: list[Conversion] = []
-    profiles = profiles_of(sorted(touched))
-    for customer_id in sorted(touched):
-        profile = profiles.get(customer_id)
-        # Only an order inside the window of one of this source's touches can be this source's; the
-        # customer's other messages (which may have touched the order later) are read only then.
-        if profile is not None and attribute(profile, touched[customer_id], owed=owed):
-            conversions.extend(
-                c for c in attribute(profile, sends_of(customer_id), owed=owed) if c.send_id in ours
-            )
+    orders = orders_of(sorted(touched))
+    # Only an order inside the window of one of this source's touches can be this source's; the customer's
+    # other messages (which may have touched the order later) are read only then.
+    candidates = [
+        customer_id
+        for customer_id in sorted(touched)
+        if attribute(orders.get(customer_id, {}).values(), touched[customer_id], owed=owed)
+    ]
+    everything = sends_of(candidates) if candidates else {}
+    for customer_id in candidates:
+        theirs = attribute(orders[customer_id].values(), everything.get(customer_id, []), owed=owed)
+        conversions.extend(c for c in theirs if c.send_id in ours)
     screened = sum((left_out or {}).values())
     return {
         "source": source,
@@ -193,11 +196,15 @@ def report_html(name: str, data: dict[str, Any]) -> str:
 class ReportLedger(Protocol):
     def for_source(self, store_id: str, source: str) -> list[SendRecord]: ...
 
-    def recent(self, store_id: str, customer_id: str, since: datetime) -> list[SendRecord]: ...
+    def recent_many(
+        self, store_id: str, customer_ids: list[str], since: datetime
+    ) -> Mapping[str, list[SendRecord]]: ...
 
 
 class ProfileReader(Protocol):
-    def load_many(self, store_id: str, customer_ids: Iterable[str]) -> Mapping[str, Profile]: ...
+    def orders_many(
+        self, store_id: str, customer_ids: Iterable[str]
+    ) -> Mapping[str, Mapping[str, Order]]: ...
 
 
 class CatalogReader(Protocol):
@@ -238,8 +245,8 @@ def source_report(
     data = report(
         source,
         records,
-        lambda customer_ids: profiles.load_many(store_id, customer_ids),
-        lambda customer_id: ledger.recent(store_id, customer_id, since),
+        lambda customer_ids: profiles.orders_many(store_id, customer_ids),
+        lambda customer_ids: ledger.recent_many(store_id, customer_ids, since),
         left_out,
         owed,
     )

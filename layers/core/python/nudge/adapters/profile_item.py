@@ -147,7 +147,7 @@ def from_item(store_id: str, item: dict[str, Any]) -> Profile:
             recovery_url=checkout_item.get("url"),
             completed_at=_dt(checkout_item.get("done")),
         ),
-        orders={oid: _order(oid, o) for oid, o in item.get("od", {}).items()},
+        orders=orders_from_item(item),
         products_bought={p: _dt(at) for p, at in item.get("pb", {}).items()},  # type: ignore[misc]
         first_purchase_at=_dt(item.get("fp")),
         last_purchase_at=_dt(item.get("lp")),
@@ -155,6 +155,15 @@ def from_item(store_id: str, item: dict[str, Any]) -> Profile:
         updated_at=_dt(item.get("up")),
         version=int(item.get("v", 0)),
     )
+
+
+# What a read of orders alone (a report's) asks of each profile item.
+ORDERS_PROJECTION = "sk, od"
+
+
+def orders_from_item(item: dict[str, Any]) -> dict[str, Order]:
+    """The orders of a profile item (whole, or read with ORDERS_PROJECTION), by order id."""
+    return {oid: _order(oid, o) for oid, o in item.get("od", {}).items()}
 
 
 def _order(order_id: str, o: list[Any]) -> Order:
