@@ -182,6 +182,9 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
         raise TransactionCanceledException(reasons) from error
 
 
+# An attribute the local bill keeps on a moto item: its size, for a projected read of it (counters.py);
+# dropped when an update changes the item in place (a put makes a new item).
+STORED_SIZE = "_nudge_stored_size"
 _candidates = threading.local()  # the items this thread's Query may look at, for one table
 _maps_built = threading.Lock()
 _original_query = Table.query
@@ -217,6 +220,17 @@ def _attribute_maps(table: Table) -> dict[str, dict[DynamoType, dict[Any, Item]]
     return maps
 
 
+def _indexed(table: Table) -> bool:
+    """Whether a write must be filed in the table's maps: they exist, or are being built (then once they
+    are whole: the build may have read the table before this write)."""
+    if getattr(table, "_nudge_attribute_maps", None) is not None:
+        return True
+    if _maps_built.locked():
+        with _maps_built:
+            return getattr(table, "_nudge_attribute_maps", None) is not None
+    return False
+
+
 def _item_key(item: Item) -> Any:
     return (item.hash_key, item.range_key)
 
@@ -248,14 +262,14 @@ def _place(
 
 def _put_item(self: Table, *args: Any, **kwargs: Any) -> Item:
     item = _original_put(self, *args, **kwargs)
-    if getattr(self, "_nudge_attribute_maps", None) is not None:
+    if _indexed(self):
         _place(self, item)
     return item
 
 
 def _delete_item(self: Table, hash_key: DynamoType, range_key: DynamoType | None) -> Item | None:
     item = _original_delete(self, hash_key, range_key)
-    if item is not None and getattr(self, "_nudge_attribute_maps", None) is not None:
+    if item is not None and _indexed(self):
         _unplace(self, _item_key(item))
     return item
 
@@ -265,12 +279,14 @@ def _update_item(
 ) -> Any:
     answer = _original_update(self, table_name, key, *args, **kwargs)
     table = self.get_table(table_name)
-    if getattr(table, "_nudge_attribute_maps", None) is not None:
-        hash_value = DynamoType(key[table.hash_key_attr])
-        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
-        item = table.get_item(hash_value, range_value)
-        if item is not None:
-            _place(table, item)  # updated in place: its indexed attributes may have changed
+    hash_value = DynamoType(key[table.hash_key_attr])
+    range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    item = table.get_item(hash_value, range_value)
+    if item is not None:
+        # Updated in place: the size kept on it is stale, its indexed attributes may have changed.
+        item.__dict__.pop(STORED_SIZE, None)
+        if _indexed(table):
+            _place(table, item)
     return answer
 
 

@@ -121,6 +121,15 @@ def test_an_automation_steps_record_keeps_its_step_through_claim_outcome_and_rep
     assert ledger.get(campaign.send_id).step is None  # a campaign's send has no step
 
 
+def test_a_legal_notice_claimed_as_owed_stays_owed_when_its_report_overtakes_the_outcome(client: Any) -> None:
+    ledger = DynamoSendLedger("sends", client)
+    claim = ledger.claim(replace(_record(), source="automation:notice", step=0, owed_by_law=True), NOW, LEASE)
+    # The gateway took it and reported it before the sender wrote its outcome (it crashed).
+    ledger.update_report("a" * 24, state=State.DELIVERED, code=None, fell_back=False, at=NOW)
+    assert not ledger.finish(replace(claim.record, state=State.SENT, sent_at=NOW), NOW)
+    assert ledger.get("a" * 24).owed_by_law is True
+
+
 def test_a_legal_notices_mark_survives_the_outcome_and_the_report(client: Any) -> None:
     ledger = DynamoSendLedger("sends", client)
     claim = ledger.claim(replace(_record(), source="automation:notice", step=0), NOW, LEASE)

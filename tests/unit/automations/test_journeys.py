@@ -44,6 +44,18 @@ def test_the_slot_queues_one_send_job_and_a_second_firing_sends_nothing() -> Non
     assert (job.business_key, job.step) == ("order:O-1", 0)
     assert job.variables["order_id"] == "O-1"
     assert "name" not in job.variables  # personal data stays in the profile; the sender fills it in
+    assert job.owed_by_law is False  # a marketer's automation
+
+
+def test_a_legal_notice_automations_send_job_is_marked_owed_by_law_when_queued() -> None:
+    world = World()
+    install(world, {**REVIEW, "template": "consent_result"}, "review", ORDERED)
+    for e in placed("O-1", ORDERED):
+        _trigger(world, e)
+    _trigger(world, event("order.delivered", "O-1-d", DELIVERED, order_id="O-1"))
+    fire_slot(STORE, REVIEW_SLOT, world.deps, REVIEW_SLOT)
+    [job] = world.queue.jobs
+    assert job.owed_by_law is True  # the ledger's first write (the claim) carries it
 
 
 def test_a_refund_before_the_slot_stops_the_step_with_its_reason() -> None:

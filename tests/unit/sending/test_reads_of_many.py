@@ -64,3 +64,20 @@ def test_tasks_run_several_at_a_time_and_answer_in_order() -> None:
     assert concurrently(task, list(range(dynamodb.READERS * 2))) == [
         n * n for n in range(dynamodb.READERS * 2)
     ]
+
+
+def test_a_failed_task_stops_the_tasks_not_yet_started() -> None:
+    ran: list[int] = []
+
+    def task(n: int) -> int:
+        ran.append(n)
+        if n == 0:
+            raise RuntimeError("throttled")
+        import time
+
+        time.sleep(0.01)
+        return n
+
+    with pytest.raises(RuntimeError, match="throttled"):
+        concurrently(task, list(range(200)))
+    assert len(ran) < 200  # the error came back without every other read made first

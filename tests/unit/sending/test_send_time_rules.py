@@ -103,6 +103,11 @@ def test_an_automation_made_from_a_legal_notice_template_marks_its_sends_owed_by
     result = world.send(world.job("automation:result", "c1", step=0))
     assert result.state == "sent"
     assert world.ledger.records[result.send_id].owed_by_law is True  # reports never credit it an order
+    # A job queued as owed is recorded so, even if its automation no longer says it (edited meanwhile).
+    del world.catalog.documents[("dogday-mall", "automation", "result")]["template"]
+    world.customer("c2")
+    again = world.send(world.job("automation:result", "c2", step=0, owed_by_law=True))
+    assert again.state == "sent" and world.ledger.records[again.send_id].owed_by_law is True
 
 
 def test_an_alimtalk_to_someone_without_kakaotalk_falls_back_to_one_sms() -> None:

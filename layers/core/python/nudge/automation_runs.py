@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from compliance.recipient import Recipient
+from nudge.automation_templates import LEGAL_NOTICE_TEMPLATES
 from nudge.automations import (
     AUTOMATION,
     IMMEDIATE_WINDOW,
@@ -189,16 +190,17 @@ def verdict(
     return Verdict("stop", f"suppressed:{reasons}")
 
 
-def _job(due: DueStep, automation_id: str, now: datetime) -> SendJob:
+def _job(due: DueStep, automation: Automation, now: datetime) -> SendJob:
     return SendJob(
         store_id=due.store_id,
-        source=f"automation:{automation_id}",
+        source=f"automation:{automation.automation_id}",
         occurrence=due.occurrence,
         customer_id=due.customer_id,
         business_key=due.business_key,
         step=due.step,
         variables=due.variables,
         queued_at=now,
+        owed_by_law=automation.template in LEGAL_NOTICE_TEMPLATES,
     )
 
 
@@ -280,7 +282,7 @@ def start_journeys(
                 continue
             outcome = verdict(automation, due, profile, store, now)
             if outcome.action == "send":
-                deps.send_queue.enqueue([_job(due, automation.automation_id, now)])
+                deps.send_queue.enqueue([_job(due, automation, now)])
                 result.queued += 1
             elif outcome.action == "defer" and outcome.send_at is not None:
                 _schedule(replace(due, due_at=outcome.send_at), store, deps, now)
@@ -312,11 +314,12 @@ def fire_slot(store: Store, slot: datetime, deps: AutomationDependencies, now: d
             automations[due.automation_id] = load_automation(document) if document else None
         if due.customer_id not in profiles:
             profiles[due.customer_id] = deps.profiles.load(store.store_id, due.customer_id)
-        outcome = verdict(automations[due.automation_id], due, profiles[due.customer_id], store, now)
-        if outcome.action == "send":
+        automation = automations[due.automation_id]
+        outcome = verdict(automation, due, profiles[due.customer_id], store, now)
+        if outcome.action == "send" and automation is not None:
             # Queue first, then mark: a crash in between re-queues the same send key, which the sender
             # sends once; marking first could lose the step.
-            deps.send_queue.enqueue([_job(due, due.automation_id, now)])
+            deps.send_queue.enqueue([_job(due, automation, now)])
             if deps.due_steps.mark(due, slot, "queued", outcome.reason, now):
                 result.queued += 1
             else:

@@ -27,6 +27,9 @@ class SendJob(BaseModel):
     step: Annotated[int, Field(ge=0, le=20)] | None = None  # an automation's step index; None for campaigns
     variables: dict[str, str] = Field(default_factory=dict)
     queued_at: AwareDatetime
+    # Queued by an automation made from a legal-notice template: the ledger's first write says so, so a
+    # report never credits the notice with an order, whatever happens to the send or the automation later.
+    owed_by_law: bool = False
 
     @property
     def send_key(self) -> str:

@@ -317,7 +317,9 @@ class _Ready:
 
 
 def _claim(job: SendJob, deps: SendDependencies, send_id: str, source: str) -> "Claim | Result":
-    return _claim_key(deps, send_id, job.store_id, job.customer_id, job.occurrence, source, job.step)
+    return _claim_key(
+        deps, send_id, job.store_id, job.customer_id, job.occurrence, source, job.step, job.owed_by_law
+    )
 
 
 def _claim_key(
@@ -328,6 +330,7 @@ def _claim_key(
     occurrence: str,
     source: str,
     step: int | None = None,
+    owed_by_law: bool = False,
 ) -> "Claim | Result":
     now = deps.now()
     fresh = SendRecord(
@@ -339,6 +342,7 @@ def _claim_key(
         state=State.SENDING,
         created_at=now,
         step=step,
+        owed_by_law=owed_by_law,
     )
     claim = deps.ledger.claim(fresh, now, LEASE)
     if claim.status is ClaimStatus.DONE:
@@ -381,7 +385,7 @@ def _prepare(job: SendJob, deps: SendDependencies, record: SendRecord, link_id: 
         promotion_group=message.promotion_group,
         links=links,
         kind=decision.content.kind if decision.content else None,
-        owed_by_law=source.owed_by_law,
+        owed_by_law=record.owed_by_law or source.owed_by_law,
     )
     return _Ready(store, message, decision, variables, profile.phone, record)
 

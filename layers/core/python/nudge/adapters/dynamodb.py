@@ -75,9 +75,14 @@ def concurrently(task: Callable[[T], R], items: Sequence[T]) -> list[R]:
     in a copy of the caller's context (contextvars), as the caller's own call would."""
     if len(items) <= 1 or READERS <= 1:
         return [task(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(READERS, len(items))) as pool:
+    pool = ThreadPoolExecutor(max_workers=min(READERS, len(items)))
+    try:
         futures = [pool.submit(contextvars.copy_context().run, task, item) for item in items]
         return [future.result() for future in futures]
+    finally:
+        # On a failure the tasks not yet started are dropped: the caller gets the error now, not after
+        # every other read of a report has been made (and billed).
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def batch_get(
