@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nudge_local import hooks
-from nudge_local.capacity import IndexShape, index_write_units, request_units
+from nudge_local.capacity import IndexShape, index_write_units, read_units, request_units, typed_item_size
+from nudge_local.moto_patches import STORED_SIZE
 
 _origin: ContextVar[str] = ContextVar("nudge_local_origin", default="local")
 # The queue whose message started the work in progress: the same function costs the webhooks when it reads
@@ -285,7 +286,9 @@ def _index_units(snapshot: list[tuple[Any, dict[str, Any], dict[str, Any] | None
 _KEY_CONDITION = re.compile(r"([#\w.]+)\s*=\s*(:\w+)")
 
 
-def _stored(table: Any, key: dict[str, Any]) -> dict[str, Any] | None:
+def _stored_size(table: Any, key: dict[str, Any]) -> int | None:
+    """The size of the item stored under this key (None: no such item). Kept on moto's item until a write
+    changes it (moto_patches clears it on an update; a put makes a new item)."""
     from moto.dynamodb.models.dynamo_type import DynamoType
 
     try:
@@ -294,7 +297,13 @@ def _stored(table: Any, key: dict[str, Any]) -> dict[str, Any] | None:
     except KeyError:
         return None
     item = table.get_item(hash_key, range_key)
-    return item.to_json()["Attributes"] if item else None
+    if item is None:
+        return None
+    size = getattr(item, STORED_SIZE, None)
+    if size is None:
+        size = typed_item_size(item.to_json()["Attributes"])
+        setattr(item, STORED_SIZE, size)
+    return size
 
 
 def _query_hash_value(table: Any, params: dict[str, Any]) -> dict[str, Any] | None:
@@ -307,35 +316,45 @@ def _query_hash_value(table: Any, params: dict[str, Any]) -> dict[str, Any] | No
     return None
 
 
-def _as_billed(operation: str, params: dict[str, Any], parsed: dict[str, Any]) -> dict[str, Any]:
-    """The answer with the items as AWS bills a read of them: a ProjectionExpression returns only some
-    attributes, but a read costs the size of the whole items it read. Their keys come from the request
-    (GetItem, BatchGetItem) or from the key condition and the answer (a Query of the table itself)."""
+def _projected_read_units(operation: str, params: dict[str, Any], parsed: dict[str, Any]) -> float | None:
+    """The read units of a read with a ProjectionExpression, which returns only some attributes but costs
+    the size of the whole items it read, as in AWS (None: not such a read, or its items cannot be found).
+    The keys come from the request (GetItem, BatchGetItem) or the key condition and the answer (a Query
+    of the table itself)."""
+    consistent = bool(params.get("ConsistentRead"))
     if operation == "GetItem" and "ProjectionExpression" in params and parsed.get("Item") is not None:
         table = _moto_table(params.get("TableName", ""))
-        whole = _stored(table, params.get("Key") or {}) if table is not None else None
-        return {**parsed, "Item": whole or parsed["Item"]}
+        size = _stored_size(table, params.get("Key") or {}) if table is not None else None
+        return None if size is None else read_units(size, consistent=consistent)
     if operation == "BatchGetItem":
-        responses = dict(parsed.get("Responses") or {})
-        for name, asked in (params.get("RequestItems") or {}).items():
+        asked_items = params.get("RequestItems") or {}
+        if not any("ProjectionExpression" in asked for asked in asked_items.values()):
+            return None
+        units = 0.0
+        for name, asked in asked_items.items():
             table = _moto_table(name)
-            if "ProjectionExpression" not in asked or table is None or name not in responses:
-                continue
             left = ((parsed.get("UnprocessedKeys") or {}).get(name) or {}).get("Keys") or []
-            read = [_stored(table, key) for key in asked.get("Keys") or [] if key not in left]
-            responses[name] = [item for item in read if item is not None]
-        return {**parsed, "Responses": responses}
+            table_consistent = bool(asked.get("ConsistentRead"))
+            if table is None:
+                return None
+            for key in asked.get("Keys") or []:
+                size = None if key in left else _stored_size(table, key)
+                if size is not None:
+                    units += read_units(size, consistent=table_consistent)
+        return units
     if operation == "Query" and "ProjectionExpression" in params and "IndexName" not in params:
         table = _moto_table(params.get("TableName", ""))
         hash_value = _query_hash_value(table, params) if table is not None else None
         if hash_value is None:
-            return parsed
-        items = []
-        for item in parsed.get("Items") or []:
-            whole = _stored(table, {table.hash_key_attr: hash_value, **item})
-            items.append(whole or item)
-        return {**parsed, "Items": items}
-    return parsed
+            return None
+        sizes = [
+            _stored_size(table, {table.hash_key_attr: hash_value, **item})
+            for item in parsed.get("Items") or []
+        ]
+        if any(size is None for size in sizes):
+            return None  # the projection left out the sort key: sized as returned
+        return read_units(sum(sizes), consistent=consistent)  # type: ignore[arg-type]
+    return None
 
 
 def _dynamodb_params(params: dict[str, Any], context: dict[str, Any], model: Any = None, **_: Any) -> None:
@@ -351,7 +370,10 @@ def _dynamodb_units(parsed: Any, model: Any, context: dict[str, Any], **_: Any) 
         return
     try:
         params = context.get(_DYNAMODB_PARAMS) or {}
-        read, write = request_units(model.name, params, _as_billed(model.name, params, parsed))
+        read, write = request_units(model.name, params, parsed)
+        projected = _projected_read_units(model.name, params, parsed)
+        if projected is not None:
+            read = projected
         write += _index_units(context.pop(_INDEX_BEFORE, []))
     except (TypeError, ValueError, KeyError):
         # Not DynamoDB JSON: a boto3 resource-level call, which only the harness makes (not billed).

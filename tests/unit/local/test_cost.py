@@ -211,6 +211,20 @@ def test_a_projected_read_is_billed_for_the_whole_items_it_read(emulated_dynamod
             counters.activate(None)
         billed.append(sum(counted.read_units.values()))
     assert billed == [3, 6, 5]  # one item; two items of 3 units; a Query's 18 KB together
+    # An update makes the item small: the next projected read costs what it is now.
+    client.update_item(
+        TableName="wide",
+        Key=key,
+        UpdateExpression="SET big = :s",
+        ExpressionAttributeValues={":s": {"S": "x"}},
+    )
+    counted = Counters()
+    counters.activate(counted)
+    try:
+        reads[0]()
+    finally:
+        counters.activate(None)
+    assert sum(counted.read_units.values()) == 1
 
 
 @pytest.mark.parametrize(
