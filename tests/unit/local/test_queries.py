@@ -135,6 +135,10 @@ def test_an_item_is_sized_and_refused_as_motos_own(emulated_dynamodb: Any) -> No
     big = {"pk": {"S": "p1"}, "a": {"S": "x" * 300_000}, "b": {"S": "y" * 110_000}}
     with pytest.raises(ItemSizeTooLarge):
         Item(None, None, big)
+    # Korean text is measured in UTF-8 bytes, three a character, on both sides of the limit.
+    assert Item(None, None, {"pk": {"S": "p1"}, "k": {"S": "가" * 134_000}}).size() == 402_005
+    with pytest.raises(ItemSizeTooLarge):
+        Item(None, None, {"pk": {"S": "p1"}, "k": {"S": "가" * 135_000}})
     with pytest.raises(ItemSizeTooLarge):
         LimitedSizeDict({})["a"] = DynamoType({"S": "x" * 410_000})
 
