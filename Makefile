@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The demo month on the local runtime (about 12 seconds); CUSTOMERS=5000 is the whole store (about 100 seconds).
+# The demo month on the local runtime (12-15 seconds); CUSTOMERS=5000 is the whole store (100-120 seconds).
 CUSTOMERS ?= 500
 run: $(STAMP)  ## the demo month: one store, its customers, 30 days on the simulated clock
 	$(BIN)/nudge local demo --customers $(CUSTOMERS)
