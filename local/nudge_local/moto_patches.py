@@ -338,18 +338,23 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
-_last_paths: list[Any] = [None, False]  # one Query projects each of its items with the same list
+# One Query projects each of its items with the same list: (that list, the answer for it). One tuple,
+# read and replaced whole, so concurrent Queries (a segment's shards) never pair one's list with another's
+# answer.
+_last_paths: tuple[Any, bool] = (None, False)
 
 
 def _map_paths_only(paths: list[list[str]]) -> bool:
     """Paths of map keys only (no list index), none of them inside another (DynamoDB refuses overlapping
     paths; moto decides how)."""
-    if _last_paths[0] is paths:
-        return bool(_last_paths[1])
+    global _last_paths
+    last_list, last_answer = _last_paths
+    if last_list is paths:
+        return last_answer
     given = {tuple(path) for path in paths}
     inner = {tuple(path[:i]) for path in paths for i in range(1, len(path))}
     answer = not inner & given and not any("[" in name for path in paths for name in path)
-    _last_paths[:] = [paths, answer]
+    _last_paths = (paths, answer)
     return answer
 
 
