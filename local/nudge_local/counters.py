@@ -23,7 +23,7 @@ from typing import Any
 
 from nudge_local import hooks
 from nudge_local.capacity import IndexShape, index_write_units, read_units, request_units, typed_item_size
-from nudge_local.moto_patches import STORED_SIZE
+from nudge_local.moto_patches import STORED_SIZE, stored_size_lock
 
 _origin: ContextVar[str] = ContextVar("nudge_local_origin", default="local")
 # The queue whose message started the work in progress: the same function costs the webhooks when it reads
@@ -299,10 +299,11 @@ def _stored_size(table: Any, key: dict[str, Any]) -> int | None:
     item = table.get_item(hash_key, range_key)
     if item is None:
         return None
-    size = getattr(item, STORED_SIZE, None)
-    if size is None:
-        size = typed_item_size(item.to_json()["Attributes"])
-        setattr(item, STORED_SIZE, size)
+    with stored_size_lock:
+        size = getattr(item, STORED_SIZE, None)
+        if size is None:
+            size = typed_item_size(item.to_json()["Attributes"])
+            setattr(item, STORED_SIZE, size)
     return size
 
 

@@ -185,6 +185,9 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
 # An attribute the local bill keeps on a moto item: its size, for a projected read of it (counters.py);
 # dropped when an update changes the item in place (a put makes a new item).
 STORED_SIZE = "_nudge_stored_size"
+# Held while a size is measured and kept, and while an update drops it: a read measuring an item as an
+# update changes it cannot keep the old size past the update.
+stored_size_lock = threading.Lock()
 _candidates = threading.local()  # the items this thread's Query may look at, for one table
 _maps_built = threading.Lock()
 _original_query = Table.query
@@ -284,7 +287,8 @@ def _update_item(
     item = table.get_item(hash_value, range_value)
     if item is not None:
         # Updated in place: the size kept on it is stale, its indexed attributes may have changed.
-        item.__dict__.pop(STORED_SIZE, None)
+        with stored_size_lock:
+            item.__dict__.pop(STORED_SIZE, None)
         if _indexed(table):
             _place(table, item)
     return answer

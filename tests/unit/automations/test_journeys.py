@@ -1,10 +1,12 @@
 """Journeys: events start them, slots fire them, each step is checked again when it fires."""
 
+import json
 from datetime import datetime, timedelta
 
 from nudge.automation_runs import fire_slot, start_journeys
 from nudge.events import NormalizedEvent
 from nudge.profile import Consent
+from nudge.send_jobs import SendJob
 from tests.unit.automations.fakes import World
 from tests.unit.automations.helpers import CART, KST, REVIEW, STORE, event, happen, install, placed
 
@@ -56,6 +58,12 @@ def test_a_legal_notice_automations_send_job_is_marked_owed_by_law_when_queued()
     fire_slot(STORE, REVIEW_SLOT, world.deps, REVIEW_SLOT)
     [job] = world.queue.jobs
     assert job.owed_by_law is True  # the ledger's first write (the claim) carries it
+    assert SendJob.model_validate_json(job.model_dump_json()) == job
+    # Other jobs are written as before: a sender of an earlier version reads them (they may wait for days
+    # in a deferral schedule).
+    plain = job.model_copy(update={"owed_by_law": False})
+    assert "owed_by_law" not in json.loads(plain.model_dump_json())
+    assert SendJob.model_validate_json(plain.model_dump_json()) == plain
 
 
 def test_a_refund_before_the_slot_stops_the_step_with_its_reason() -> None:

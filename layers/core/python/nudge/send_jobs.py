@@ -11,9 +11,16 @@ automation (its message and tracking). `variables` are personalisation values kn
 """
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 
 class SendJob(BaseModel):
@@ -29,7 +36,16 @@ class SendJob(BaseModel):
     queued_at: AwareDatetime
     # Queued by an automation made from a legal-notice template: the ledger's first write says so, so a
     # report never credits the notice with an order, whatever happens to the send or the automation later.
+    # Written only when true: a job that says nothing of it reads the same to a sender of any version (a
+    # deferral schedule or a fallback kept on the ledger may outlive a deployment).
     owed_by_law: bool = False
+
+    @model_serializer(mode="wrap")
+    def _owed_only_when_owed(self, write: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = write(self)
+        if not self.owed_by_law:
+            data.pop("owed_by_law", None)
+        return data
 
     @property
     def send_key(self) -> str:
