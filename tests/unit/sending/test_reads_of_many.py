@@ -81,3 +81,24 @@ def test_a_failed_task_stops_the_tasks_not_yet_started() -> None:
     with pytest.raises(RuntimeError, match="throttled"):
         concurrently(task, list(range(200)))
     assert len(ran) < 200  # the error came back without every other read made first
+
+
+def test_the_shared_client_keeps_a_connection_for_every_concurrent_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A segment's 16 shard Queries and a report's eight reads share one client without opening and
+    discarding connections beyond its pool."""
+    from nudge.adapters.profile_item import SHARDS
+
+    for name, value in (
+        ("AWS_DEFAULT_REGION", "ap-northeast-2"),
+        ("AWS_ACCESS_KEY_ID", "t"),
+        ("AWS_SECRET_ACCESS_KEY", "t"),
+    ):
+        monkeypatch.setenv(name, value)
+    dynamodb.dynamodb_client.cache_clear()
+    try:
+        pool = dynamodb.dynamodb_client().meta.config.max_pool_connections
+    finally:
+        dynamodb.dynamodb_client.cache_clear()
+    assert pool >= SHARDS and pool >= dynamodb.READERS

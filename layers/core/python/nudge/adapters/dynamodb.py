@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from nudge import config
@@ -45,7 +46,10 @@ def _decode(item: dict[str, Any]) -> dict[str, Any]:
 
 @cache
 def dynamodb_client() -> Any:
-    return boto3.client("dynamodb")
+    # A segment's shard Queries (SHARDS) or a report's reads (READERS) share this client at once: its pool
+    # keeps that many connections, so none is opened for one request and thrown away (urllib3's "pool is
+    # full" warning; boto3's default pool is 10).
+    return boto3.client("dynamodb", config=Config(max_pool_connections=max(SHARDS, READERS)))
 
 
 def delivery_key(store_id: str, key: str) -> str:
