@@ -60,6 +60,9 @@ def report(request: HttpRequest) -> dict[str, Any]:
         logger.warning(
             "report refused", extra={"provider": provider, "status": error.status, "detail": str(error)}
         )
+        # A gateway whose reports are refused (a signature missing or wrong) retries, then gives up: the
+        # count is what an alarm watches.
+        metrics.add_metric(name="ReportsRefused", unit=MetricUnit.Count, value=1)
         return error_response(error)
     logger.info("report recorded", extra={"provider": provider, **outcome.as_dict()})
     metrics.add_metric(name="ReportsRecorded", unit=MetricUnit.Count, value=outcome.recorded)

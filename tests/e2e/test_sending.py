@@ -252,3 +252,7 @@ def test_a_solapi_stores_reports_count_only_with_its_signature_in_the_report_url
     # A forged 080 opt-out neither withdrew consent nor sent a consent-result notice.
     assert profiles(runtime)[("maple-goods", "7001")].consents["sms"].granted is True
     assert runtime.gateway.outbox == [sent]
+    # What an alarm watches: each refusal is counted, and the signature itself is never logged.
+    refused = [line for line in runtime.logs.lines if '"ReportsRefused"' in line]
+    assert len(refused) == 2
+    assert not any("local-maple-report-signature" in line for line in runtime.logs.lines)
