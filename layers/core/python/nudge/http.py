@@ -23,9 +23,8 @@ class HttpRequest:
     path_parameters: Mapping[str, str]
     headers: Mapping[str, str]  # lower-case names
     body: bytes
-    query: Mapping[str, str] = field(
-        default_factory=dict
-    )  # repeated names joined by commas, as API Gateway does
+    # The query string's parameters; a repeated name's values joined by commas, as API Gateway does.
+    query: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> "HttpRequest":

@@ -43,7 +43,6 @@ from compliance.decision import Decision, Outcome, decide
 from compliance.message import Message, prepared
 from compliance.recipient import RecentSend, Recipient
 from nudge import tracking
-from nudge.automation_templates import LEGAL_NOTICE_TEMPLATES
 from nudge.campaigns import Tracking
 from nudge.consent_rules import rule_consent
 from nudge.gateways import Accepted, Gateway, Link, Outbound, Rejected, SmsPart, Transient
@@ -103,7 +102,7 @@ class SendRecord:
     clicked_at: datetime | None = None
     clicks: int = 0
     step: int | None = None  # an automation's step (0-based), so "why" can tell its messages apart
-    # Sent by an automation made from a legal-notice template (automation_templates.LEGAL_NOTICE_TEMPLATES):
+    # Sent by an automation made from a legal-notice template, as its send job says (SendJob.owed_by_law):
     # owed to the customer, so never credited with an order, whatever later becomes of the automation.
     owed_by_law: bool = False
 
@@ -177,7 +176,6 @@ class SendDependencies:
 class Source:
     message: Message
     tracking: Tracking
-    owed_by_law: bool = False  # an automation made from a legal-notice template
 
 
 class SourceGone(Exception):
@@ -201,8 +199,7 @@ def load_source(catalog: CatalogReader, job: SendJob) -> Source:
         if job.step is None or job.step >= len(steps):
             raise SourceGone("step_missing")
         step = steps[job.step]
-        owed = document.get("template") in LEGAL_NOTICE_TEMPLATES
-        return Source(Message.model_validate(step["message"]), _tracking(step.get("tracking")), owed)
+        return Source(Message.model_validate(step["message"]), _tracking(step.get("tracking")))
     except (KeyError, TypeError, ValidationError) as exc:
         raise SourceGone("source_invalid") from exc
 
@@ -385,7 +382,6 @@ def _prepare(job: SendJob, deps: SendDependencies, record: SendRecord, link_id: 
         promotion_group=message.promotion_group,
         links=links,
         kind=decision.content.kind if decision.content else None,
-        owed_by_law=record.owed_by_law or source.owed_by_law,
     )
     return _Ready(store, message, decision, variables, profile.phone, record)
 
