@@ -242,34 +242,36 @@ def _written_keys(params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+def _moto_key(table: Any, key: dict[str, Any]) -> tuple[Any, Any] | None:
+    """moto's (hash, range) key for an item's key in DynamoDB JSON (None: it lacks the table's key)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    try:
+        hash_key = DynamoType(key[table.hash_key_attr])
+        range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    except KeyError:
+        return None
+    return hash_key, range_key
+
+
 def _index_snapshot(params: dict[str, Any]) -> list[tuple[Any, dict[str, Any], dict[str, Any] | None]]:
     """The items a write is about to change in tables with global secondary indexes, as they are now:
     moto does not tell what the indexes consumed, so the change is sized before and after."""
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
     out = []
     for name, key in _written_keys(params):
         table = _moto_table(name)
-        if table is None or not table.global_indexes:
+        moto_key = _moto_key(table, key) if table is not None and table.global_indexes else None
+        if moto_key is None:
             continue
-        try:
-            hash_key = DynamoType(key[table.hash_key_attr])
-            range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
-        except KeyError:
-            continue
-        item = table.get_item(hash_key, range_key)
+        item = table.get_item(*moto_key)
         out.append((table, key, item.to_json()["Attributes"] if item else None))
     return out
 
 
 def _index_units(snapshot: list[tuple[Any, dict[str, Any], dict[str, Any] | None]]) -> int:
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
     units = 0
     for table, key, before in snapshot:
-        hash_key = DynamoType(key[table.hash_key_attr])
-        range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
-        item = table.get_item(hash_key, range_key)
+        item = table.get_item(*_moto_key(table, key))  # type: ignore[misc]  # the snapshot's keys are whole
         after = item.to_json()["Attributes"] if item else None
         shapes = [
             IndexShape(
@@ -289,14 +291,8 @@ _KEY_CONDITION = re.compile(r"([#\w.]+)\s*=\s*(:\w+)")
 def _stored_size(table: Any, key: dict[str, Any]) -> int | None:
     """The size of the item stored under this key (None: no such item). Kept on moto's item until a write
     changes it (moto_patches clears it on an update; a put makes a new item)."""
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
-    try:
-        hash_key = DynamoType(key[table.hash_key_attr])
-        range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
-    except KeyError:
-        return None
-    item = table.get_item(hash_key, range_key)
+    moto_key = _moto_key(table, key)
+    item = None if moto_key is None else table.get_item(*moto_key)
     if item is None:
         return None
     with stored_size_lock:
