@@ -26,7 +26,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "layers/core/python"), str(ROOT / "layers/compliance/python"), str(ROOT / "local")]
 
-import yaml  # noqa: E402
 from boto3.dynamodb.types import TypeSerializer  # noqa: E402
 
 from nudge import campaign_reports  # noqa: E402
@@ -38,6 +37,7 @@ from nudge.adapters.profile_item import to_item as profile_item  # noqa: E402
 from nudge.profile import Order, OrderStatus, Profile  # noqa: E402
 from nudge.sending import SendRecord, State  # noqa: E402
 from nudge_local import aws  # noqa: E402
+from nudge_local.template import parse_template  # noqa: E402
 
 CUSTOMERS = 6_000
 LATENCY = 0.004  # seconds per request: DynamoDB's typical single-digit milliseconds in the same Region
@@ -46,19 +46,9 @@ STORE = "dogday-mall"
 CAMPAIGN = "cmp-dogday"
 SENT = datetime(2026, 3, 18, 1, 0, tzinfo=UTC)
 _serializer = TypeSerializer()
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-_Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-
-
-def _table(client: Any, resources: dict[str, Any], logical: str, name: str) -> None:
-    props = resources[logical]["Properties"]
-    keys = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode")
-    client.create_table(TableName=name, **{k: props[k] for k in keys if k in props})
+TEMPLATE = parse_template(ROOT / "template.yaml")
+SENDS = TEMPLATE.tables["SendsTable"].name
+PROFILES = TEMPLATE.tables["ProfilesTable"].name
 
 
 def _write(client: Any, table: str, items: list[dict[str, Any]]) -> None:
@@ -92,8 +82,8 @@ def _store(client: Any) -> None:
                                 sent_at=at, delivered_at=at, clicked_at=None, clicks=0)  # fmt: skip
                 sends.append(other)
         profiles.append({k: _serializer.serialize(v) for k, v in profile_item(profile).items()})
-    _write(client, "profiles", profiles)
-    _write(client, "sends", [send_item(record) for record in sends])
+    _write(client, PROFILES, profiles)
+    _write(client, SENDS, [send_item(record) for record in sends])
 
 
 class _Catalog:
@@ -110,22 +100,20 @@ class _Catalog:
 def _timed(client: Any, readers: int, requests: Counter[str]) -> tuple[float, dict[str, Any]]:
     dynamodb.READERS = readers
     requests.clear()
-    ledger = DynamoSendLedger("sends", client)
-    profiles = DynamoProfileRepository("profiles", "events-unused", client)
+    ledger = DynamoSendLedger(SENDS, client)
+    profiles = DynamoProfileRepository(PROFILES, TEMPLATE.tables["EventsTable"].name, client)
     started = time.perf_counter()
     _, data = campaign_reports.source_report(STORE, "campaign", CAMPAIGN, ledger, profiles, _Catalog())
     return time.perf_counter() - started, data
 
 
 def main() -> None:
-    resources = yaml.load((ROOT / "template.yaml").read_text(), Loader=_Loader)["Resources"]
     readers = dynamodb.READERS
     saved = aws.saved_environment()
     aws.start_in_process()
     try:
+        aws.provision(TEMPLATE)  # the template's tables, as the local runtime makes them
         client = aws.client("dynamodb")
-        _table(client, resources, "SendsTable", "sends")
-        _table(client, resources, "ProfilesTable", "profiles")
         _store(client)
         requests: Counter[str] = Counter()
 
