@@ -6,10 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint bench build clean
 
-$(STAMP): pyproject.toml
+# The functions' third-party packages at the versions the layer ships (layers/dependencies/requirements.txt).
+PINS := layers/dependencies/requirements.txt
+
+$(STAMP): pyproject.toml $(PINS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' -c $(PINS)
 	touch $(STAMP)
 
 # The demo month on the local runtime (12-15 seconds); CUSTOMERS=5000 is the whole store (100-120 seconds).
@@ -17,9 +20,12 @@ CUSTOMERS ?= 500
 run: $(STAMP)  ## the demo month: one store, its customers, 30 days on the simulated clock
 	$(BIN)/nudge local demo --customers $(CUSTOMERS)
 
-test: $(STAMP)  ## the whole suite, the same command .ci/run runs
+lint: $(STAMP)  ## ruff; cfn-lint on template.yaml, and on what the SAM transform makes of it
 	$(BIN)/ruff check .
 	$(BIN)/cfn-lint template.yaml
+	$(BIN)/python -m nudge_local.sam template.yaml
+
+test: lint  ## lint, then the whole suite: the same command .ci/run runs
 	$(BIN)/pytest
 
 bench: $(STAMP)
@@ -35,6 +41,7 @@ $(SAM):
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli
 
 build: $(SAM)  ## sam build: arm64 layers and functions, no container (python3.13 must be on PATH)
+	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint
 	PATH="$(dir $(PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM) build
 
 clean:

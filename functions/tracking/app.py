@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from nudge import clock
+from nudge import clock, config
 from nudge.adapters.dynamodb import profile_repository, store_directory
 from nudge.adapters.ledger import DynamoSendLedger, send_ledger
 from nudge.adapters.senders import send_dependencies
@@ -37,25 +37,33 @@ def ledger() -> DynamoSendLedger:
 
 
 @cache
-def dependencies() -> ReportDependencies:
+def dependencies(public_base_url: str) -> ReportDependencies:
+    """`public_base_url`: where the fallback SMS's and notices' links point. The template cannot hand this
+    function the API's address (the API routes to the function, so that would be a circular reference):
+    without a TrackingBaseUrl it is the address the gateway's report came in on, the same every request."""
     ingest = IngestDependencies(store_directory(), SsmSecretStore(), profile_repository(), events_publisher())
     return ReportDependencies(
         ledger(),
         ingest,
-        fallback=lambda record: send_fallback(record, send_dependencies()),
+        fallback=lambda record: send_fallback(record, send_dependencies(public_base_url)),
         notice=lambda store_id, customer_id, key, message: send_notice(
-            store_id, customer_id, key, message, send_dependencies()
+            store_id, customer_id, key, message, send_dependencies(public_base_url)
         ),
     )
 
 
-def report(request: HttpRequest) -> dict[str, Any]:
+def public_base_url(event: dict[str, Any]) -> str:
+    return config.tracking_base_url() or f"https://{event.get('requestContext', {}).get('domainName', '')}"
+
+
+def report(request: HttpRequest, public_base: str) -> dict[str, Any]:
     provider = request.path_parameters.get("provider", "")
     try:
         check_body(request.headers, request.body)
         outcome = receive_report(
-            provider, request.headers, request.body, dependencies(), clock.now(), query=request.query
-        )
+            provider, request.headers, request.body, dependencies(public_base), clock.now(),
+            query=request.query,
+        )  # fmt: skip
     except NudgeError as error:
         logger.warning(
             "report refused", extra={"provider": provider, "status": error.status, "detail": str(error)}
@@ -89,4 +97,4 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     request = HttpRequest.from_event(event)
     if "token" in request.path_parameters:
         return click(request)
-    return report(request)
+    return report(request, public_base_url(event))

@@ -25,7 +25,9 @@ def _scheduler() -> QueueScheduler:
 
 
 @cache
-def send_dependencies() -> SendDependencies:
+def send_dependencies(tracking_base_url: str = "") -> SendDependencies:
+    """`tracking_base_url` overrides the configured click-redirect address (the tracking function learns its
+    own from the request it serves: its template cannot name the API that routes to it)."""
     secrets = SsmSecretStore()
     base_url = config.gateway_base_url()
 
@@ -42,5 +44,5 @@ def send_dependencies() -> SendDependencies:
         deferrals=ScheduledDeferrals(_scheduler),
         now=clock.now,
         sleep=clock.sleep,
-        tracking_base_url=config.tracking_base_url(),
+        tracking_base_url=tracking_base_url or config.tracking_base_url(),
     )

@@ -1,0 +1,154 @@
+"""template.yaml deploys to a new AWS account as it is, and what an operator needs comes with it.
+
+These read the template the way CloudFormation receives it (after the SAM transform, `nudge_local.sam`) or
+as the local runtime resolves it, never by searching its text.
+"""
+
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nudge_local.sam import lint, translate
+from nudge_local.template import _parameters, _Resolver, load_yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+TEMPLATE = ROOT / "template.yaml"
+RAW = load_yaml(TEMPLATE)
+FUNCTIONS = sorted(k for k, v in RAW["Resources"].items() if v["Type"] == "AWS::Serverless::Function")
+
+
+@pytest.fixture(scope="module")
+def translated() -> dict[str, Any]:
+    return translate(TEMPLATE)
+
+
+def resolver(parameters: dict[str, str] | None = None) -> _Resolver:
+    params = _parameters(RAW, parameters or {})
+    return _Resolver(RAW, "ap-northeast-2", "123456789012", "nudge", None, params, ROOT)
+
+
+def of_type(document: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in document["Resources"].items() if v["Type"] == kind}
+
+
+def test_what_cloudformation_receives_is_lint_clean(translated: dict[str, Any]) -> None:
+    assert lint(translated) == []
+
+
+def test_a_function_that_names_the_api_routing_to_it_is_caught_as_a_circular_reference() -> None:
+    # What the tracking function's environment did before: cfn-lint on the SAM template passed it, the
+    # deploy would not have.
+    broken = json.loads(json.dumps(RAW))
+    env = broken["Resources"]["TrackingFunction"]["Properties"]["Environment"]["Variables"]
+    env["TRACKING_BASE_URL"] = {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    findings = lint(translate(broken))
+    assert any(f.startswith("E3004") and "TrackingFunction" in f for f in findings), findings
+
+
+def test_a_new_account_can_deploy_the_campaign_function() -> None:
+    # A new account's concurrency quota is 10 and Lambda keeps 10 unreserved: reserving any fails the deploy.
+    props = RAW["Resources"]["CampaignFunction"]["Properties"]
+    assert "ReservedConcurrentExecutions" not in resolver().resolve(props)
+    assert resolver({"CampaignRunConcurrency": "5"}).resolve(props)["ReservedConcurrentExecutions"] == "5"
+
+
+def test_every_layer_is_built_for_the_functions_architecture() -> None:
+    architectures = RAW["Globals"]["Function"]["Architectures"]
+    for logical_id, layer in of_type(RAW, "AWS::Serverless::LayerVersion").items():
+        assert layer["Properties"]["CompatibleArchitectures"] == architectures, logical_id
+        assert [layer["Metadata"].get("BuildArchitecture")] == architectures, logical_id
+
+
+def test_the_layer_ships_pinned_packages() -> None:
+    requirements = (ROOT / "layers/dependencies/requirements.txt").read_text().splitlines()
+    packages = [line for line in requirements if line.strip() and not line.startswith("#")]
+    assert packages and all(re.fullmatch(r"[A-Za-z0-9_.-]+==[A-Za-z0-9_.]+", p) for p in packages), packages
+
+
+def test_every_function_logs_to_a_group_with_the_chosen_retention(translated: dict[str, Any]) -> None:
+    groups = of_type(translated, "AWS::Logs::LogGroup").values()
+    named = {g["Properties"]["LogGroupName"]["Fn::Sub"]: g["Properties"]["RetentionInDays"] for g in groups}
+    assert named == {f"/aws/lambda/${{{f}}}": {"Ref": "LogRetentionDays"} for f in FUNCTIONS}
+    assert RAW["Parameters"]["LogRetentionDays"]["Default"] == 30
+
+
+def _alarmed(alarms: dict[str, dict[str, Any]], namespace: str, metric: str, dimension: str) -> set[Any]:
+    out = set()
+    for alarm in alarms.values():
+        props = alarm["Properties"]
+        if props.get("Namespace") == namespace and props.get("MetricName") == metric:
+            out |= {json.dumps(d["Value"]) for d in props["Dimensions"] if d["Name"] == dimension}
+    return out
+
+
+def test_every_dead_letter_queue_and_every_function_has_an_alarm(translated: dict[str, Any]) -> None:
+    alarms = of_type(translated, "AWS::CloudWatch::Alarm")
+    queues = of_type(translated, "AWS::SQS::Queue")
+    dead_letter = {
+        props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for q in queues.values()
+        if "RedrivePolicy" in (props := q["Properties"])
+    } | {"ScheduleDeadLetterQueue"}
+    depth = _alarmed(alarms, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName")
+    assert depth == {json.dumps({"Fn::GetAtt": [q, "QueueName"]}) for q in dead_letter}
+    for metric in ("Errors", "Throttles"):
+        alarmed = _alarmed(alarms, "AWS/Lambda", metric, "FunctionName")
+        assert alarmed == {json.dumps({"Ref": f}) for f in FUNCTIONS}, metric
+    failure_rate = alarms["GatewayFailureRateAlarm"]["Properties"]["Metrics"]
+    names = {m["MetricStat"]["Metric"]["MetricName"] for m in failure_rate if "MetricStat" in m}
+    assert names == {"Send_sent", "Send_failed"}
+
+
+def test_alarms_reach_the_e_mail_only_when_one_is_given(translated: dict[str, Any]) -> None:
+    topic = translated["Resources"]["AlarmTopic"]
+    assert topic["Condition"] == "HasAlarmEmail"
+    assert topic["Properties"]["Subscription"] == [{"Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}}]
+    for logical_id, alarm in of_type(translated, "AWS::CloudWatch::Alarm").items():
+        actions = alarm["Properties"]["AlarmActions"]
+        assert actions == {"Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]}, (
+            logical_id
+        )
+    assert resolver().condition("HasAlarmEmail") is False
+    assert resolver({"AlarmEmail": "ops@dogday.example"}).condition("HasAlarmEmail") is True
+
+
+def _emitted_metric_names() -> set[str]:
+    """Every metric name the functions emit: literal names, and the sender's and ingest's per-outcome ones."""
+    code = "\n".join(p.read_text() for p in (ROOT / "functions").glob("*/app.py"))
+    names = set(re.findall(r'add_metric\(\s*name="(\w+)"', code))
+    assert 'name=f"Send_{result.state}"' in code and 'name=f"Webhook{result.status.capitalize()}"' in code
+    sending = (ROOT / "layers/core/python/nudge/sending.py").read_text()
+    states = re.search(r"state: str  # (.+)", sending)
+    assert states is not None
+    names |= {f"Send_{s.strip()}" for s in states.group(1).split("|")}
+    names |= {f"Webhook{s}" for s in ("Applied", "Duplicate", "Ignored")}
+    return names
+
+
+def test_the_dashboard_shows_metrics_the_functions_emit() -> None:
+    body = json.loads(RAW["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"])
+    shown = {m[1] for w in body["widgets"] for m in w["properties"]["metrics"] if m[0] == "Nudge"}
+    assert shown and shown <= _emitted_metric_names(), shown - _emitted_metric_names()
+    services = {m[3] for w in body["widgets"] for m in w["properties"]["metrics"] if m[0] == "Nudge"}
+    variables = [RAW["Resources"][f]["Properties"]["Environment"]["Variables"] for f in FUNCTIONS]
+    declared = {v["POWERTOOLS_SERVICE_NAME"] for v in variables}
+    assert services <= declared  # Powertools adds the `service` dimension from POWERTOOLS_SERVICE_NAME
+
+
+def test_samconfig_deploys_to_seoul_with_the_capabilities_the_roles_need() -> None:
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    assert config["default"]["global"]["parameters"]["region"] == "ap-northeast-2"
+    deploy = config["default"]["deploy"]["parameters"]
+    assert deploy["capabilities"] == "CAPABILITY_IAM"
+    assert deploy["confirm_changeset"] is True
+
+
+def test_the_license_is_the_one_the_package_declares() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert pyproject["project"]["license"] == "Apache-2.0"
+    text = (ROOT / "LICENSE").read_text()
+    assert "Apache License" in text and "Version 2.0, January 2004" in text
