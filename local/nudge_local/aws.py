@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from nudge_local import chaos, counters, fast_calls, moto_patches
+from nudge_local import chaos, counters, fast_calls, iam, moto_patches
 from nudge_local.template import Template
 
 AWS_ENV = {
@@ -41,6 +41,7 @@ _server: ThreadedMotoServer | None = None
 _endpoint: str | None = None
 _in_process: Any = None  # moto's mock while an in-process runtime is open
 
+iam.install_hooks()
 counters.install_hooks()
 chaos.install_hooks()
 fast_calls.install()
@@ -198,11 +199,14 @@ def provision(template: Template) -> None:
             except ClientError as error:
                 if not _exists(error, "ConflictException"):
                     raise
+        # The role SAM makes for each ScheduleV2 event (lambda:InvokeFunction on its function).
+        roles = iam.load(template).schedule_roles if template.schedules else {}
         for schedule in template.schedules:  # ScheduleV2 events: schedules the stack itself owns
             function = template.functions[schedule.function]
+            role = roles.get((function.arn, schedule.expression))
             target: dict[str, Any] = {
                 "Arn": function.arn,
-                "RoleArn": f"arn:aws:iam::{template.account}:role/{template.stack}-scheduler",
+                "RoleArn": role or f"arn:aws:iam::{template.account}:role/{template.stack}-scheduler",
             }
             if schedule.input is not None:
                 target["Input"] = schedule.input

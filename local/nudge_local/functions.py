@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, TextIO
 
-from nudge_local import counters
+from nudge_local import counters, iam
 from nudge_local.counters import Counters
 from nudge_local.template import Function, Template
 
@@ -215,6 +215,7 @@ class FunctionHost:
         function = self.function(logical_id)
         with self.lock, self._environment(function), counters.origin(logical_id):
             handler = self._load(function)
+            iam.lambda_writes_telemetry(function, self.sink.write)
             context = self.context(function)
             started = time.perf_counter()
             failed = True

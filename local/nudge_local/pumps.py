@@ -16,7 +16,7 @@ from moto.scheduler.exceptions import ScheduleGroupNotFound, ScheduleNotFound
 from moto.scheduler.models import scheduler_backends
 from moto.sqs.models import sqs_backends
 
-from nudge_local import aws, chaos, counters, moto_patches
+from nudge_local import aws, chaos, counters, iam, moto_patches
 from nudge_local.accounts import emulated_account
 from nudge_local.clock import SimulatedClock
 from nudge_local.functions import FunctionError, FunctionHost, LogSink
@@ -174,7 +174,8 @@ class SchedulerPump:
         # function's invocations on its side); one that feeds a queue stays plain "scheduler".
         function = self.template.function_by_arn(target["Arn"]) if ":lambda:" in target["Arn"] else None
         origin = "scheduler" if function is None else f"scheduler{counters.VIA}{function.logical_id}"
-        with counters.origin(origin):
+        # Scheduler acts as the schedule's role: its delivery and its dead-letter event are checked so.
+        with counters.origin(origin), iam.as_scheduler(target.get("RoleArn", "")):
             # Retries are immediate locally; AWS backs off within MaximumEventAgeInSeconds.
             for attempt in range(1, max_retries + 2):
                 counters.record("scheduler:Invocation")  # Scheduler bills each target invocation
@@ -209,6 +210,10 @@ class SchedulerPump:
 
     def _deliver(self, target_arn: str, payload: str) -> str:
         if target_arn.startswith("arn:aws:lambda:"):
+            try:  # Lambda authorizes the schedule's role before it looks for the function
+                iam.authorize("lambda:InvokeFunction", target_arn, operation="Invoke")
+            except ClientError as error:
+                raise DeliveryError(error.response["Error"]["Code"], str(error)) from error
             function = self.template.function_by_arn(target_arn)
             if function is None:
                 raise DeliveryError("ResourceNotFoundException", f"Function not found: {target_arn}")
@@ -245,6 +250,7 @@ class SchedulerPump:
                 last = error
         assert last is not None
         if function.async_failure_arn and function.async_failure_arn.startswith("arn:aws:sqs:"):
+            # Lambda sends the record to the function's on-failure destination with the function's role.
             record = {
                 "version": "1.0",
                 "timestamp": self.clock.now().isoformat(),
@@ -262,9 +268,11 @@ class SchedulerPump:
                 },
                 "responsePayload": {"errorType": last.error_type, "errorMessage": last.error_message},
             }
-            aws.client("sqs").send_message(
-                QueueUrl=_queue_url(self.template, function.async_failure_arn), MessageBody=json.dumps(record)
-            )
+            with iam.as_lambda_for(logical_id):
+                aws.client("sqs").send_message(
+                    QueueUrl=_queue_url(self.template, function.async_failure_arn),
+                    MessageBody=json.dumps(record),
+                )
         return "function-failed"
 
     def _dead_letter(
@@ -285,20 +293,25 @@ class SchedulerPump:
             return {"DataType": "String", "StringValue": value}
 
         # The dead-letter event: the target's input as the body, what went wrong as message attributes.
-        aws.client("sqs").send_message(
-            QueueUrl=_queue_url(self.template, dlq),
-            MessageBody=self._input(target.get("Input"), schedule["Arn"], instant, execution_id, attempts),
-            MessageAttributes={
-                "ERROR_CODE": attribute(error.code),
-                "ERROR_MESSAGE": attribute(error.message[:1000]),
-                "EXHAUSTED_RETRY_CONDITION": attribute("MaximumRetryAttempts"),
-                "RETRY_ATTEMPTS": attribute(str(attempts - 1)),
-                "SCHEDULE_ARN": attribute(schedule["Arn"]),
-                "GROUP_ARN": attribute(group_arn),
-                "TARGET_ARN": attribute(target["Arn"]),
-                "INVOCATION_ID": attribute(execution_id),
-            },
-        )
+        body = self._input(target.get("Input"), schedule["Arn"], instant, execution_id, attempts)
+        try:
+            aws.client("sqs").send_message(
+                QueueUrl=_queue_url(self.template, dlq),
+                MessageBody=body,
+                MessageAttributes={
+                    "ERROR_CODE": attribute(error.code),
+                    "ERROR_MESSAGE": attribute(error.message[:1000]),
+                    "EXHAUSTED_RETRY_CONDITION": attribute("MaximumRetryAttempts"),
+                    "RETRY_ATTEMPTS": attribute(str(attempts - 1)),
+                    "SCHEDULE_ARN": attribute(schedule["Arn"]),
+                    "GROUP_ARN": attribute(group_arn),
+                    "TARGET_ARN": attribute(target["Arn"]),
+                    "INVOCATION_ID": attribute(execution_id),
+                },
+            )
+        except ClientError as refused:  # e.g. the schedule's role may not send there: the event is lost
+            lost = f"{error.code}; dead-letter queue: {refused.response.get('Error', {}).get('Code')}"
+            return Firing(schedule["Arn"], instant, target["Arn"], attempts, "dropped", lost)
         return Firing(schedule["Arn"], instant, target["Arn"], attempts, "dead-lettered", error.code)
 
 
@@ -315,6 +328,9 @@ class SqsEventSourcePump:
 
     def _receive(self, source: SqsEventSource) -> list[dict[str, Any]]:
         queue = self.template.queues[source.queue]
+        # Lambda reads the queue's attributes with the function's role (a mapping whose role cannot is
+        # refused); the pump reads them from the emulation itself, below.
+        iam.authorize("sqs:GetQueueAttributes", queue.arn, operation="GetQueueAttributes")
         if not _has_visible_messages(queue.url):
             return []  # an idle poll asks the emulation's state, not the API: most polls of a month are idle
         sqs = aws.client("sqs")
@@ -385,14 +401,15 @@ class SqsEventSourcePump:
             return self._poll(source)
 
     def _poll(self, source: SqsEventSource) -> int:
-        with counters.origin("sqs-event-source"):
+        # The mapping receives and deletes with its function's execution role, as Lambda does.
+        with counters.origin("sqs-event-source"), iam.as_lambda_for(source.function):
             messages = self._receive(source)
         if not messages:
             return 0
         queue = self.template.queues[source.queue]
         sqs = aws.client("sqs")
         ids = {m["MessageId"] for m in messages}
-        with counters.origin("sqs-event-source"):
+        with counters.origin("sqs-event-source"), iam.as_lambda_for(source.function):
             self.batches += 1
             try:
                 response = self.host.invoke(source.function, self._event(source, messages))

@@ -22,16 +22,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import boto3
 
-from nudge_local import apigw, aws, counters
+from nudge_local import apigw, aws, counters, iam
 from nudge_local.clock import ClockError, SimulatedClock, parse_duration, parse_instant
 from nudge_local.counters import Counters
 from nudge_local.functions import FunctionError, FunctionHost, process_sink
 from nudge_local.gateway_emulator import Faults, GatewayEmulator, Report
 from nudge_local.local_routes import PREFIX, LocalRequest, LocalResponse, LocalRoutes, registered
 from nudge_local.pumps import SchedulerPump, SqsEventSourcePump
-from nudge_local.template import Template, parse_template
+from nudge_local.template import DEFAULT_TEMPLATE, Template, parse_template
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 MAX_IDLE_ROUNDS = 100
 # The functions' GATEWAY_BASE_URL: never resolved, the emulator's transport answers every request.
 LOCAL_GATEWAY_URL = "http://gateway.nudge.local"
@@ -90,6 +89,7 @@ class LocalRuntime:
         self.aws_server = aws_server
         self.endpoint_url = ""  # the moto server's, when there is one
         self._started = False
+        self._refused_before = 0  # the refusals this process saw before this runtime opened
         self._saved_env: dict[str, str | None] | None = None
         self.template: Template
         self.functions: FunctionHost
@@ -125,6 +125,9 @@ class LocalRuntime:
             self.template = parse_template(
                 self.template_path, endpoint_url=self.endpoint_url or None, parameters=self.parameters
             )
+            # Each function's requests are checked against its execution role from here on (iam.py).
+            iam.activate(iam.load(self.template), log=self.logs.write)
+            self._refused_before = iam.refusal_count()
             aws.provision(self.template)
             self.functions = FunctionHost(self.template, self.counters, self.logs)
             self.scheduler = SchedulerPump(self.template, self.functions, self.clock, self.logs)
@@ -154,6 +157,7 @@ class LocalRuntime:
 
     def close(self) -> None:
         global _open
+        iam.activate(None)  # first: nothing after a failed close may be checked against this template
         from nudge import clock as nudge_clock
 
         if self.gateway is not None:
@@ -163,6 +167,7 @@ class LocalRuntime:
 
         nudge_clock.set_source(None)
         counters.activate(None)
+        self._report_refusals()
         aws.stop_in_process()
         if self._saved_env is not None:
             aws.restore_environment(self._saved_env)
@@ -172,6 +177,17 @@ class LocalRuntime:
             if _open is self:
                 _open = None
         self._started = False
+
+    def _report_refusals(self) -> None:
+        """Say on stderr which requests the template's policies refused while this runtime was open: the
+        functions may have swallowed the errors (the demo month would only show odd figures)."""
+        if not self._started:
+            return
+        refused = iam.refused(self.template.path, since=self._refused_before)
+        if refused:
+            name = self.template.path.name
+            sys.stderr.write(f"[iam] {name}'s policies refused {len(refused)} request(s):\n")
+            sys.stderr.writelines(f"  {message}\n" for message in refused[:5])
 
     def _seed_stores(self) -> None:
         if "StoresTable" not in self.template.tables or "StoreSecretsPath" not in self.template.parameters:

@@ -13,7 +13,6 @@ produces as well.
 import argparse
 import copy
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,38 +21,49 @@ from nudge_local.template import load_yaml
 
 # Where Nudge is deployed by default (samconfig.toml); the ARNs the translator writes name a Region.
 DEFAULT_REGION = "ap-northeast-2"
-_LOCAL_ARTIFACTS = ("CodeUri", "ContentUri")
 
 
-class _NoManagedPolicies:
-    """Nudge's functions name no AWS managed policy by name (SAM adds its own by ARN), so the translator
-    needs no IAM ListPolicies call, which would need an account."""
+def _s3_placeholders(document: dict[str, Any]) -> None:
+    """S3 locations in place of local code paths, as `sam package` puts them: the translator refuses a
+    function or layer whose code is not in S3, and where the code lies changes nothing it checks."""
+    globals_function = (document.get("Globals") or {}).get("Function") or {}
+    if isinstance(globals_function.get("CodeUri"), str):
+        globals_function["CodeUri"] = "s3://nudge-artifacts/code"
+    for logical_id, resource in (document.get("Resources") or {}).items():
+        properties = resource.get("Properties") if isinstance(resource, dict) else None
+        if not isinstance(properties, dict):
+            continue
+        for key in ("CodeUri", "ContentUri", "DefinitionUri"):
+            if isinstance(properties.get(key), str) and not properties[key].startswith("s3://"):
+                properties[key] = f"s3://nudge-artifacts/{logical_id}"
 
-    def load(self) -> dict[str, str]:
-        return {}
 
+def translate(
+    template: dict[str, Any] | Path, region: str = DEFAULT_REGION, parameters: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The CloudFormation template SAM would deploy. `parameters` (with pseudo parameters such as
+    AWS::AccountId) are the values SAM may resolve while translating; none leaves every Ref as it is.
+    Raises samtranslator's InvalidDocumentException when SAM refuses the template."""
+    import boto3
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
 
-def translate(template: dict[str, Any] | Path, region: str = DEFAULT_REGION) -> dict[str, Any]:
-    """The CloudFormation template SAM would deploy. Local code paths become S3 locations first, as
-    `sam package` makes them (the translator accepts nothing else)."""
-    from samtranslator.translator.transform import transform
-
+    # A fresh copy: the translator changes what it is given.
     document = load_yaml(template) if isinstance(template, Path) else copy.deepcopy(template)
-    for resource in document.get("Resources", {}).values():
-        properties = resource.get("Properties") or {}
-        for key in _LOCAL_ARTIFACTS:
-            value = properties.get(key)
-            if isinstance(value, str) and not value.startswith("s3://"):
-                properties[key] = f"s3://nudge-artifacts/{value.strip('/') or 'root'}"
-    saved = os.environ.get("AWS_DEFAULT_REGION")
-    os.environ["AWS_DEFAULT_REGION"] = region  # the translator asks boto3 for the Region
+    _s3_placeholders(document)
+    translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=region))
     try:
-        return dict(transform(document, {}, _NoManagedPolicies()))
+        return dict(
+            translator.translate(
+                document,
+                parameter_values=dict(parameters or {}),
+                # A managed policy named (not by ARN) would be looked up in the account's IAM; Nudge names
+                # none, and SAM's own are known to it.
+                get_managed_policy_map=lambda: {},
+            )
+        )
     finally:
-        if saved is None:
-            os.environ.pop("AWS_DEFAULT_REGION", None)
-        else:
-            os.environ["AWS_DEFAULT_REGION"] = saved
+        translator.metrics.publish()  # to SAM's offline publisher: nothing leaves the machine
 
 
 def lint(translated: dict[str, Any], region: str = DEFAULT_REGION) -> list[str]:

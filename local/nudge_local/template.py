@@ -9,6 +9,7 @@ table, queue or function ARN can be computed before the emulated AWS is even run
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,10 @@ from typing import Any
 
 import yaml
 
+# The project's template; NUDGE_TEMPLATE names another (a test runs the suite against a changed copy).
+DEFAULT_TEMPLATE = Path(
+    os.environ.get("NUDGE_TEMPLATE") or Path(__file__).resolve().parents[2] / "template.yaml"
+).resolve()
 REGION = "ap-northeast-2"
 ACCOUNT = "123456789012"
 STACK = "nudge-local"
@@ -367,6 +372,15 @@ class _Resolver:
                     raise TemplateError(f"{key} cannot be resolved locally")
         out = {k: self.resolve(v) for k, v in value.items()}
         return {k: v for k, v in out.items() if v is not _NO_VALUE}
+
+
+def resolver_for(template: Template, document: dict[str, Any]) -> _Resolver:
+    """A resolver of another rendering of the same template (SAM's translation to CloudFormation, which
+    adds the functions' roles): the same names, parameters and account as `template`."""
+    return _Resolver(
+        document, template.region, template.account, template.stack, None, template.parameters,
+        template.path.parent,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- parsing

@@ -8,7 +8,7 @@ import pytest
 
 from tests.unit.local.conftest import START  # the runtime fixture starts here
 
-ROLE = "arn:aws:iam::123456789012:role/nudge-local-scheduler"
+ROLE = "arn:aws:iam::123456789012:role/nudge-local-SchedulerRole"  # the fixture template's
 
 
 def create(runtime, name, expression, target, *, tz="Asia/Seoul", **extra):

@@ -1,0 +1,31 @@
+"""What the whole suite reports beyond its tests: the IAM grants of template.yaml that no test needed.
+
+Every LocalRuntime enforces each function's policy (nudge_local/iam.py) and notes which grants allowed a
+request. At the end of the session the grants no request used are printed per function: least privilege,
+not only enough privilege. It is information, not a failure; a run of a few tests lists many.
+"""
+
+import sys
+from typing import Any
+
+import pytest
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    iam = sys.modules.get("nudge_local.iam")
+    if iam is None:
+        return  # no test opened a local runtime
+    from nudge_local.template import DEFAULT_TEMPLATE
+
+    if not iam.checked(DEFAULT_TEMPLATE):
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("IAM: grants of template.yaml no test used")
+    lines = iam.unused_report(DEFAULT_TEMPLATE)
+    for line in lines or ["(none: every grant allowed at least one request)"]:
+        write(line)
+    refused = iam.refused(DEFAULT_TEMPLATE)
+    if refused:
+        terminalreporter.section("IAM: requests template.yaml's policies refused")
+        for message in refused:
+            write(message)
