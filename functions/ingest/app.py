@@ -41,16 +41,16 @@ def receive(request: HttpRequest) -> dict[str, Any]:
         )
         metrics.add_metric(name="WebhookRefused", unit=MetricUnit.Count, value=1)
         return error_response(error)
-    logger.info(
-        "webhook %s",
-        result.status,
-        extra={
-            "store_id": store_id,
-            "platform": platform,
-            "events": list(result.event_types),
-            "reason": result.reason,
-        },
-    )
+    extra: dict[str, Any] = {
+        "store_id": store_id,
+        "platform": platform,
+        "events": list(result.event_types),
+        "reason": result.reason,
+    }
+    if result.not_kept:
+        # Which fields were left out and why; never their values (a phone number is personal data).
+        extra["not_kept"] = [f"{f.field}: {f.message}" for f in result.not_kept]
+    logger.info("webhook %s", result.status, extra=extra)
     metrics.add_metric(name=f"Webhook{result.status.capitalize()}", unit=MetricUnit.Count, value=1)
     return json_response(200, result.as_dict())
 

@@ -1,12 +1,11 @@
-"""`nudge local demo` (what `make run` shows): a storyline of real-shaped storefront requests replayed
-through the real handlers on the local runtime, and what it did to the customer profiles.
+"""`nudge local storyline`: a short storyline of real-shaped storefront requests replayed through the real
+handlers on the local runtime, and what it did to the customer profiles.
 
 Two stores around the "Dog Day" promotion of 18 March 2026: `dogday-mall` on Cafe24 (plus the Nudge
 format for its own Kakao consent form) and `maple-goods` on Shopify. Some webhooks arrive twice or out
 of order, some are forged or malformed: the summary shows what was applied, what was ignored and why.
 """
 
-import argparse
 import json
 import sys
 from collections import Counter
@@ -19,7 +18,7 @@ from zoneinfo import ZoneInfo
 from nudge.adapters.profile_item import from_item
 from nudge.privacy import mask_name, mask_phone
 from nudge.profile import Profile
-from nudge_local import cost, samples
+from nudge_local import cost, samples, text_width
 from nudge_local.samples import SampleRequest
 
 KST = ZoneInfo("Asia/Seoul")
@@ -164,6 +163,11 @@ def storyline() -> list[Step]:
         ),
         Step(_at(18, 12), s.cafe24_member_changed("dogfan02", sms=True), "gives SMS consent later"),
         Step(
+            _at(18, 12, 1),
+            s.cafe24_member_joined("dogfan04", "정하은", "02-0000-1004", _at(18, 12, 1), True, False),
+            "joins with a landline: applied without the number (SMS cannot reach it); the answer says why",
+        ),
+        Step(
             _at(18, 12, 5),
             s.cafe24_order_placed(
                 "20260318-0000077",
@@ -260,7 +264,10 @@ def _answer(status: int, body: bytes) -> tuple[str, str]:
     if status == 200:
         events = Counter(data.get("events", []))
         listed = ", ".join(f"{t} ×{n}" if n > 1 else t for t, n in events.items())
-        return str(data.get("status")), listed or str(data.get("reason", ""))
+        # Fields left out of the profile, and why (never their values).
+        not_kept = "; ".join(f"{f['field']} not kept ({f['message']})" for f in data.get("not_kept", []))
+        detail = " · ".join(part for part in (listed or str(data.get("reason", "")), not_kept) if part)
+        return str(data.get("status")), detail
     return str(data.get("error", status)), str(data.get("message", ""))[:90]
 
 
@@ -318,6 +325,7 @@ def run(out: Any = sys.stdout) -> dict[str, Any]:
             file=out,
         )
         print(f"  {'when (KST)':<12} {'request':<36} {'customer':<18} answer", file=out)
+        cell = text_width.left  # labels and customer ids may be Korean: two cells a letter
         handed_on = 0
         for step in steps:
             runtime.set_time(step.at)
@@ -327,8 +335,8 @@ def run(out: Any = sys.stdout) -> dict[str, Any]:
             outcome, detail = _answer(status, body)
             results.append((step, status, outcome, detail))
             handed_on += _events_handed_on(status, body)
-            who = _who(step.request)[:18]
-            line = f"  {step.at:%m-%d %H:%M}  {step.request.label[:36]:<36} {who:<18} {status} {outcome}"
+            request, who = cell(step.request.label, 36), cell(_who(step.request), 18)
+            line = f"  {step.at:%m-%d %H:%M}  {request} {who} {status} {outcome}"
             print(line + (f": {detail}" if detail else ""), file=out)
             if step.note:
                 print(f"  {'':<12} ↳ {step.note}", file=out)
@@ -356,7 +364,7 @@ def run(out: Any = sys.stdout) -> dict[str, Any]:
     print("  refused, and why (nothing was written for any of them):", file=out)
     for step, status, outcome, detail in results:
         if status != 200:
-            print(f"    {status} {outcome:<22} {step.note}: {detail}", file=out)
+            print(f"    {status} {text_width.left(outcome, 22)} {step.note}: {detail}", file=out)
     print("\nProfiles (phone numbers and names masked, as in every log)", file=out)
     for profile in profiles:
         print(f"  {profile.store_id}/{profile.customer_id}", file=out)
@@ -376,10 +384,10 @@ def _calls(counters: Any) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="nudge local demo", description=__doc__)
-    parser.parse_args(argv)
-    run()
-    return 0
+    """`python -m nudge_local.demo` is `nudge local storyline`."""
+    from nudge_local import cli
+
+    return cli.main(["local", "storyline", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

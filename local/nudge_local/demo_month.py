@@ -24,7 +24,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from nudge.campaign_reports import report_html
 from nudge.segments.language import segment_json
 from nudge.segments.templates import Promotion, promotion_recipes
-from nudge_local import chaos, cost, month, samples
+from nudge_local import chaos, cost, month, samples, text_width
 from nudge_local.apigw import LOCAL_ADMIN_TOKEN
 from nudge_local.gateway_emulator import Faults
 
@@ -427,11 +427,12 @@ def print_why(answer: dict[str, Any], out: TextIO) -> None:
 
 
 def _customer_of(number: str) -> str | None:
-    """dogday-mall's customers have the test numbers 010-0000-NNNN (month.py); the gateway shows digits."""
+    """dogday-mall's customers have the test numbers 010-0000-0001 to -5000 (month.py; maple-goods' come
+    after); the gateway shows digits."""
     digits = re.sub(r"\D", "", number)
     if digits.startswith("82"):
         digits = "0" + digits[2:]
-    if not digits.startswith("010") or len(digits) != 11 or int(digits[-4:]) > 4999:
+    if not digits.startswith("010") or len(digits) != 11 or int(digits[-4:]) > 5000:
         return None
     return f"dd{int(digits[-4:]):05d}"
 
@@ -549,14 +550,33 @@ def _timeline(result: MonthResult) -> None:
     result.timeline.sort()
 
 
-def _row(name: str, data: dict[str, Any]) -> str:
+NAME_CELLS = 32  # at most: the name column is as wide as the longest name (Korean takes two cells a letter)
+
+
+def _row(name: str, data: dict[str, Any], cells: int) -> str:
     suppressed = sum(data["suppressed_by_reason"].values())
     deferred = sum(data["deferred_by_reason"].values())
     return (
-        f"  {name[:22]:<22} {data['targeted']:>8,} {suppressed:>10,} {deferred:>8,} {data['sent']:>6,} "
-        f"{data['delivered']:>9,} {data['fell_back']:>6,} {data['clicked']:>7,} {data['converted']:>9,} "
-        f"{'₩' + format(int(float(data['revenue'])), ','):>12}"
+        f"  {text_width.left(name, cells)} {data['targeted']:>8,} {suppressed:>10,} {deferred:>8,} "
+        f"{data['sent']:>6,} {data['delivered']:>9,} {data['fell_back']:>6,} {data['clicked']:>7,} "
+        f"{data['converted']:>9,} {'₩' + format(int(float(data['revenue'])), ','):>12}"
     )
+
+
+def _table(result: MonthResult) -> list[str]:
+    """The campaigns and automations, one row each, from the admin API's reports."""
+    rows = [
+        (info["name"], data)
+        for kind, sources in (("campaign", result.campaigns), ("automation", result.automations))
+        for source_id, info in sources.items()
+        if (data := result.reports.get(f"{kind}:{source_id}"))
+    ]
+    cells = min(max([text_width.width(name) for name, _ in rows] + [8]), NAME_CELLS)
+    header = (
+        f"  {text_width.left('', cells)} {'targeted':>8} {'suppressed':>10} {'deferred':>8} {'sent':>6} "
+        f"{'delivered':>9} {'f.back':>6} {'clicked':>7} {'converted':>9} {'revenue':>12}"
+    )
+    return [header, *(_row(name, data, cells) for name, data in rows)]
 
 
 def report(result: MonthResult, out: TextIO) -> None:
@@ -569,21 +589,14 @@ def report(result: MonthResult, out: TextIO) -> None:
     print(f"  refused {refused:,}" + (f": {dict(result.refused)}" if refused else ""), file=out)
     print(f"  profiles {result.profiles:,}", file=out)
     print("\nCampaigns and automations (from the admin API's reports)", file=out)
-    print(
-        f"  {'':<22} {'targeted':>8} {'suppressed':>10} {'deferred':>8} {'sent':>6} {'delivered':>9} "
-        f"{'f.back':>6} {'clicked':>7} {'converted':>9} {'revenue':>12}",
-        file=out,
-    )
+    for line in _table(result):
+        print(line, file=out)
     reasons: Counter[str] = Counter()
     failed: Counter[str] = Counter()
-    for kind, sources in (("campaign", result.campaigns), ("automation", result.automations)):
-        for source_id, info in sources.items():
-            data = result.reports.get(f"{kind}:{source_id}")
-            if data:
-                print(_row(info["name"], data), file=out)
-                reasons.update(data["suppressed_by_reason"])
-                reasons.update({f"deferred:{k}": v for k, v in data["deferred_by_reason"].items()})
-                failed.update(data["failed_by_code"])
+    for data in result.reports.values():
+        reasons.update(data["suppressed_by_reason"])
+        reasons.update({f"deferred:{k}": v for k, v in data["deferred_by_reason"].items()})
+        failed.update(data["failed_by_code"])
     if reasons:
         print(
             "  suppressed / deferred by reason: " + ", ".join(f"{k} {v:,}" for k, v in reasons.most_common()),
@@ -621,18 +634,10 @@ def report(result: MonthResult, out: TextIO) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
+    """`python -m nudge_local.demo_month ...` is `nudge local demo ...` (the options are checked there)."""
+    from nudge_local import cli
 
-    parser = argparse.ArgumentParser(prog="nudge local demo", description=__doc__)
-    parser.add_argument("--customers", type=int, default=5_000, help="customers in the store (default 5,000)")
-    parser.add_argument("--seed", type=int, default=2026, help="the month's random seed")
-    parser.add_argument(
-        "--why", action="append", metavar="CUSTOMER_ID",
-        help="explain what was and was not sent to this customer (e.g. dd00042); repeatable",
-    )  # fmt: skip
-    args = parser.parse_args(argv)
-    run(args.customers, args.seed, why=args.why)
-    return 0
+    return cli.main(["local", "demo", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from nudge.errors import InvalidPayload, NotFound, field_errors
+from nudge.errors import FieldError, InvalidPayload, NotFound, field_errors
 from nudge.events import EventType
 from nudge.platforms.delivery import Delivery, WebhookRequest
 from nudge.platforms.registry import PLATFORM_NAMES, platform
@@ -57,11 +57,14 @@ class IngestResult:
     customer_id: str | None
     event_types: tuple[str, ...]
     reason: str | None = None
+    not_kept: tuple[FieldError, ...] = ()  # fields left out of the profile, and why (Delivery.not_kept)
 
     def as_dict(self) -> dict[str, object]:
         body: dict[str, object] = {"status": self.status, "events": list(self.event_types)}
         if self.reason:
             body["reason"] = self.reason
+        if self.not_kept:
+            body["not_kept"] = [f.as_dict() for f in self.not_kept]
         return body
 
 
@@ -113,7 +116,7 @@ def apply_delivery(delivery: Delivery, store: Store, deps: IngestDependencies, n
         record = DeliveryRecord(store.store_id, delivery.key, now, "ignored", reason=reason or "no events")
         outcome = deps.profiles.record(record)
         status = "duplicate" if outcome is SaveOutcome.DUPLICATE else "ignored"
-        return IngestResult(status, delivery.key, None, (), record.reason)
+        return IngestResult(status, delivery.key, None, (), record.reason, tuple(delivery.not_kept))
 
     types = tuple(e.type.value for e in events)
     record = DeliveryRecord(
@@ -138,5 +141,5 @@ def apply_delivery(delivery: Delivery, store: Store, deps: IngestDependencies, n
             continue
         deps.publisher.publish(events)
         status = "applied" if outcome is SaveOutcome.APPLIED else "duplicate"
-        return IngestResult(status, delivery.key, customer_id, types)
+        return IngestResult(status, delivery.key, customer_id, types, None, tuple(delivery.not_kept))
     raise ConcurrentUpdates(f"profile kept changing during {MAX_ATTEMPTS} attempts")

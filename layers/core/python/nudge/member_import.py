@@ -5,14 +5,18 @@ that date), their channel-friend state and their recent orders, are posted in pa
 admin API. Every row is validated before anything is written (a 400 names `members[i].field`); then each
 member becomes a profile exactly as if their history had arrived as webhooks (the same `apply_event`), and
 is written only if Nudge does not know that customer yet — a profile built from live webhooks is never
-overwritten by an older export, and importing the same page twice creates nothing twice.
+overwritten by an older export, and importing the same page twice creates nothing twice. A member whose
+number is real but not a mobile one (a landline, 070, 080) is imported without it, and the answer's
+`not_kept` names the row and the reason: AlimTalk and SMS cannot reach such a number.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from hashlib import sha256
 from typing import Annotated, Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from nudge.errors import FieldError, InvalidPayload, field_errors
 from nudge.events import (
@@ -30,7 +34,7 @@ from nudge.events import (
     OrderPlaced,
     OrderRefunded,
 )
-from nudge.privacy import InvalidPhoneNumber, normalize_phone
+from nudge.privacy import Mobile, NotMobile, read_phone
 from nudge.profile import Profile, apply_event
 from nudge.stores import Store
 
@@ -77,12 +81,23 @@ class ImportedMember(_Model):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
-        if value is None:
+        """A mobile number becomes E.164. Something that is not a phone number at all refuses the page (the
+        export is wrong); a real number Nudge cannot message, like a landline, is kept as written here and
+        left out of the profile (`mobile`, and the result's `not_kept`)."""
+        if value is None or not value.strip():
             return None
-        try:
-            return normalize_phone(value)
-        except InvalidPhoneNumber as exc:
-            raise ValueError(f"not a phone number: {exc}") from exc
+        reading = read_phone(value)
+        if isinstance(reading, Mobile):
+            return reading.e164
+        if not reading.is_phone_number:
+            raise PydanticCustomError("phone_number", "{reason}", {"reason": reading.reason})
+        return value
+
+    @property
+    def mobile(self) -> str | None:
+        """The number messages go to (E.164), or None."""
+        reading = read_phone(self.phone) if self.phone else None
+        return reading.e164 if isinstance(reading, Mobile) else None
 
 
 class MemberImport(_Model):
@@ -99,9 +114,14 @@ class ProfileCreator(Protocol):
 class ImportResult:
     created: int = 0
     already_known: list[str] = field(default_factory=list)
+    # Members imported without the number they were exported with, and why (`members[i].phone`).
+    not_kept: list[FieldError] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        return {"created": self.created, "already_known": self.already_known}
+        body: dict[str, object] = {"created": self.created, "already_known": self.already_known}
+        if self.not_kept:
+            body["not_kept"] = [f.as_dict() for f in self.not_kept]
+        return body
 
 
 def parse(payload: object) -> MemberImport:
@@ -128,10 +148,12 @@ def events_of(store_id: str, member: ImportedMember) -> list[NormalizedEvent]:
     base = {"store_id": store_id, "customer_id": member.customer_id, "source": SOURCE}
 
     def ids(kind: str) -> str:
-        return f"import:{member.customer_id}:{kind}"
+        readable = f"import:{member.customer_id}:{kind}"
+        # An event id has at most 200 characters; a customer id and an order id may have 200 each.
+        return readable if len(readable) <= 200 else f"import:{sha256(readable.encode()).hexdigest()}"
 
     details = MemberDetails(
-        phone=member.phone, name=member.name, email=member.email,
+        phone=member.mobile, name=member.name, email=member.email,
         channel_friend=member.channel_friend, adult_verified=member.adult_verified,
     )  # fmt: skip
     events: list[NormalizedEvent] = [
@@ -163,6 +185,16 @@ def events_of(store_id: str, member: ImportedMember) -> list[NormalizedEvent]:
     return events
 
 
+def not_kept(page: MemberImport) -> list[FieldError]:
+    """The numbers of this page that are not kept, by row, with the reason (never the number)."""
+    out = []
+    for index, member in enumerate(page.members):
+        reading = read_phone(member.phone) if member.phone else None
+        if isinstance(reading, NotMobile):
+            out.append(FieldError(f"members[{index}].phone", reading.reason))
+    return out
+
+
 def profile_of(store: Store, member: ImportedMember, now: datetime) -> Profile:
     profile = Profile(store_id=store.store_id, customer_id=member.customer_id, created_at=now, updated_at=now)
     for event in sorted(events_of(store.store_id, member), key=lambda e: e.occurred_at):
@@ -174,7 +206,7 @@ def profile_of(store: Store, member: ImportedMember, now: datetime) -> Profile:
 def import_members(store: Store, payload: object, profiles: ProfileCreator, now: datetime) -> ImportResult:
     page = parse(payload)
     built = [profile_of(store, member, now) for member in page.members]
-    result = ImportResult()
+    result = ImportResult(not_kept=not_kept(page))
     for profile, written in zip(built, profiles.create(built), strict=True):
         if written:
             result.created += 1

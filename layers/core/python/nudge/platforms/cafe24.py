@@ -33,12 +33,12 @@ from nudge.events import (
 from nudge.platforms.delivery import (
     Delivery,
     WebhookRequest,
+    contact_phone,
     fingerprint,
     guest_customer_id,
     parse_json,
     validate,
 )
-from nudge.privacy import InvalidPhoneNumber, normalize_phone
 from nudge.stores import Store
 
 ORDER_PLACED = 90023
@@ -110,15 +110,6 @@ class LoginResource(_Resource):
     member_id: str
 
 
-def _phone(raw: str | None) -> str | None:
-    if not raw:
-        return None
-    try:
-        return normalize_phone(raw)
-    except InvalidPhoneNumber:
-        return None  # an unusable number is not a reason to lose the order
-
-
 def _when(value: datetime | None, store: Store, fallback: datetime) -> datetime:
     if value is None:
         return fallback
@@ -162,13 +153,19 @@ def _base(
 
 def _order_placed(resource: dict[str, Any], key: str, request: WebhookRequest, store: Store) -> Delivery:
     order = validate(OrderResource, resource, "resource")
-    phone = _phone(order.buyer_cellphone)
+    not_kept: list[FieldError] = []
+    phone = contact_phone(order.buyer_cellphone, "resource.buyer_cellphone", not_kept)
     if order.member_id:
         customer_id = order.member_id
     elif phone or order.buyer_email:
         customer_id = guest_customer_id(phone or order.buyer_email or "")
     else:
-        return Delivery(key=key, customer_id=None, ignored="guest order without a phone number or e-mail")
+        return Delivery(
+            key=key,
+            customer_id=None,
+            ignored="guest order without a mobile number or e-mail",
+            not_kept=not_kept,
+        )
     at = _when(order.order_date, store, request.received_at)
     amount = (
         order.actual_payment_amount if order.actual_payment_amount is not None else order.order_price_amount
@@ -196,7 +193,7 @@ def _order_placed(resource: dict[str, Any], key: str, request: WebhookRequest, s
     if not order.member_id:
         details = MemberDetails(phone=phone, name=order.buyer_name, email=order.buyer_email)
         events.append(MemberUpdated(**_base(key, store, customer_id, at, ORDER_PLACED, 2), member=details))
-    return Delivery(key=key, customer_id=customer_id, events=events)
+    return Delivery(key=key, customer_id=customer_id, events=events, not_kept=not_kept)
 
 
 def _shipping(resource: dict[str, Any], key: str, request: WebhookRequest, store: Store) -> Delivery:
@@ -234,7 +231,9 @@ def _member(
     member = validate(MemberResource, resource, "resource")
     event_no = MEMBER_JOINED if joined else MEMBER_CHANGED
     at = _when(member.created_date, store, request.received_at) if joined else request.received_at
-    details = MemberDetails(phone=_phone(member.cellphone), name=member.name, email=member.email)
+    not_kept: list[FieldError] = []
+    phone = contact_phone(member.cellphone, "resource.cellphone", not_kept)
+    details = MemberDetails(phone=phone, name=member.name, email=member.email)
     first = MemberJoined if joined else MemberUpdated
     events: list[NormalizedEvent] = [
         first(**_base(key, store, member.member_id, at, event_no, 0), member=details)
@@ -250,7 +249,7 @@ def _member(
                     granted=flag == "T",
                 )
             )
-    return Delivery(key=key, customer_id=member.member_id, events=events)
+    return Delivery(key=key, customer_id=member.member_id, events=events, not_kept=not_kept)
 
 
 def _login(resource: dict[str, Any], key: str, request: WebhookRequest, store: Store) -> Delivery:

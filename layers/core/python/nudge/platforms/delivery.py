@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from nudge.errors import FieldError, InvalidPayload, field_errors
 from nudge.events import NormalizedEvent
+from nudge.privacy import Mobile, read_phone
 from nudge.stores import Store
 
 
@@ -38,6 +39,9 @@ class Delivery:
     # up in the order index, then `for_customer` builds the events.
     order_lookup: str | None = None
     for_customer: Callable[[str], list[NormalizedEvent]] | None = None
+    # Fields of the payload left out of the profile, and why (a landline where a mobile number goes): the
+    # answer names them, so a store can see why a customer it sent with a number has none in Nudge.
+    not_kept: list[FieldError] = field(default_factory=list)
 
 
 class Platform(Protocol):
@@ -74,6 +78,20 @@ def fingerprint(payload: Any) -> str:
     """A stable digest of a JSON payload (key order and whitespace do not matter)."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def contact_phone(raw: str | None, field_name: str, not_kept: list[FieldError]) -> str | None:
+    """The mobile number a webhook field holds (E.164), or None. Anything else — a landline, a foreign
+    number, a typo — is not kept, and `not_kept` says which field and why: the webhook is still applied,
+    since refusing it would lose the order or the sign-up over a contact detail."""
+    if raw is None or not raw.strip():
+        return None
+    reading = read_phone(raw)
+    if isinstance(reading, Mobile):
+        return reading.e164
+    if all(f.field != field_name for f in not_kept):
+        not_kept.append(FieldError(field_name, reading.reason))
+    return None
 
 
 def guest_customer_id(contact: str) -> str:

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from nudge.errors import FieldError, InvalidPayload, Unauthenticated, field_errors
 from nudge.events import EventType, MemberDetails, MemberUpdated, NormalizedEvent, delivery_event_id
 from nudge.platforms.delivery import Delivery, WebhookRequest, parse_json, validate
-from nudge.privacy import InvalidPhoneNumber, normalize_phone
+from nudge.privacy import Mobile, read_phone
 from nudge.stores import Store
 
 SIGNATURE_VERSION = "v1"
@@ -92,14 +92,8 @@ class NudgeJson:
         envelope = validate(NudgeEnvelope, parse_json(request.body))
         key = f"nudge:{envelope.event_id}"
         customer = envelope.customer
-        phone = None
-        if customer.phone:
-            try:
-                phone = normalize_phone(customer.phone)
-            except InvalidPhoneNumber as exc:
-                raise InvalidPayload(
-                    "invalid phone number", [FieldError("customer.phone", str(exc))]
-                ) from exc
+        not_kept: list[FieldError] = []
+        phone = _mobile(customer.phone, "customer.phone", not_kept)
         details = MemberDetails(
             phone=phone,
             name=customer.name,
@@ -114,6 +108,10 @@ class NudgeJson:
             "source": "nudge",
         }
         data = dict(envelope.data)
+        member = data.get("member")
+        if isinstance(member, dict) and isinstance(member.get("phone"), str):
+            # Details sent in `data.member` go through the same reading as `customer.phone`.
+            data["member"] = {**member, "phone": _mobile(member["phone"], "data.member.phone", not_kept)}
         if envelope.type in _MEMBER_TYPES:
             data.setdefault("member", details.model_dump(exclude_none=True))
         reserved = sorted(set(data) & {*common, "event_id", "type"})
@@ -131,4 +129,19 @@ class NudgeJson:
         events: list[NormalizedEvent] = [event]
         if envelope.type not in _MEMBER_TYPES and details.model_dump(exclude_none=True):
             events.append(MemberUpdated(**common, event_id=delivery_event_id(key, 1), member=details))
-        return Delivery(key=key, customer_id=customer.id, events=events)
+        return Delivery(key=key, customer_id=customer.id, events=events, not_kept=not_kept)
+
+
+def _mobile(raw: str | None, field_name: str, not_kept: list[FieldError]) -> str | None:
+    """The store's own integration writes this format: something that is not a phone number at all is its
+    mistake (400, nothing written); a real number Nudge cannot message, like a landline, is left out of the
+    profile and named in the answer, as for Cafe24 and Shopify."""
+    if raw is None or not raw.strip():
+        return None
+    reading = read_phone(raw)
+    if isinstance(reading, Mobile):
+        return reading.e164
+    if not reading.is_phone_number:
+        raise InvalidPayload("invalid phone number", [FieldError(field_name, reading.reason)])
+    not_kept.append(FieldError(field_name, reading.reason))
+    return None

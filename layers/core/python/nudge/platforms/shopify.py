@@ -34,8 +34,14 @@ from nudge.events import (
     OrderShipped,
     delivery_event_id,
 )
-from nudge.platforms.delivery import Delivery, WebhookRequest, guest_customer_id, parse_json, validate
-from nudge.privacy import InvalidPhoneNumber, normalize_phone
+from nudge.platforms.delivery import (
+    Delivery,
+    WebhookRequest,
+    contact_phone,
+    guest_customer_id,
+    parse_json,
+    validate,
+)
 from nudge.stores import Store
 
 SUBSCRIBED = "subscribed"  # sms_marketing_consent.state / email_marketing_consent.state
@@ -107,26 +113,31 @@ class Checkout(_Model):
     line_items: list[LineItem] = []
 
 
-def _phone(raw: str | None) -> str | None:
-    if not raw:
-        return None
-    try:
-        return normalize_phone(raw)
-    except InvalidPhoneNumber:
-        return None
-
-
-def _details(customer: Customer | None, phone: str | None = None, email: str | None = None) -> MemberDetails:
+def _details(
+    customer: Customer | None,
+    not_kept: list[FieldError],
+    phone: str | None = None,
+    email: str | None = None,
+    customer_field: str = "customer.",
+) -> MemberDetails:
+    """`customer_field`: where the customer's own fields are in the payload ("customer." in an order or a
+    checkout, "" when the payload is the customer)."""
     if customer is None:
-        return MemberDetails(phone=_phone(phone), email=email)
+        return MemberDetails(phone=contact_phone(phone, "phone", not_kept), email=email)
     name = " ".join(p for p in (customer.first_name, customer.last_name) if p) or None
-    return MemberDetails(phone=_phone(customer.phone or phone), name=name, email=customer.email or email)
+    # The customer's own number first; the order's or checkout's when that one is missing or not a mobile.
+    mobile = contact_phone(customer.phone, f"{customer_field}phone", not_kept) or contact_phone(
+        phone, "phone", not_kept
+    )
+    return MemberDetails(phone=mobile, name=name, email=customer.email or email)
 
 
-def _customer_id(customer: Customer | None, phone: str | None, email: str | None) -> str | None:
+def _customer_id(
+    customer: Customer | None, phone: str | None, email: str | None, not_kept: list[FieldError]
+) -> str | None:
     if customer is not None:
         return str(customer.id)
-    contact = _phone(phone) or email
+    contact = contact_phone(phone, "phone", not_kept) or email
     return guest_customer_id(contact) if contact else None
 
 
@@ -199,9 +210,15 @@ class Shopify:
 
 def _order(payload: Any, key: str, topic: str, store: Store) -> Delivery:
     order = validate(Order, payload)
-    customer_id = _customer_id(order.customer, order.phone, order.email)
+    not_kept: list[FieldError] = []
+    customer_id = _customer_id(order.customer, order.phone, order.email, not_kept)
     if customer_id is None:
-        return Delivery(key=key, customer_id=None, ignored="order without a customer, phone or e-mail")
+        return Delivery(
+            key=key,
+            customer_id=None,
+            ignored="order without a customer, mobile number or e-mail",
+            not_kept=not_kept,
+        )
     b = _Builder(key, store, customer_id, topic)
     order_id = str(order.id)
     if topic == "orders/create":
@@ -236,10 +253,10 @@ def _order(payload: Any, key: str, topic: str, store: Store) -> Delivery:
     b.add(
         MemberUpdated,
         order.updated_at or order.created_at,
-        member=_details(order.customer, order.phone, order.email),
+        member=_details(order.customer, not_kept, order.phone, order.email),
     )
     b.consents(order.customer, order.updated_at or order.created_at)
-    return Delivery(key=key, customer_id=customer_id, events=b.events)
+    return Delivery(key=key, customer_id=customer_id, events=b.events, not_kept=not_kept)
 
 
 def _fulfillment(payload: Any, key: str, topic: str, store: Store) -> Delivery:
@@ -266,9 +283,12 @@ def _fulfillment(payload: Any, key: str, topic: str, store: Store) -> Delivery:
 
 def _checkout(payload: Any, key: str, topic: str, store: Store) -> Delivery:
     checkout = validate(Checkout, payload)
-    customer_id = _customer_id(checkout.customer, checkout.phone, checkout.email)
+    not_kept: list[FieldError] = []
+    customer_id = _customer_id(checkout.customer, checkout.phone, checkout.email, not_kept)
     if customer_id is None:
-        return Delivery(key=key, customer_id=None, ignored="checkout without contact details yet")
+        return Delivery(
+            key=key, customer_id=None, ignored="checkout without contact details yet", not_kept=not_kept
+        )
     at = checkout.updated_at or checkout.created_at
     b = _Builder(key, store, customer_id, topic)
     lines = [
@@ -285,9 +305,9 @@ def _checkout(payload: Any, key: str, topic: str, store: Store) -> Delivery:
             amount=checkout.total_price,
             recovery_url=checkout.abandoned_checkout_url,
         )
-    b.add(MemberUpdated, at, member=_details(checkout.customer, checkout.phone, checkout.email))
+    b.add(MemberUpdated, at, member=_details(checkout.customer, not_kept, checkout.phone, checkout.email))
     b.consents(checkout.customer, at)
-    return Delivery(key=key, customer_id=customer_id, events=b.events)
+    return Delivery(key=key, customer_id=customer_id, events=b.events, not_kept=not_kept)
 
 
 def _customer(payload: Any, key: str, topic: str, store: Store) -> Delivery:
@@ -297,12 +317,14 @@ def _customer(payload: Any, key: str, topic: str, store: Store) -> Delivery:
         raise InvalidPayload("customer has no time", [FieldError("updated_at", "required (or created_at)")])
     customer_id = str(customer.id)
     b = _Builder(key, store, customer_id, topic)
+    not_kept: list[FieldError] = []
+    details = _details(customer, not_kept, customer_field="")
     if topic == "customers/create":
-        b.add(MemberJoined, customer.created_at or at, member=_details(customer))
+        b.add(MemberJoined, customer.created_at or at, member=details)
     else:
-        b.add(MemberUpdated, at, member=_details(customer))
+        b.add(MemberUpdated, at, member=details)
     b.consents(customer, at)
-    return Delivery(key=key, customer_id=customer_id, events=b.events)
+    return Delivery(key=key, customer_id=customer_id, events=b.events, not_kept=not_kept)
 
 
 _TRANSLATORS = {
