@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from nudge_local.clock import ClockError, parse_instant
+from nudge_local.template import DEFAULT_TEMPLATE
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 # The demo store's customers are dd00001… with the test numbers 010-0000-0001…; maple-goods' Shopify
 # customers have 010-0000-5001 and up (month.py), so 5,000 is as large as the demo store gets.
 DEMO_MAX_CUSTOMERS = 5_000

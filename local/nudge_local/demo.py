@@ -11,7 +11,6 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +22,6 @@ from nudge_local.samples import SampleRequest
 
 KST = ZoneInfo("Asia/Seoul")
 START = datetime(2026, 3, 16, 9, 0, tzinfo=KST)
-TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
 
 @dataclass(frozen=True)
@@ -313,7 +311,7 @@ def run(out: Any = sys.stdout) -> dict[str, Any]:
 
     steps = storyline()
     results: list[tuple[Step, int, str, str]] = []
-    with LocalRuntime(TEMPLATE, start=START) as runtime:
+    with LocalRuntime(start=START) as runtime:
         print("Nudge local runtime: demo storyline", file=out)
         print(
             "  AWS emulation (moto, in-process); tables, queues and schedule group from template.yaml",

@@ -28,7 +28,6 @@ from nudge_local import chaos, cost, month, samples, text_width
 from nudge_local.apigw import LOCAL_ADMIN_TOKEN
 from nudge_local.gateway_emulator import Faults
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 STORE = "dogday-mall"
 ADMIN = {"authorization": f"Bearer {LOCAL_ADMIN_TOKEN}", "content-type": "application/json"}
 PUMP_EVERY = timedelta(hours=3)
@@ -245,7 +244,7 @@ def run(
         file=out,
     )
     rng = random.Random(seed)
-    with LocalRuntime(TEMPLATE, start=plan.start - timedelta(hours=2)) as runtime:
+    with LocalRuntime(start=plan.start - timedelta(hours=2)) as runtime:
         admin = _Admin(runtime)
         _set_up(admin, plan, result)
         runtime.counters.reset()  # the month's cost, not the set-up's
