@@ -177,6 +177,27 @@ def test_a_reserved_campaign_runs_at_its_instant_in_the_store_time_zone(runtime:
     assert sorted(j["customer_id"] for j in _send_jobs(runtime)) == ["fan-a", "fan-b"]
 
 
+def test_a_reserved_campaign_moved_runs_at_its_new_instant_and_one_deleted_never_runs(
+    runtime: LocalRuntime,
+) -> None:
+    campaign = _afternoon_campaign(runtime)
+    path = f"{BASE}/campaigns/{campaign['campaign_id']}"
+    name, group = f"campaign-{campaign['campaign_id']}", runtime.schedule_group_name()
+    moved = {k: campaign[k] for k in ("name", "segment_id", "message")}
+    moved["send"] = {"mode": "reserved", "at": "2026-03-18T18:00:00+09:00"}
+    status, body = call(runtime, "PUT", path, moved)
+    assert status == 200, body
+    schedule = runtime.client("scheduler").get_schedule(Name=name, GroupName=group)
+    assert schedule["ScheduleExpression"] == "at(2026-03-18T18:00:00)"
+    runtime.advance_to(datetime(2026, 3, 18, 16, 1, tzinfo=KST))
+    assert _send_jobs(runtime) == []  # not at the old instant
+    assert call(runtime, "DELETE", path)[0] == 204
+    schedules = runtime.client("scheduler").list_schedules(GroupName=group)["Schedules"]
+    assert name not in {s["Name"] for s in schedules}
+    runtime.advance_to(datetime(2026, 3, 18, 18, 1, tzinfo=KST))
+    assert _send_jobs(runtime) == []
+
+
 def test_a_campaign_preview_says_who_a_run_would_leave_out_and_the_run_agrees(runtime: LocalRuntime) -> None:
     campaign = _afternoon_campaign(runtime)
     path = f"{BASE}/campaigns/{campaign['campaign_id']}"
