@@ -114,7 +114,9 @@ def build_event(
     account: str = "123456789012",
     api_id: str = "local",
 ) -> dict[str, Any]:
-    """The payload format 2.0 event API Gateway would send for this request."""
+    """The payload format 2.0 event API Gateway would send for this request. An HTTP API hands the path
+    over decoded, `rawPath` as the path parameters: "/customers/%EA%B9%80" arrives as "/customers/김"."""
+    raw_path = unquote(raw_path)
     merged: dict[str, str] = {}
     cookies: list[str] = []
     for name, value in headers:

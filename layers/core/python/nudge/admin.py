@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from nudge.campaigns import Campaign, Immediate, new_campaign_id, runs_on, schedule_of, validate_campaign
-from nudge.errors import FieldError, InvalidPayload, NotFound, field_errors
+from nudge.errors import Conflict, FieldError, InvalidPayload, NotFound, field_errors
 from nudge.ports import ProfileRepository, StoreDirectory
 from nudge.privacy import mask_name, mask_phone
 from nudge.profile import Member, Profile
@@ -146,7 +146,7 @@ def create_segment(deps: AdminDependencies, store_id: str, payload: Any, now: da
         )
     document = _segment_document(segment_id, payload, now, None)
     if not deps.catalog.put(store_id, SEGMENT, segment_id, document, create=True):
-        raise InvalidPayload("segment exists", [FieldError("segment_id", f"{segment_id!r} already exists")])
+        raise Conflict("segment exists", [FieldError("segment_id", f"{segment_id!r} already exists")])
     return document
 
 
@@ -174,7 +174,7 @@ def delete_segment(deps: AdminDependencies, store_id: str, segment_id: str) -> N
         c["campaign_id"] for c in deps.catalog.documents(store_id, CAMPAIGN) if c["segment_id"] == segment_id
     ]
     if using:
-        raise InvalidPayload("segment is in use", [FieldError("segment_id", f"used by campaigns {using}")])
+        raise Conflict("segment is in use", [FieldError("segment_id", f"used by campaigns {using}")])
     if not deps.catalog.delete(store_id, SEGMENT, segment_id):
         raise NotFound(f"unknown segment {segment_id!r}")
 

@@ -22,6 +22,8 @@ from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.json_schema import GetJsonSchemaHandler, JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from compliance.consent import CHANNEL_NAMES
 from compliance.message import CONSENT_CHANNEL, Message, validate_message
@@ -125,6 +127,14 @@ class Delay(_Model):
     business_days: bool = False
     repurchase_cycle: bool = False  # `days` = the product's learned repurchase cycle (plus `days`, if any)
     before_expiry: bool = False  # coupon.issued: `days` *before* the coupon's expiry date, at `at`
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The object, or the same as text (`_from_text`): the admin API's OpenAPI document shows both."""
+        written = {"type": "string", "examples": ["1 hour", "3 business days later at 16:00", "now"]}
+        return {"anyOf": [handler.resolve_ref_schema(handler(core_schema)), written], "title": "Delay"}
 
     @model_validator(mode="before")
     @classmethod

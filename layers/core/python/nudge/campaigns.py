@@ -29,19 +29,21 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# `mode` picks the variant (SendMode's discriminator), so a request must name it: no default, and the admin
+# API's OpenAPI document says it is required.
 class Immediate(_Model):
-    mode: Literal["immediate"] = "immediate"
+    mode: Literal["immediate"]
 
 
 class Reserved(_Model):
-    mode: Literal["reserved"] = "reserved"
+    mode: Literal["reserved"]
     at: AwareDatetime
 
 
 class Recurring(_Model):
     """`cron` is EventBridge Scheduler's six fields, e.g. "0 10 ? * MON-FRI *", in the store's time zone."""
 
-    mode: Literal["recurring"] = "recurring"
+    mode: Literal["recurring"]
     cron: Annotated[str, Field(min_length=11, max_length=100)]
     start: date
     end: date

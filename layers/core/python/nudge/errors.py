@@ -53,6 +53,20 @@ class NotFound(NudgeError):
     code = "not_found"
 
 
+class MethodNotAllowed(NudgeError):
+    """The path exists, not with this method: the answer's Allow header lists the ones it has."""
+
+    status = 405
+    code = "method_not_allowed"
+
+
+class Conflict(NudgeError):
+    """The request is valid but clashes with what is stored (an id taken, a segment a campaign uses)."""
+
+    status = 409
+    code = "conflict"
+
+
 class PayloadTooLarge(NudgeError):
     status = 413
     code = "payload_too_large"
@@ -63,7 +77,8 @@ class UnsupportedMediaType(NudgeError):
     code = "unsupported_media_type"
 
 
-def _path(loc: tuple[int | str, ...], prefix: str) -> str:
+def field_path(loc: tuple[int | str, ...], prefix: str = "") -> str:
+    """A pydantic location as the client wrote it: `members[3].phone`; `body` for the whole payload."""
     path = prefix
     for part in loc:
         if isinstance(part, int):
@@ -79,5 +94,5 @@ def field_errors(error: ValidationError, prefix: str = "") -> list[FieldError]:
     for item in error.errors(include_url=False, include_input=False):
         # Discriminated unions add the tag ('order.placed') to the location: not a field the client wrote.
         loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and "." in p and p[0].islower()))
-        out.append(FieldError(_path(loc, prefix), item["msg"]))
+        out.append(FieldError(field_path(loc, prefix), item["msg"]))
     return out

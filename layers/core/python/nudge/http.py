@@ -1,5 +1,6 @@
 """What the storefront-facing HTTP handlers share: the API Gateway HTTP API event (payload 2.0) read as a
-request, the size and content-type gates, and JSON answers.
+request, the size and content-type gates, and JSON answers. The admin API uses the content-type gate too,
+and `json_type_problems` to hold a body to the JSON types its OpenAPI document gives.
 
 These handlers read the event dict directly rather than through Powertools' Event Handler: they serve one
 route each at high volume, and the resolver's import (~100 ms) would be most of their cold start.
@@ -7,11 +8,11 @@ route each at high volume, and the resolver's import (~100 ms) would be most of 
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from nudge.errors import NudgeError, PayloadTooLarge, UnsupportedMediaType
+from nudge.errors import FieldError, NudgeError, PayloadTooLarge, UnsupportedMediaType, field_path
 
 MAX_BODY_BYTES = 256 * 1024
 JSON = "application/json"
@@ -58,6 +59,11 @@ def check_body(headers: Mapping[str, str], body: bytes, accepted: tuple[str, ...
     """413 for an oversized body, 415 for a content type the endpoint does not read."""
     if len(body) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"body is {len(body)} bytes; the limit is {MAX_BODY_BYTES} bytes (256 KB)")
+    check_content_type(headers, accepted)
+
+
+def check_content_type(headers: Mapping[str, str], accepted: tuple[str, ...] = (JSON,)) -> None:
+    """415 for a body whose Content-Type (lower-case header names) the endpoint does not read."""
     content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type not in accepted:
         raise UnsupportedMediaType(
@@ -67,3 +73,73 @@ def check_body(headers: Mapping[str, str], body: bytes, accepted: tuple[str, ...
 
 def error_response(error: NudgeError, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
     return json_response(error.status, error.as_dict(), headers)
+
+
+# JSON Schema's types, as json.loads gives them (bool is an int in Python, and not a JSON number).
+_JSON_TYPES: dict[str, Callable[[Any], bool]] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: (
+        not isinstance(v, bool) and (isinstance(v, int) or (isinstance(v, float) and v.is_integer()))
+    ),
+    "number": lambda v: not isinstance(v, bool) and isinstance(v, int | float),
+    "null": lambda v: v is None,
+}
+
+
+def json_type_problems(
+    value: Any, schema: Mapping[str, Any], defs: Mapping[str, Any], at: tuple[int | str, ...] = ()
+) -> list[FieldError]:
+    """Where parsed JSON has a type its JSON Schema (pydantic's, with `$defs`) does not allow, by field.
+
+    Only JSON types: lengths, patterns and formats stay the model's to check. These are what pydantic's lax
+    mode would coerce instead of refusing (0 for false, "5" for 5, a Unix time for a date-time string).
+    """
+    if "$ref" in schema:
+        schema = defs[schema["$ref"].rsplit("/", 1)[-1]]
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if branches:
+        return _branch_problems(value, schema, branches, defs, at)
+    for part in schema.get("allOf", ()):
+        if problems := json_type_problems(value, part, defs, at):
+            return problems
+    expected = schema.get("type")
+    if expected is not None:
+        names = [expected] if isinstance(expected, str) else list(expected)
+        if not any(_JSON_TYPES[name](value) for name in names if name in _JSON_TYPES):
+            return [FieldError(field_path(at), f"should be {' or '.join(names)}, not {_json_type(value)}")]
+    problems: list[FieldError] = []
+    if isinstance(value, dict):
+        properties = schema.get("properties") or {}
+        others = schema.get("additionalProperties")
+        for key, item in value.items():
+            sub = properties.get(key, others if isinstance(others, dict) else None)
+            if sub is not None:
+                problems += json_type_problems(item, sub, defs, (*at, key))
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
+            problems += json_type_problems(item, schema["items"], defs, (*at, index))
+    return problems
+
+
+def _branch_problems(
+    value: Any,
+    schema: Mapping[str, Any],
+    branches: list[Mapping[str, Any]],
+    defs: Mapping[str, Any],
+    at: tuple[int | str, ...],
+) -> list[FieldError]:
+    """A union: the branch its discriminator names, else the first that fits (or the first's problems)."""
+    discriminator = schema.get("discriminator") or {}
+    tag = value.get(discriminator.get("propertyName")) if isinstance(value, dict) else None
+    if isinstance(tag, str) and tag in (discriminator.get("mapping") or {}):
+        return json_type_problems(value, {"$ref": discriminator["mapping"][tag]}, defs, at)
+    found = [json_type_problems(value, branch, defs, at) for branch in branches]
+    return [] if any(not problems for problems in found) else found[0]
+
+
+def _json_type(value: Any) -> str:
+    return next(name for name in ("boolean", "integer", "number", "string", "array", "object", "null")
+                if _JSON_TYPES[name](value))  # fmt: skip
