@@ -51,11 +51,13 @@ def handle_run(record: SQSRecord) -> None:
         logger.info(
             "campaign run skipped: campaign gone", extra={"store_id": store_id, "campaign_id": campaign_id}
         )
+        metrics.add_metric(name="CampaignRunsSkipped", unit=MetricUnit.Count, value=1)
         return
     campaign = admin.load_campaign(document)
     segment = campaigns.get(store_id, admin.SEGMENT, campaign.segment_id)
     if segment is None:
         logger.warning("campaign run skipped: segment gone", extra={"campaign_id": campaign_id})
+        metrics.add_metric(name="CampaignRunsSkipped", unit=MetricUnit.Count, value=1)
         return
     now = clock.now()
     members = reader.screened_members(store, segment["definition"], screened_channel(campaign.message), now)
