@@ -37,7 +37,7 @@ def ledger() -> DynamoSendLedger:
 
 
 @cache
-def dependencies(public_base_url: str) -> ReportDependencies:
+def dependencies(public_base_url: str = "") -> ReportDependencies:
     """`public_base_url`: where the fallback SMS's and notices' links point. The template cannot hand this
     function the API's address (the API routes to the function, so that would be a circular reference):
     without a TrackingBaseUrl it is the address the gateway's report came in on, the same every request."""

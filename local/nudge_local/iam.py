@@ -100,7 +100,19 @@ def _action_pattern(pattern: str) -> re.Pattern[str]:
 
 @cache
 def _resource_pattern(pattern: str) -> re.Pattern[str]:
-    return _compile(pattern, ignore_case=False)
+    """An ARN pattern, matched as IAM matches it: the wildcards stay inside their colon-separated segment,
+    except a `*` that ends a segment, which may run on past colons ("IAM JSON policy elements: Resource",
+    Using wildcards in resource ARNs)."""
+    segments = []
+    for segment in pattern.split(":"):
+        body = []
+        for i, c in enumerate(segment):
+            if c == "*":
+                body.append(".*" if i == len(segment) - 1 else "[^:]*")
+            else:
+                body.append("[^:]" if c == "?" else re.escape(c))
+        segments.append("".join(body))
+    return re.compile(":".join(segments), re.DOTALL)
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -565,7 +577,9 @@ def requested(
     if service == "lambda" and operation in ("Invoke", "InvokeAsync"):
         arn = function_arn(params["FunctionName"], region, account)
         qualifier = params.get("Qualifier")
-        return [("lambda:InvokeFunction", f"{arn}:{qualifier}" if qualifier else arn)]
+        # The deprecated InvokeAsync is its own action in IAM, not InvokeFunction.
+        action = "lambda:InvokeFunction" if operation == "Invoke" else "lambda:InvokeAsync"
+        return [(action, f"{arn}:{qualifier}" if qualifier else arn)]
     if service == "sts" and operation == "GetCallerIdentity":
         return []  # needs no permission (STS API reference)
     raise UnknownOperation(f"{service}:{operation}")
@@ -617,10 +631,6 @@ def activate(policies: Policies | None, log: Callable[[str], Any] | None = None)
     if policies is not None:
         with _ledger_lock:
             _enforced.add(policies.template_path)
-
-
-def active() -> Policies | None:
-    return _active
 
 
 @contextlib.contextmanager
@@ -691,7 +701,7 @@ def _refusal(policies: Policies, service: str, operation: str, message: str) -> 
             "RetryAttempts": 0,
         },
     }
-    return AccessDenied(response, operation)  # type: ignore[arg-type]
+    return AccessDenied(response, operation)
 
 
 def _denial_message(

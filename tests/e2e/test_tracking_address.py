@@ -1,21 +1,36 @@
 """The tracking function's links (a Solapi fallback SMS, a consent-result notice) point at the click
 redirect's public address even though its template cannot name the API that routes to it."""
 
+import json
+from typing import Any
+
 import pytest
 
-from nudge_local.event_files import AT
+from nudge.adapters.senders import send_dependencies
+from nudge_local.event_files import AT, EVENTS_DIR
 from nudge_local.runtime import LocalRuntime
 
 API = "a1b2c3d4e5.execute-api.ap-northeast-2.amazonaws.com"
 
 
-def test_links_lead_to_the_address_the_report_came_in_on_or_the_configured_one(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("configured", ["", "https://t.dogday.example"])
+def test_a_reports_sends_link_to_the_configured_address_or_the_one_the_report_came_in_on(
+    monkeypatch: pytest.MonkeyPatch, configured: str
 ) -> None:
+    event = json.loads((EVENTS_DIR / "tracking_nhn_delivery_report.json").read_text(encoding="utf-8"))
+    event["requestContext"]["domainName"] = API
     with LocalRuntime(start=AT) as runtime:
         tracking = runtime.functions.module("TrackingFunction")
-        event = {"requestContext": {"domainName": API}}
-        monkeypatch.setenv("TRACKING_BASE_URL", "")
-        assert tracking.public_base_url(event) == f"https://{API}"
-        monkeypatch.setenv("TRACKING_BASE_URL", "https://t.dogday.example")
-        assert tracking.public_base_url(event) == "https://t.dogday.example"
+        built: list[str] = []
+        real = tracking.dependencies
+
+        def spy(public_base_url: str = "") -> Any:
+            # What the report's fallback SMS and notices are sent with (inside the function's environment).
+            built.append(send_dependencies(public_base_url).tracking_base_url)
+            return real(public_base_url)
+
+        monkeypatch.setattr(tracking, "dependencies", spy)
+        runtime.functions.template.functions["TrackingFunction"].environment["TRACKING_BASE_URL"] = configured
+        response = runtime.invoke("TrackingFunction", event)
+        assert response["statusCode"] == 200, response
+        assert built == [configured or f"https://{API}"]

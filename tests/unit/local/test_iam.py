@@ -59,6 +59,20 @@ def test_wildcards_and_case() -> None:
     assert not r.decide("ssm:GetParameter", f"arn:aws:ssm:{R}:{A}:parameter/ab").allowed
 
 
+def test_a_wildcard_stays_in_its_arn_segment_unless_it_ends_it() -> None:
+    r = role(
+        allow("lambda:InvokeFunction", f"arn:aws:lambda:{R}:{A}:function:nudge-*"),
+        allow("sqs:SendMessage", f"arn:aws:sqs:{R}:*-east:q"),
+        allow("sqs:DeleteMessage", f"arn:aws:sqs:{R}:{A}:a?b"),
+    )
+    # A * that ends a segment runs on past colons: a qualified function ARN matches.
+    assert r.decide("lambda:InvokeFunction", f"arn:aws:lambda:{R}:{A}:function:nudge-Sender:live").allowed
+    # One inside a segment does not cross a colon, nor does ?.
+    assert not r.decide("sqs:SendMessage", f"arn:aws:sqs:{R}:{A}:x:y-east:q").allowed
+    assert r.decide("sqs:SendMessage", f"arn:aws:sqs:{R}:us-east:q").allowed
+    assert not r.decide("sqs:DeleteMessage", f"arn:aws:sqs:{R}:{A}:a:b").allowed
+
+
 def test_not_action_and_not_resource() -> None:
     r = role(
         {"Effect": "Allow", "NotAction": "dynamodb:DeleteItem", "Resource": TABLE},
