@@ -17,10 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from nudge_local.template import load_yaml
-
-# Where Nudge is deployed by default (samconfig.toml); the ARNs the translator writes name a Region.
-DEFAULT_REGION = "ap-northeast-2"
+from nudge_local.template import REGION, load_yaml  # Seoul, as samconfig.toml deploys
 
 
 def _s3_placeholders(document: dict[str, Any]) -> None:
@@ -39,7 +36,7 @@ def _s3_placeholders(document: dict[str, Any]) -> None:
 
 
 def translate(
-    template: dict[str, Any] | Path, region: str = DEFAULT_REGION, parameters: dict[str, str] | None = None
+    template: dict[str, Any] | Path, region: str = REGION, parameters: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """The CloudFormation template SAM would deploy. `parameters` (with pseudo parameters such as
     AWS::AccountId) are the values SAM may resolve while translating; none leaves every Ref as it is.
@@ -66,7 +63,7 @@ def translate(
         translator.metrics.publish()  # to SAM's offline publisher: nothing leaves the machine
 
 
-def lint(translated: dict[str, Any], region: str = DEFAULT_REGION) -> list[str]:
+def lint(translated: dict[str, Any], region: str = REGION) -> list[str]:
     """cfn-lint's findings on the translated template, one line each (empty: clean)."""
     from cfnlint.api import ManualArgs
     from cfnlint.api import lint as cfn_lint
