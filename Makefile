@@ -20,8 +20,9 @@ CUSTOMERS ?= 500
 run: $(STAMP)  ## the demo month: one store, its customers, 30 days on the simulated clock
 	$(BIN)/nudge local demo --customers $(CUSTOMERS)
 
-lint: $(STAMP)  ## ruff; cfn-lint on template.yaml, and on what the SAM transform makes of it
+lint: $(STAMP)  ## ruff; mypy (pyproject's [tool.mypy]); cfn-lint on template.yaml, and on what the SAM transform makes of it
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/python -m nudge_local.sam template.yaml
 

@@ -109,10 +109,10 @@ def world(tag: str, limit: int, base_url: str, transport_timeout: float = 5.0) -
     client = boto3.client("dynamodb")
     table = f"bench-sends-{tag}"
     sends_table(client, table)
+    account = DOGDAY.store.gateway
+    assert account is not None  # the sample store has its gateway account
     store = DOGDAY.store.model_copy(
-        update={
-            "gateway": DOGDAY.store.gateway.model_copy(update={"rate_per_second": limit, "account_id": tag})
-        }
+        update={"gateway": account.model_copy(update={"rate_per_second": limit, "account_id": tag})}
     )
     profiles = InMemoryProfiles()
     secrets = InMemorySecrets({(store.store_id, k): v for k, v in DOGDAY.secrets.items()})
@@ -232,6 +232,8 @@ def tally(emulator: Any, jobs: list[SendJob], tag: str) -> tuple[int, int, int]:
 
 def baseline_cpu(base_url: str, n: int = 200) -> float:
     """CPU per message of one bare httpx POST of an SMS request to the same emulator."""
+    account = DOGDAY.store.gateway
+    assert account is not None
     gateway = NhnGateway(
         "baseline",
         httpx.Client(timeout=5.0),
@@ -240,7 +242,7 @@ def baseline_cpu(base_url: str, n: int = 200) -> float:
         kakao_appkey=None,
         kakao_secret=None,
         sender_key=None,
-        sms_appkey=DOGDAY.store.gateway.sms_appkey,
+        sms_appkey=account.sms_appkey,
         sms_secret=DOGDAY.secrets["nhn-sms-secret-key"],
     )
     started = time.thread_time()
@@ -282,6 +284,9 @@ def rate_run(emulator: Any, base_url: str) -> None:
 
             def find(self, message: Outbound) -> Accepted | None:
                 return gateway.find(message)
+
+            def carries_fallback(self, message: Outbound) -> bool:
+                return gateway.carries_fallback(message)
 
         return Timed()
 
@@ -352,6 +357,9 @@ def drill(emulator: Any, base_url: str, name: str, tag: str, **setup: Any) -> No
 
                 def find(self, message: Outbound) -> Accepted | None:
                     return gateway.find(message)
+
+                def carries_fallback(self, message: Outbound) -> bool:
+                    return gateway.carries_fallback(message)
 
             return Crashing()
 

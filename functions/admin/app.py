@@ -779,7 +779,7 @@ def _report(store_id: str, kind: str, source_id: str) -> tuple[str, dict[str, An
     deps = dependencies()
     admin.get_store(deps, store_id)
     return campaign_reports.source_report(
-        store_id, kind, source_id, send_ledger(), deps.profiles, deps.catalog
+        store_id, kind, source_id, send_ledger(), profile_repository(), deps.catalog
     )
 
 

@@ -97,7 +97,7 @@ def local_iam_caller(headers: list[tuple[str, str]], account: str) -> dict[str, 
 def is_text(content_type: str | None, content_encoding: str | None) -> bool:
     if content_encoding and content_encoding.lower() != "identity":
         return False
-    return bool(content_type) and bool(_TEXT_TYPES.match(content_type.lower().strip()))
+    return bool(content_type and _TEXT_TYPES.match(content_type.lower().strip()))
 
 
 def build_event(
@@ -180,8 +180,8 @@ def build_event(
 def translate_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     """A handler's return value as HTTP, by the payload 2.0 rules (a bare value becomes a JSON 200)."""
     if not (isinstance(result, dict) and "statusCode" in result):
-        body = result if isinstance(result, str) else json.dumps(result)
-        return 200, [("content-type", "application/json")], body.encode()
+        text = result if isinstance(result, str) else json.dumps(result)
+        return 200, [("content-type", "application/json")], text.encode()
     status = int(result["statusCode"])
     headers: list[tuple[str, str]] = [(k.lower(), str(v)) for k, v in (result.get("headers") or {}).items()]
     for key, values in (result.get("multiValueHeaders") or {}).items():

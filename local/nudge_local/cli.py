@@ -287,8 +287,8 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print(f"  clock: {runtime.clock.now().isoformat()} ({'frozen' if args.frozen else 'ticking'})")
         for route in runtime.template.routes:
             print(f"  {route.method:<7} {base}{route.path}  -> {route.function}")
-        for route in runtime.local_routes.paths():
-            method, path = route.split(" ", 1)
+        for local_route in runtime.local_routes.paths():
+            method, path = local_route.split(" ", 1)
             print(f"  {method:<7} {base}{path}")
         print("Ctrl-C to stop.", flush=True)
         try:

@@ -14,7 +14,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from nudge_local.counters import Counters, function_of, trigger_of
+from nudge_local.counters import Counters, Tally, function_of, trigger_of
 from nudge_local.template import Template
 
 PRICE_REGION = "us-east-1 list prices (ap-northeast-2 to be verified), on-demand, arm64, no free tier"
@@ -66,10 +66,10 @@ def side_of(label: str) -> str:
 class Bill:
     """US$ by service and by side (see side_of)."""
 
-    lines: Counter[str] = field(default_factory=Counter)  # "lambda requests" -> US$
-    sides: Counter[str] = field(default_factory=Counter)  # "ingestion" -> US$
+    lines: Tally = field(default_factory=Tally)  # "lambda requests" -> US$
+    sides: Tally = field(default_factory=Tally)  # "ingestion" -> US$
     quantities: dict[str, float] = field(default_factory=dict)
-    by_origin: Counter[str] = field(default_factory=Counter)  # function (or AWS poller) -> US$
+    by_origin: Tally = field(default_factory=Tally)  # function (or AWS poller) -> US$
     # US$ per second a send waits for the gateway (the sender's memory at the GB-second price): the local
     # gateway answers at once, a real one does not, and the bill cannot see the difference.
     gateway_wait_per_second: float = 0.0

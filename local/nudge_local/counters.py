@@ -34,6 +34,17 @@ _active: "Counters | None" = None
 _paused: ContextVar[bool] = ContextVar("nudge_local_paused", default=False)
 
 
+class Tally(dict[str, float]):
+    """Amounts by name (capacity units, US$): a Counter of floats, which collections.Counter is not typed
+    for. A missing name reads as 0.0 and is not added."""
+
+    def __missing__(self, key: str) -> float:
+        return 0.0
+
+    def most_common(self, n: int) -> list[tuple[str, float]]:
+        return sorted(self.items(), key=lambda item: item[1], reverse=True)[:n]
+
+
 @dataclass
 class FunctionStats:
     invocations: int = 0
@@ -59,11 +70,11 @@ class Counters:
     # own requests are only in aws_calls_by_origin["local"].
     aws_calls: Counter[str] = field(default_factory=Counter)
     aws_calls_by_origin: dict[str, Counter[str]] = field(default_factory=dict)
-    consumed_capacity: Counter[str] = field(default_factory=Counter)  # table -> units, when reported
+    consumed_capacity: Tally = field(default_factory=Tally)  # table -> units, when reported
     # DynamoDB read / write units by origin, computed from each request and answer (capacity.py): moto's
     # own ConsumedCapacity figures are placeholders.
-    read_units: Counter[str] = field(default_factory=Counter)
-    write_units: Counter[str] = field(default_factory=Counter)
+    read_units: Tally = field(default_factory=Tally)
+    write_units: Tally = field(default_factory=Tally)
     # HTTP API requests by the function they reached (API Gateway bills each one).
     api_requests: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -254,7 +265,10 @@ def _moto_key(table: Any, key: dict[str, Any]) -> tuple[Any, Any] | None:
     return hash_key, range_key
 
 
-def _index_snapshot(params: dict[str, Any]) -> list[tuple[Any, dict[str, Any], dict[str, Any] | None]]:
+_Snapshot = list[tuple[Any, tuple[Any, Any], dict[str, Any] | None]]  # (moto table, moto key, item JSON)
+
+
+def _index_snapshot(params: dict[str, Any]) -> _Snapshot:
     """The items a write is about to change in tables with global secondary indexes, as they are now:
     moto does not tell what the indexes consumed, so the change is sized before and after."""
     out = []
@@ -264,14 +278,14 @@ def _index_snapshot(params: dict[str, Any]) -> list[tuple[Any, dict[str, Any], d
         if moto_key is None:
             continue
         item = table.get_item(*moto_key)
-        out.append((table, key, item.to_json()["Attributes"] if item else None))
+        out.append((table, moto_key, item.to_json()["Attributes"] if item else None))
     return out
 
 
-def _index_units(snapshot: list[tuple[Any, dict[str, Any], dict[str, Any] | None]]) -> int:
+def _index_units(snapshot: _Snapshot) -> int:
     units = 0
-    for table, key, before in snapshot:
-        item = table.get_item(*_moto_key(table, key))  # type: ignore[misc]  # the snapshot's keys are whole
+    for table, moto_key, before in snapshot:
+        item = table.get_item(*moto_key)
         after = item.to_json()["Attributes"] if item else None
         shapes = [
             IndexShape(
@@ -348,9 +362,10 @@ def _projected_read_units(operation: str, params: dict[str, Any], parsed: dict[s
             _stored_size(table, {table.hash_key_attr: hash_value, **item})
             for item in parsed.get("Items") or []
         ]
-        if any(size is None for size in sizes):
+        known = [size for size in sizes if size is not None]
+        if len(known) < len(sizes):
             return None  # the projection left out the sort key: sized as returned
-        return read_units(sum(sizes), consistent=consistent)  # type: ignore[arg-type]
+        return read_units(sum(known), consistent=consistent)
     return None
 
 

@@ -326,14 +326,14 @@ def run(
                     seq += 1
                     order_at = at + timedelta(minutes=buyer.randrange(5, 2880))
                     product = buyer.choice(month.PROMOTED)
-                    order = samples.cafe24_order_placed(
+                    placed = samples.cafe24_order_placed(
                         f"C{seq:08d}",
                         customer_id,
                         order_at,
                         month.PRODUCTS[product][0],
                         [month.order_code(product)],
                     )
-                    heapq.heappush(pending, (order_at, seq, "order after a click", customer_id, order))
+                    heapq.heappush(pending, (order_at, seq, "order after a click", customer_id, placed))
                     result.orders_after_click += 1
             elif answer.status >= 500 and attempts[order] < WEBHOOK_RETRIES:
                 attempts[order] += 1  # the platform tries again a minute later

@@ -15,7 +15,7 @@ import hashlib
 import json
 import struct
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -184,7 +184,7 @@ SAMPLES: dict[str, Callable[[], SampleRequest]] = {
 _SENDER_ROLE = "AROAZ7NUDGELOCALROLE1"  # the execution role's id; the session is the sending function's name
 
 
-def _md5_of_attributes(attributes: dict[str, dict[str, str]]) -> str:
+def _md5_of_attributes(attributes: Mapping[str, Mapping[str, Any]]) -> str:
     """SQS's MD5OfMessageAttributes: names sorted; each name, type and value length-prefixed (4 bytes, big
     endian), the value after a transport byte (1 = string)."""
     digest = hashlib.md5()

@@ -111,6 +111,12 @@ def _answer(status: int, body: Any) -> tuple[int, dict[str, str], bytes]:
     )
 
 
+def _filled(template: str, values: dict[str, Any], group: int) -> str:
+    """The template with each `#{name}` replaced: by values[name] (group 1, NHN's templateParameter) or by
+    values["#{name}"] (group 0, SOLAPI's variables); a missing one by nothing."""
+    return VARIABLE.sub(lambda m: str(values.get(m.group(group), "")), template)
+
+
 def _nhn_header(code: int = 0, message: str = "SUCCESS") -> dict[str, Any]:
     return {"isSuccessful": code == 0, "resultCode": code, "resultMessage": message}
 
@@ -378,7 +384,7 @@ class GatewayEmulator:
             results.append(self._result(seq, number, key, 0, "SUCCESS"))
             if kind == "ALIMTALK":
                 params = r.get("templateParameter") or {}
-                text = VARIABLE.sub(lambda m, p=params: str(p.get(m.group(1), "")), template)
+                text = _filled(template, params, 1)
             else:
                 text = str(data.get("content", ""))
             record = {
@@ -625,9 +631,7 @@ class GatewayEmulator:
             kakao = item.get("kakaoOptions") or {}
             if kind == "ATA":
                 variables = kakao.get("variables") or {}
-                text = VARIABLE.sub(
-                    lambda m, v=variables: str(v.get(m.group(0), "")), account.templates[kakao["templateId"]]
-                )
+                text = _filled(account.templates[kakao["templateId"]], variables, 0)
             record = {
                 "provider": "solapi",
                 "kind": kind,

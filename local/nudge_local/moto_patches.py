@@ -88,8 +88,8 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.models.utilities import bytesize, find_nested_key
-from moto.dynamodb.parsing.ast_nodes import Node
-from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]  # module opts out of typing
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]  # same
 from moto.dynamodb.responses import DynamoHandler
 from moto.moto_api._internal import mock_random
 from moto.moto_api._internal.moto_random import MotoRandom
@@ -136,9 +136,10 @@ def _apply(backend: DynamoDBBackend, kind: str, operation: dict[str, Any], key: 
     elif kind == "Delete":
         backend.delete_item(table, key)
     elif kind == "Update":
+        # moto annotates the two maps as dicts, and its own transact_write_items passes them as op.get(...).
         backend.update_item(
             table, key, update_expression=operation["UpdateExpression"],
-            expression_attribute_names=names, expression_attribute_values=values,
+            expression_attribute_names=names, expression_attribute_values=values,  # type: ignore[arg-type]
         )  # fmt: skip
 
 
@@ -306,7 +307,8 @@ def _query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
     items: list[Item] | None = None
     if not index_name and hash_key is not None:
         bucket = self.items.get(hash_key)
-        items = [] if bucket is None else list(bucket.values()) if self.range_key_attr else [bucket]
+        # moto types Table.items as hash -> {range -> Item}; without a range key the value is the Item itself.
+        items = [] if bucket is None else list(bucket.values()) if self.range_key_attr else [bucket]  # type: ignore[list-item]
     elif index_name and kwargs.get("hash_key_conditions"):
         name, value = kwargs["hash_key_conditions"][0]
         maps = _attribute_maps(self)
@@ -393,7 +395,8 @@ def _project(self: Item, projection_expressions: list[list[str]]) -> Item:
         attrs = LimitedSizeDict.__new__(LimitedSizeDict)
         for name in tops & self.attrs.keys():
             dict.__setitem__(attrs, name, self.attrs[name])
-        projected = Item.__new__(Item)
+        # moto annotates BaseModel.__new__ as returning a BaseModel, not the class asked for.
+        projected: Item = Item.__new__(Item)  # type: ignore[assignment]
         projected.hash_key, projected.range_key, projected.attrs = self.hash_key, self.range_key, attrs
         return projected
     if _map_paths_only(projection_expressions):
@@ -410,7 +413,7 @@ def _project(self: Item, projection_expressions: list[list[str]]) -> Item:
         attrs = LimitedSizeDict.__new__(LimitedSizeDict)
         for name, value in picked.items():
             dict.__setitem__(attrs, name, _as_stored(value))
-        projected = Item.__new__(Item)
+        projected = Item.__new__(Item)  # type: ignore[assignment]
         projected.hash_key, projected.range_key, projected.attrs = self.hash_key, self.range_key, attrs
         return projected
     # A list index in a path: moto's own path finding, on the named top-level attributes only.
@@ -464,7 +467,7 @@ def _tree_copy(value: Any, memo: dict[int, Any]) -> Any:
         copied.extend(_tree_copy(v, memo) for v in value)
         return copied
     kind = type(value)
-    if kind in _NODE_TYPES or (issubclass(kind, Node) and not _NODE_TYPES.add(kind)):
+    if kind in _NODE_TYPES or _new_node_type(kind):
         node = object.__new__(kind)
         memo[id(value)] = node
         fields = node.__dict__
@@ -472,6 +475,14 @@ def _tree_copy(value: Any, memo: dict[int, Any]) -> Any:
             fields[name] = field_value if type(field_value) in _PLAIN else _tree_copy(field_value, memo)
         return node
     return copy.deepcopy(value, memo)
+
+
+def _new_node_type(kind: type) -> bool:
+    """Whether `kind` is one of moto's expression-tree nodes met for the first time (then remembered)."""
+    if not issubclass(kind, Node):
+        return False
+    _NODE_TYPES.add(kind)
+    return True
 
 
 def _deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
@@ -525,18 +536,22 @@ def _all_set(value: Any) -> Any:
     return value
 
 
+# A moto handler's `serialized`: (status, headers, body).
+_Serialized = Callable[[Any, ActionResult], tuple[int, dict[str, Any], str | bytes]]
+
+
 def _written_as_json(
-    original: Callable[[Any, ActionResult], Any],
+    original: _Serialized,
     actions: frozenset[str],
     json_request: Callable[[Any], bool],
     unset_left_out: Callable[[dict[str, Any]], dict[str, Any]],
-) -> Callable[[Any, ActionResult], Any]:
+) -> _Serialized:
     """A handler's `serialized` that writes these actions' dict answers with json.dumps (what moto's
     serializer writes for them, without walking the operation's model per value); anything else, and an
     answer json.dumps cannot write, goes to moto's serializer. `unset_left_out` drops the None members as
     that serializer does: DynamoDB's answers have them at the top only (items hold no None)."""
 
-    def serialized(self: Any, action_result: ActionResult) -> Any:
+    def serialized(self: Any, action_result: ActionResult) -> tuple[int, dict[str, Any], str | bytes]:
         result = action_result.result
         if isinstance(result, dict) and self._get_action() in actions and json_request(self):
             try:
@@ -620,8 +635,10 @@ def _delayed_count(self: Queue) -> int:
 def _within_retention(self: SQSBackend, queue_name: str, message: Message) -> bool:
     # moto reads the retention period from the queue's whole attribute map, built twice, counting every
     # message of the queue for the approximate counts: for each message a receive returns.
-    retention = int(self.get_queue(queue_name).message_retention_period)
-    return retention + message.sent_timestamp / 1000 > time.time()
+    # (The ignores: moto sets a queue's attributes with setattr, and declares a message's sent_timestamp as
+    # None until it is sent.)
+    retention = int(self.get_queue(queue_name).message_retention_period)  # type: ignore[attr-defined]
+    return retention + message.sent_timestamp / 1000 > time.time()  # type: ignore[operator]
 
 
 def _random_string(
@@ -651,13 +668,13 @@ def _remember_per_request_answers() -> None:
     for name, module in list(sys.modules.items()):
         if name.startswith("moto.") and getattr(module, "camelcase_to_underscores", None) is original:
             module.camelcase_to_underscores = remembered  # type: ignore[attr-defined]
-    moto.core.responses.method_names_from_class = functools.cache(  # type: ignore[assignment]
-        moto.core.utils.method_names_from_class
-    )
-    UserAgentString.to_string = _fixed_user_agent  # type: ignore[method-assign]
+    moto.core.responses.method_names_from_class = functools.cache(moto.core.utils.method_names_from_class)
+    UserAgentString.to_string = _fixed_user_agent
 
 
 def install() -> None:
+    # Replacing moto's methods and properties is what this module is for: mypy's method-assign (and, where
+    # the replacement's type differs from moto's annotation, assignment) is silenced for each.
     _remember_per_request_answers()
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
@@ -665,23 +682,23 @@ def install() -> None:
     Table.delete_item = _delete_item  # type: ignore[method-assign]
     Table.all_items = _all_items  # type: ignore[method-assign]
     Table.query = _query  # type: ignore[method-assign]
-    DynamoHandler.serialized = _written_as_json(  # type: ignore[method-assign]
+    DynamoHandler.serialized = _written_as_json(  # type: ignore[method-assign,assignment]
         _original_dynamodb_serialized, _PLAIN_ANSWERS, lambda handler: True, _top_level_set
     )
-    SQSResponse.serialized = _written_as_json(  # type: ignore[method-assign]
+    SQSResponse.serialized = _written_as_json(  # type: ignore[method-assign,assignment]
         _original_sqs_serialized, _PLAIN_SQS_ANSWERS, _asked_in_json, _all_set
     )
-    moto.dynamodb.parsing.validators.deepcopy = _deepcopy  # type: ignore[attr-defined]
-    UpdateExpressionParser.make = classmethod(_parse_update)  # type: ignore[method-assign,assignment]
+    moto.dynamodb.parsing.validators.deepcopy = _deepcopy  # type: ignore[assignment]  # moto passes no _nil
+    UpdateExpressionParser.make = classmethod(_parse_update)
     Item.project = _project  # type: ignore[method-assign]
     Item.__init__ = _item_init  # type: ignore[method-assign]
     DynamoType.size = _typed_size  # type: ignore[method-assign]
-    moto.dynamodb.models.table.copy = _QueryCopies  # type: ignore[attr-defined]
+    moto.dynamodb.models.table.copy = _QueryCopies  # type: ignore[assignment]  # a stand-in for the module
     for module in (moto.dynamodb.comparisons, moto.dynamodb.models, moto.dynamodb.responses):
-        module.create_condition_expression_parser = _RememberedParse  # type: ignore[assignment,attr-defined]
+        module.create_condition_expression_parser = _RememberedParse  # type: ignore[attr-defined]
     Queue.messages = property(_visible_messages)  # type: ignore[method-assign,assignment]
-    Queue.approximate_number_of_messages_not_visible = property(_not_visible_count)  # type: ignore
-    Queue.approximate_number_of_messages_delayed = property(_delayed_count)  # type: ignore
+    Queue.approximate_number_of_messages_not_visible = property(_not_visible_count)  # type: ignore[method-assign,assignment]
+    Queue.approximate_number_of_messages_delayed = property(_delayed_count)  # type: ignore[method-assign,assignment]
     SQSBackend.is_message_valid_based_on_retention_period = _within_retention  # type: ignore[method-assign]
     MotoRandom.get_random_string = _random_string  # type: ignore[method-assign]
-    moto.sqs.models.generate_receipt_handle = _receipt_handle  # type: ignore[attr-defined]
+    moto.sqs.models.generate_receipt_handle = _receipt_handle

@@ -344,11 +344,11 @@ def with_body(request: SampleRequest, body: bytes) -> SampleRequest:
     the Nudge signature), so a mutated body still reaches the parsers."""
     headers = dict(request.headers)
     if "x-shopify-hmac-sha256" in headers:
-        secret = MAPLE.secrets["shopify-client-secret"].encode()
+        shopify_secret = MAPLE.secrets["shopify-client-secret"].encode()
         headers["x-shopify-hmac-sha256"] = base64.b64encode(
-            hmac.new(secret, body, hashlib.sha256).digest()
+            hmac.new(shopify_secret, body, hashlib.sha256).digest()
         ).decode()
     if "x-nudge-signature" in headers:
-        secret = DOGDAY.secrets["nudge-signing-secret"]
-        headers["x-nudge-signature"] = nudge_signature(secret, headers["x-nudge-timestamp"], body)
+        nudge_secret = DOGDAY.secrets["nudge-signing-secret"]
+        headers["x-nudge-signature"] = nudge_signature(nudge_secret, headers["x-nudge-timestamp"], body)
     return SampleRequest(request.method, request.path, headers, body, request.label, request.meta)

@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -50,7 +50,8 @@ def _short_tag(tag: str) -> None:
         elif isinstance(node, yaml.SequenceNode):
             value = loader.construct_sequence(node, deep=True)
         else:
-            value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+            # A YAML node is a scalar, a sequence or a mapping (cast: types cannot say no other kind is left).
+            value = loader.construct_mapping(cast(yaml.MappingNode, node), deep=True)
         return {name: value}
 
     _Loader.add_constructor(f"!{tag}", construct)
@@ -322,8 +323,8 @@ class _Resolver:
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
-            out = [self.resolve(v) for v in value]
-            return [v for v in out if v is not _NO_VALUE]
+            resolved = [self.resolve(v) for v in value]
+            return [v for v in resolved if v is not _NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:

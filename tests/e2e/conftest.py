@@ -43,7 +43,7 @@ def call(runtime: LocalRuntime, method: str, path: str, body: Any = None) -> tup
 def scan(runtime: LocalRuntime, table_logical_id: str) -> list[dict[str, Any]]:
     deserializer = TypeDeserializer()
     client = runtime.client("dynamodb")
-    items = []
+    items: list[dict[str, Any]] = []
     for page in client.get_paginator("scan").paginate(TableName=runtime.table_name(table_logical_id)):
         items.extend({k: deserializer.deserialize(v) for k, v in item.items()} for item in page["Items"])
     return items
@@ -80,7 +80,7 @@ def queued_events(runtime: LocalRuntime) -> list[dict[str, Any]]:
 
     client = runtime.client("sqs")
     url = runtime.queue_url("EventsQueue")
-    out = []
+    out: list[dict[str, Any]] = []
     while True:
         batch = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300)
         messages = batch.get("Messages", [])

@@ -69,7 +69,7 @@ def _shoppers(runtime: LocalRuntime) -> None:
 
 def _send_jobs(runtime: LocalRuntime) -> list[dict[str, Any]]:
     client = runtime.client("sqs")
-    jobs = []
+    jobs: list[dict[str, Any]] = []
     while messages := client.receive_message(
         QueueUrl=runtime.queue_url("SendQueue"), MaxNumberOfMessages=10, VisibilityTimeout=600
     ).get("Messages", []):

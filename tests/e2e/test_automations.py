@@ -15,7 +15,7 @@ BASE = "/admin/stores/dogday-mall"
 ORDERED = datetime(2026, 3, 18, 10, 0, tzinfo=KST)
 DELIVERED = datetime(2026, 3, 20, 23, 30, tzinfo=KST)  # a Friday night
 REVIEW_AT = datetime(2026, 3, 23, 16, 0, tzinfo=KST)  # Monday 16:00 (seed 004)
-REVIEW_REQUEST = {
+REVIEW_REQUEST: dict[str, Any] = {
     "name": "리뷰 요청 (배송 완료 3일 후 16:00)",
     "trigger": {"event": "order.delivered"},
     "steps": [
@@ -56,7 +56,7 @@ def webhook(runtime: LocalRuntime, request: samples.SampleRequest) -> None:
 
 def send_jobs(runtime: LocalRuntime) -> list[dict[str, Any]]:
     client = runtime.client("sqs")
-    jobs = []
+    jobs: list[dict[str, Any]] = []
     while messages := client.receive_message(
         QueueUrl=runtime.queue_url("SendQueue"), MaxNumberOfMessages=10, VisibilityTimeout=600
     ).get("Messages", []):

@@ -64,6 +64,7 @@ def _campaign_with_a_send(runtime: LocalRuntime) -> str:
     status, campaign = call(runtime, "POST", f"{BASE}/campaigns", body)
     assert status == 201, campaign
     runtime.run_until_idle()
+    assert runtime.gateway is not None
     assert len(runtime.gateway.outbox) == 1
     return str(campaign["campaign_id"])
 

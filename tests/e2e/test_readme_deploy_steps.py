@@ -49,6 +49,7 @@ def test_the_first_webhook_and_the_first_message_as_the_readme_shows_them() -> N
         status, campaign = call(runtime, "POST", f"{base}/campaigns", bodies["/stores/dogday-mall/campaigns"])
         assert status == 201, campaign
         runtime.run_until_idle()
+        assert runtime.gateway is not None
         [message] = runtime.gateway.outbox
         assert message["text"].endswith("Nudge 연결 확인 메시지입니다.")
         report = runtime.http("GET", f"{base}/reports/campaign/{campaign['campaign_id']}", AUTH).json()

@@ -87,6 +87,7 @@ def test_a_duplicated_queue_delivery_sends_nothing_more(runtime: LocalRuntime) -
         }
         sqs.send_message(QueueUrl=runtime.queue_url("SendQueue"), MessageBody=json.dumps(job))
     runtime.run_until_idle()
+    assert runtime.gateway is not None
     assert len(runtime.gateway.outbox) == 2
     assert len(runtime.gateway.requests) == 2
 
@@ -106,6 +107,7 @@ def test_a_gateway_failing_a_third_of_the_time_still_delivers_each_message_once(
     )  # fmt: skip
     assert status == 200
     _campaign(runtime, AD)
+    assert runtime.gateway is not None
     for _ in range(10):  # failed jobs come back once their lease has run out
         runtime.run_until_idle()
         runtime.advance(timedelta(minutes=2))
@@ -120,6 +122,7 @@ def test_a_click_on_a_tracking_link_is_recorded_and_redirected_with_utm_paramete
     _members(runtime)
     campaign_id = _campaign(runtime, AD)
     runtime.run_until_idle()
+    assert runtime.gateway is not None
     text = runtime.gateway.outbox[0]["text"]
     token = text.split("/r/")[1].split()[0]
     status, headers, _ = runtime.http("GET", f"/r/{token}")
@@ -137,6 +140,7 @@ def test_a_forged_nhn_report_is_refused_and_changes_nothing(runtime: LocalRuntim
     _members(runtime)
     _campaign(runtime, AD)
     runtime.run_until_idle()
+    assert runtime.gateway is not None
     send_id = runtime.gateway.outbox[0]["key"]
     hook = {"recipientGroupingKey": send_id, "resultCode": "3020", "requestId": "x"}
     status, _, _ = runtime.http(
@@ -152,6 +156,7 @@ def test_the_campaign_report_shows_sends_clicks_and_the_order_that_followed(runt
     _members(runtime)
     campaign_id = _campaign(runtime, AD)
     runtime.run_until_idle()
+    assert runtime.gateway is not None
     first = runtime.gateway.outbox[0]
     token = first["text"].split("/r/")[1].split()[0]
     assert runtime.http("GET", f"/r/{token}").status == 302
@@ -179,6 +184,7 @@ def test_a_night_time_ad_waits_for_the_morning_and_is_then_sent_once(runtime: Lo
     runtime.advance_to(datetime(2026, 3, 18, 22, 0, tzinfo=KST))
     _campaign(runtime, AD)
     runtime.run_until_idle()
+    assert runtime.gateway is not None
     assert runtime.gateway.outbox == []
     deferred = [r for r in scan(runtime, "SendsTable") if r.get("st") == "deferred"]
     assert len(deferred) == 2 and all("quiet_hours" in r["why"] for r in deferred)
@@ -218,6 +224,7 @@ def test_a_brand_message_to_someone_without_kakaotalk_arrives_once_as_a_complete
     }
     campaign_id = _campaign(runtime, brand)
     runtime.run_until_idle()
+    assert runtime.gateway is not None
     [sent] = runtime.gateway.outbox  # m2 and m3 are not channel friends
     assert sent["to"] == "01020000001" and sent["fallback"] and sent["kind"] in ("SMS", "LMS")
     assert is_labelled_ad_sms(sent["text"]) and sent["text"].startswith("(광고)도그데이몰")
@@ -239,6 +246,7 @@ def test_a_solapi_stores_reports_count_only_with_its_signature_in_the_report_url
     assert call(runtime, "POST", f"{maple}/campaigns", campaign)[0] == 201
     runtime.run_until_idle()
     # The emulator posted Solapi's report to the URL the store registered, ?signature=… included.
+    assert runtime.gateway is not None
     [sent] = runtime.gateway.outbox
     [record] = [r for r in scan(runtime, "SendsTable") if r["pk"].startswith("s#")]
     assert record["st"] == "delivered"

@@ -102,6 +102,7 @@ def test_a_customer_who_blocked_the_channel_gets_one_result_notice(runtime: Loca
     assert call(runtime, "POST", f"{BASE}/members/import", {"members": [member]})[0] == 200
     # The store also runs the ready-made consent-result automation: it must not send a second notice.
     assert call(runtime, "POST", f"{BASE}/automation-templates/consent_result", {})[0] == 201
+    assert runtime.gateway is not None
     runtime.gateway.blocked |= {"01020000009"}
     alimtalk = {
         "message_class": "informational",

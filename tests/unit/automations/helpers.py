@@ -15,7 +15,7 @@ from tests.unit.automations.fakes import World
 
 KST = ZoneInfo("Asia/Seoul")
 STORE = DOGDAY.store
-_events = TypeAdapter(NormalizedEvent)
+_events: TypeAdapter[NormalizedEvent] = TypeAdapter(NormalizedEvent)
 
 REVIEW_MESSAGE = {
     "message_class": "informational",

@@ -24,7 +24,7 @@ class CountingCatalog:
 
 def test_a_batch_reads_the_automations_once_and_the_next_invocation_sees_a_change() -> None:
     inner = CountingCatalog()
-    catalog = InvocationCatalog(inner)  # type: ignore[arg-type]
+    catalog = InvocationCatalog(inner)
     for _ in range(10):  # ten events of one store in one batch
         assert [d["automation_id"] for d in catalog.documents("dogday-mall", "automation")] == ["a1"]
     assert inner.documents_read == 1
@@ -39,7 +39,7 @@ def test_a_batch_reads_the_automations_once_and_the_next_invocation_sees_a_chang
 
 def test_a_batch_of_one_campaigns_jobs_reads_its_message_once_and_a_deletion_is_seen_next_time() -> None:
     inner = CountingCatalog()
-    catalog = InvocationCatalog(inner)  # type: ignore[arg-type]
+    catalog = InvocationCatalog(inner)
     for _ in range(10):
         assert catalog.get("dogday-mall", "campaign", "c1") == inner.campaign
     assert inner.items_read == 1

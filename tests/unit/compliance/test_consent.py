@@ -208,7 +208,7 @@ def test_result_notice_within_14_days(action: str, words: str) -> None:
     """§50 ⑦, 시행령 §62-2: the result within 14 days (Nudge: at once), with sender name, the date of the
     request and the result."""
     requested = kst(23, 10, day=20)
-    notice = result_notice(STORE, "kakao", action, requested, kst(9, day=21))  # type: ignore[arg-type]
+    notice = result_notice(STORE, "kakao", action, requested, kst(9, day=21))
     assert "멍멍몰" in notice.content and "2026년 6월 20일" in notice.content and words in notice.content
     assert validate_message(notice, STORE) == []
     assert result_notice_deadline(requested, SEOUL) == date(2026, 7, 4)

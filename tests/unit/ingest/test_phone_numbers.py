@@ -164,7 +164,7 @@ def test_masking_and_scrubbing_hide_every_written_form(pair: tuple[str, str]) ->
 # ------------------------------------------------------------------ webhooks: applied, the number left out
 
 
-def _answer(request: samples.SampleRequest) -> tuple[dict[str, object], object]:
+def _answer(request: samples.SampleRequest) -> tuple[dict[str, object], InMemoryProfiles]:
     deps, profiles, _ = local_dependencies()
     result = send(deps, request, T0)
     return result.as_dict(), profiles
@@ -175,7 +175,7 @@ def test_cafe24_sign_up_with_a_landline_is_applied_without_it_and_says_why() -> 
     body, profiles = _answer(joined)
     assert body["status"] == "applied"
     assert body["not_kept"] == [{"field": "resource.cellphone", "message": privacy.LANDLINE}]
-    profile = profiles.get("dogday-mall", "dogfan01")  # type: ignore[attr-defined]
+    profile = profiles.get("dogday-mall", "dogfan01")
     assert profile.phone is None and profile.has_consent("sms")
     assert "123-4567" not in json.dumps(body)
 
@@ -186,7 +186,7 @@ def test_cafe24_sign_up_with_the_international_form_keeps_the_mobile() -> None:
     )
     body, profiles = _answer(joined)
     assert "not_kept" not in body
-    assert profiles.get("dogday-mall", "dogfan01").phone == "+821000001001"  # type: ignore[attr-defined]
+    assert profiles.get("dogday-mall", "dogfan01").phone == "+821000001001"
 
 
 def test_a_cafe24_guest_order_with_only_a_landline_is_recorded_as_ignored_with_the_reason() -> None:
@@ -203,7 +203,7 @@ def test_shopify_customer_with_an_internet_phone_keeps_no_phone_and_says_why() -
     customer = samples.shopify_customer(7001, "Jisoo", "Park", "070-1234-5678", T0)
     body, profiles = _answer(samples.shopify_request("customers/create", customer, "ev-1"))
     assert body["not_kept"] == [{"field": "phone", "message": privacy.INTERNET_PHONE}]
-    assert profiles.get("maple-goods", "7001").phone is None  # type: ignore[attr-defined]
+    assert profiles.get("maple-goods", "7001").phone is None
 
 
 def test_shopify_order_falls_back_to_the_orders_mobile_when_the_customers_is_a_landline() -> None:
@@ -211,7 +211,7 @@ def test_shopify_order_falls_back_to_the_orders_mobile_when_the_customers_is_a_l
     order = {**samples.shopify_order(9001, customer, T0, [(51, 1, "1.00")]), "phone": "+82 10-0000-2001"}
     body, profiles = _answer(samples.shopify_request("orders/create", order, "ev-2"))
     assert body["not_kept"] == [{"field": "customer.phone", "message": privacy.LANDLINE}]
-    assert profiles.get("maple-goods", "7001").phone == "+821000002001"  # type: ignore[attr-defined]
+    assert profiles.get("maple-goods", "7001").phone == "+821000002001"
 
 
 def _nudge(phone: str) -> samples.SampleRequest:
@@ -228,7 +228,7 @@ def test_nudge_format_leaves_out_a_landline_but_refuses_what_is_no_number() -> N
     body, profiles = _answer(_nudge("080-123-4567"))
     assert body["status"] == "applied"
     assert body["not_kept"] == [{"field": "customer.phone", "message": privacy.FREE_CALL}]
-    assert profiles.get("dogday-mall", "m-1").phone is None  # type: ignore[attr-defined]
+    assert profiles.get("dogday-mall", "m-1").phone is None
     deps, _, _ = local_dependencies()
     with pytest.raises(InvalidPayload) as refused:
         send(deps, _nudge("tel 12"), T0)
@@ -245,11 +245,11 @@ def test_nudge_format_reads_a_number_sent_in_data_member_the_same_way() -> None:
     }
     body, profiles = _answer(samples.nudge_request(envelope, T0))
     assert body["not_kept"] == [{"field": "data.member.phone", "message": privacy.LANDLINE}]
-    assert profiles.get("dogday-mall", "m-2").phone is None  # type: ignore[attr-defined]
+    assert profiles.get("dogday-mall", "m-2").phone is None
     envelope["data"] = {"member": {"phone": "+82 (0)10-0000-3002"}}
     body, profiles = _answer(samples.nudge_request(envelope, T0))
     assert "not_kept" not in body
-    assert profiles.get("dogday-mall", "m-2").phone == "+821000003002"  # type: ignore[attr-defined]
+    assert profiles.get("dogday-mall", "m-2").phone == "+821000003002"
 
 
 # ------------------------------------------------------------------ member import: the row and the reason

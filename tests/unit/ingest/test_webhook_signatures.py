@@ -1,6 +1,7 @@
 """Each platform's authentication: who may write into a store's profiles."""
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +16,7 @@ NOW = datetime(2026, 3, 18, 10, 0, tzinfo=KST)
 
 
 def _login(**kw: object) -> samples.SampleRequest:
-    return samples.cafe24_login("dogfan01", **kw)  # type: ignore[arg-type]
+    return samples.cafe24_login("dogfan01", **kw)
 
 
 def test_cafe24_webhook_with_the_store_app_key_is_applied() -> None:
@@ -75,14 +76,14 @@ def test_shopify_webhook_without_hmac_header_is_refused() -> None:
         send(deps, samples.SampleRequest("POST", signed.path, headers, signed.body), NOW)
 
 
-def _nudge_login(sent_at: datetime, **kw: object) -> samples.SampleRequest:
+def _nudge_login(sent_at: datetime, **kw: Any) -> samples.SampleRequest:
     envelope = {
         "event_id": "login-1",
         "type": "member.logged_in",
         "occurred_at": sent_at.isoformat(),
         "customer": {"id": "m-1"},
     }
-    return samples.nudge_request(envelope, sent_at, **kw)  # type: ignore[arg-type]
+    return samples.nudge_request(envelope, sent_at, **kw)
 
 
 def test_nudge_format_signed_within_five_minutes_is_applied() -> None:

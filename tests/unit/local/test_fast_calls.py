@@ -28,7 +28,12 @@ def through_http(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The URLs of the requests that went through moto's HTTP layer (the stubber), in order."""
     urls: list[str] = []
     process = botocore_stubber.process_request
-    monkeypatch.setattr(botocore_stubber, "process_request", lambda r: urls.append(r.url) or process(r))
+
+    def recorded(request: Any) -> Any:
+        urls.append(request.url)
+        return process(request)
+
+    monkeypatch.setattr(botocore_stubber, "process_request", recorded)
     return urls
 
 
@@ -48,7 +53,12 @@ def test_item_answers_are_those_of_the_full_path_binary_values_included(
 ) -> None:
     short_answers = []
     parsed = fast_calls._parsed
-    monkeypatch.setattr(fast_calls, "_parsed", lambda *a: short_answers.append(a[1].name) or parsed(*a))
+
+    def recorded(*a: Any) -> dict[str, Any]:
+        short_answers.append(a[1].name)
+        return parsed(*a)
+
+    monkeypatch.setattr(fast_calls, "_parsed", recorded)
     item = {
         "pk": {"S": "a"},
         "n": {"N": "12.50"},

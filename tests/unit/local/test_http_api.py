@@ -139,6 +139,7 @@ def test_served_over_a_real_socket(runtime):
 def test_base64_decoding_of_event_body():
     routes = RouteTable([Route("POST", "/x", "F", "E")])
     match = routes.match("POST", "/x")
+    assert match is not None
     event = build_event(match, "POST", "/x", "", [("content-type", "image/png")], b"\x89PNG", START)
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == b"\x89PNG"

@@ -67,12 +67,12 @@ def test_table_key_queries_see_only_that_key(ddb: Any) -> None:
 
 
 def test_a_projection_answers_what_motos_own_gives(emulated_dynamodb: Any) -> None:
-    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
     from nudge_local import moto_patches
 
     item = Item(
-        hash_key=None,
+        hash_key=DynamoType({"S": "p1"}),
         range_key=None,
         attrs={
             "pk": {"S": "p1"},
@@ -114,7 +114,7 @@ def test_an_item_is_sized_and_refused_as_motos_own(emulated_dynamodb: Any) -> No
     from nudge_local import moto_patches
 
     assert Item.__init__ is moto_patches._item_init
-    attrs = {
+    attrs: dict[str, Any] = {
         "pk": {"S": "p1"},
         "c": {"M": {"sms": {"M": {"ad": {"BOOL": True}, "at": {"N": "5"}}}, "kakao": {"M": {}}}},
         "od": {"L": [{"M": {"id": {"S": "주문"}}}, {"N": "12.5"}]},
@@ -122,11 +122,12 @@ def test_an_item_is_sized_and_refused_as_motos_own(emulated_dynamodb: Any) -> No
         "b": {"B": b"\x00\x01"},
         "none": {"NULL": True},
     }
+    p1 = DynamoType({"S": "p1"})  # the items' hash key
     for value in attrs.values():
         typed = DynamoType(value)
         assert moto_patches._typed_size(typed) == moto_patches._original_size(typed), value
 
-    ours = Item(None, None, attrs)
+    ours = Item(p1, None, attrs)
     theirs = LimitedSizeDict()
     for name, value in attrs.items():  # moto's own way: one checked insert per attribute
         theirs[name] = DynamoType(value)
@@ -134,11 +135,11 @@ def test_an_item_is_sized_and_refused_as_motos_own(emulated_dynamodb: Any) -> No
 
     big = {"pk": {"S": "p1"}, "a": {"S": "x" * 300_000}, "b": {"S": "y" * 110_000}}
     with pytest.raises(ItemSizeTooLarge):
-        Item(None, None, big)
+        Item(p1, None, big)
     # Korean text is measured in UTF-8 bytes, three a character, on both sides of the limit.
-    assert Item(None, None, {"pk": {"S": "p1"}, "k": {"S": "가" * 134_000}}).size() == 402_005
+    assert Item(p1, None, {"pk": {"S": "p1"}, "k": {"S": "가" * 134_000}}).size() == 402_005
     with pytest.raises(ItemSizeTooLarge):
-        Item(None, None, {"pk": {"S": "p1"}, "k": {"S": "가" * 135_000}})
+        Item(p1, None, {"pk": {"S": "p1"}, "k": {"S": "가" * 135_000}})
     with pytest.raises(ItemSizeTooLarge):
         LimitedSizeDict({})["a"] = DynamoType({"S": "x" * 410_000})
 

@@ -1,5 +1,6 @@
 """A small synthetic store: profiles built by hand, in the store's zone, around one fixed "now"."""
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -46,7 +47,7 @@ def order(
     )
 
 
-def customer(customer_id: str, orders: list[Order] = (), **fields: Any) -> Profile:  # type: ignore[assignment]
+def customer(customer_id: str, orders: Sequence[Order] = (), **fields: Any) -> Profile:
     """A profile with `fields` set; purchase fields follow from `orders` like ingest would set them."""
     profile = Profile(store_id=STORE, customer_id=customer_id, **fields)
     for o in orders:
@@ -81,7 +82,7 @@ def dynamodb_item(profile: Profile) -> dict[str, Any]:
     return {k: _serializer.serialize(v) for k, v in to_item(profile).items()}
 
 
-def project(item: dict[str, Any], paths: frozenset[tuple[str, ...]]) -> dict[str, Any]:
+def project(item: dict[str, Any], paths: Iterable[tuple[str, ...]]) -> dict[str, Any]:
     """What a Query with a ProjectionExpression of these document paths returns for the item."""
     out: dict[str, Any] = {}
     for path in paths:

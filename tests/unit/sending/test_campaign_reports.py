@@ -1,7 +1,9 @@
 """Reports and conversion attribution: last touch, a click beats a delivery, windows of 7 days / 1 day."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from nudge.campaign_reports import attribute, report, report_html, source_report
 from nudge.profile import Order, OrderStatus
@@ -116,7 +118,7 @@ class _Store:
     """The ledger, orders and catalog of one store, as a report reads them."""
 
     def __init__(
-        self, sends: list[SendRecord], orders: dict[str, Order], automations: list[dict[str, str]]
+        self, sends: list[SendRecord], orders: dict[str, Order], automations: list[dict[str, Any]]
     ) -> None:
         self.sends, self.orders, self.automations = sends, orders, automations
 
@@ -128,16 +130,16 @@ class _Store:
     ) -> dict[str, list[SendRecord]]:
         return {c: [s for s in self.sends if s.customer_id == c] for c in customer_ids}
 
-    def orders_many(self, store_id: str, customer_ids: list[str]) -> dict[str, dict[str, Order]]:
+    def orders_many(self, store_id: str, customer_ids: Iterable[str]) -> dict[str, dict[str, Order]]:
         return {c: self.orders for c in customer_ids}
 
-    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, str] | None:
+    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None:
         return next((a for a in self.automations if a["automation_id"] == item_id), None)
 
-    def documents(self, store_id: str, kind: str) -> list[dict[str, str]]:
+    def documents(self, store_id: str, kind: str) -> list[dict[str, Any]]:
         return list(self.automations) if kind == "automation" else []
 
-    def runs(self, store_id: str, campaign_id: str) -> list[dict[str, str]]:
+    def runs(self, store_id: str, campaign_id: str) -> list[dict[str, Any]]:
         return []
 
 
@@ -185,5 +187,5 @@ def test_a_legal_notice_sent_by_an_automation_stays_uncredited_after_the_automat
     _, deleted = source_report("s", "automation", "n1", store, store, store)
     assert (deleted["delivered"], deleted["converted"]) == (1, 0)
     # Replaced without its template (a PUT that leaves the field out): its earlier notices stay owed.
-    store.automations.append({"automation_id": "n1", "name": "안내", "template": None})  # type: ignore[dict-item]
+    store.automations.append({"automation_id": "n1", "name": "안내", "template": None})
     assert source_report("s", "automation", "n1", store, store, store)[1]["converted"] == 0

@@ -52,6 +52,9 @@ def test_a_crash_before_the_gateway_call_is_sent_once_by_the_retry_after_the_lea
             def find(self, message: Outbound) -> Accepted | None:
                 return gateway.find(message)
 
+            def carries_fallback(self, message: Outbound) -> bool:
+                return gateway.carries_fallback(message)
+
         return Crashing()
 
     world.wrap = crash_before
@@ -81,6 +84,9 @@ def test_a_crash_between_the_gateway_answer_and_the_ledger_update_never_sends_tw
 
                 def find(self, message: Outbound) -> Accepted | None:
                     return gateway.find(message)
+
+                def carries_fallback(self, message: Outbound) -> bool:
+                    return gateway.carries_fallback(message)
 
             return Crashing()
 

@@ -49,7 +49,7 @@ def render(
     if not prep.has_variables:
         private = message.__pydantic_private__
         cache: dict[tuple[str, str | None, str | None], Content | Reason] | None = (
-            private and private["_renders"]
+            private["_renders"] if private else None
         )
         key = (store.name, store.optout_080_number, store.contact_phone)
         if cache is None:

@@ -54,9 +54,9 @@ class Decision:
         return f"{self.outcome.value}{when}: {', '.join(self.reasons)}"
 
 
-_INFORMATIONAL = (Reason.INFORMATIONAL,)
-_CONSENT = (Reason.CONSENT,)
-_EXEMPT = (Reason.EXEMPT_EXISTING_CUSTOMER,)
+_INFORMATIONAL: tuple[Reason, ...] = (Reason.INFORMATIONAL,)
+_CONSENT: tuple[Reason, ...] = (Reason.CONSENT,)
+_EXEMPT: tuple[Reason, ...] = (Reason.EXEMPT_EXISTING_CUSTOMER,)
 
 
 def _suppress(at: datetime, reasons: tuple[Reason, ...]) -> Decision:

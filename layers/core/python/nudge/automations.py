@@ -388,7 +388,7 @@ def document_of(automation: Automation, definition: AutomationDefinition) -> dic
     trigger = automation.trigger.model_dump(mode="json", exclude_none=True, exclude={"segment"})
     if automation.trigger.segment is not None:
         trigger["segment"] = _normalized_segment(automation.trigger.segment)
-    exit_ = {"when": list(automation.exit.when)}
+    exit_: dict[str, Any] = {"when": list(automation.exit.when)}
     if automation.exit.segment is not None:
         exit_["segment"] = _normalized_segment(automation.exit.segment)
     return {

@@ -103,8 +103,8 @@ def json_type_problems(
     if branches:
         return _branch_problems(value, schema, branches, defs, at)
     for part in schema.get("allOf", ()):
-        if problems := json_type_problems(value, part, defs, at):
-            return problems
+        if part_problems := json_type_problems(value, part, defs, at):
+            return part_problems
     expected = schema.get("type")
     if expected is not None:
         names = [expected] if isinstance(expected, str) else list(expected)

@@ -126,7 +126,7 @@ def apply_delivery(delivery: Delivery, store: Store, deps: IngestDependencies, n
         "applied",
         customer_id=customer_id,
         event_types=types,
-        orders_placed=tuple(e.order_id for e in events if e.type is EventType.ORDER_PLACED),  # type: ignore[union-attr]
+        orders_placed=tuple(e.order_id for e in events if e.type is EventType.ORDER_PLACED),
     )
     for _ in range(MAX_ATTEMPTS):
         profile = deps.profiles.load(store.store_id, customer_id)

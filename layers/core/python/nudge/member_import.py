@@ -13,7 +13,7 @@ number is real but not a mobile one (a landline, 070, 080) is imported without i
 from dataclasses import dataclass, field
 from datetime import datetime
 from hashlib import sha256
-from typing import Annotated, Literal, Protocol
+from typing import Annotated, Literal, Protocol, TypedDict
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
@@ -46,6 +46,18 @@ _ENDINGS: dict[str, type[OrderDelivered | OrderCanceled | OrderRefunded]] = {
     "canceled": OrderCanceled,
     "refunded": OrderRefunded,
 }
+
+
+class _Origin(TypedDict):
+    """What every event of one imported member shares (passed with `**` to each event)."""
+
+    store_id: str
+    customer_id: str
+    source: str
+
+
+class _OrderOrigin(_Origin):
+    order_id: str
 
 
 class _Model(BaseModel):
@@ -145,7 +157,7 @@ def parse(payload: object) -> MemberImport:
 
 def events_of(store_id: str, member: ImportedMember) -> list[NormalizedEvent]:
     """The member's history as the normalized events a live store would have sent."""
-    base = {"store_id": store_id, "customer_id": member.customer_id, "source": SOURCE}
+    base: _Origin = {"store_id": store_id, "customer_id": member.customer_id, "source": SOURCE}
 
     def ids(kind: str) -> str:
         readable = f"import:{member.customer_id}:{kind}"
@@ -171,7 +183,7 @@ def events_of(store_id: str, member: ImportedMember) -> list[NormalizedEvent]:
     for order in member.orders:
         key = f"order:{order.order_id}"
         lines = [OrderLine(product_id=p) for p in order.products]
-        order_base = {**base, "order_id": order.order_id}
+        order_base: _OrderOrigin = {**base, "order_id": order.order_id}
         events.append(
             OrderPlaced(
                 event_id=ids(key), occurred_at=order.placed_at, amount=order.amount, lines=lines, **order_base

@@ -1,6 +1,7 @@
 """Logging that cannot leak a phone number: every record passes through a filter that masks them."""
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -15,8 +16,10 @@ class PhoneScrubber(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
             record.msg = scrub(record.msg)
-        if record.args:
-            record.args = tuple(scrub(a) if isinstance(a, str) else a for a in record.args)  # type: ignore[union-attr]
+        if isinstance(record.args, Mapping):  # logger.info("%(name)s", {"name": ...})
+            record.args = {k: scrub(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        elif record.args:
+            record.args = tuple(scrub(a) if isinstance(a, str) else a for a in record.args)
         for key, value in list(record.__dict__.items()):
             if isinstance(value, str) and key not in (
                 "msg",

@@ -10,7 +10,7 @@ The snippet (docs/tracker.md) sends one batch per page:
 
 import hmac
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypedDict
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -54,6 +54,16 @@ def check_write_key(store: Store, write_key: str) -> None:
         raise Forbidden("write_key does not match this store's tracker key")
 
 
+class _Common(TypedDict):
+    """What every event of one batch item has (passed with `**` to the event)."""
+
+    event_id: str
+    store_id: str
+    customer_id: str
+    occurred_at: datetime
+    source: str
+
+
 def translate_batch(body: bytes, store: Store, received_at: datetime) -> Delivery:
     batch = validate(TrackerBatch, parse_json(body))
     check_write_key(store, batch.write_key)
@@ -64,7 +74,7 @@ def translate_batch(body: bytes, store: Store, received_at: datetime) -> Deliver
         at = item.at.astimezone(received_at.tzinfo) if item.at and item.at.tzinfo else received_at
         if at > received_at or received_at - at > MAX_CLIENT_CLOCK_SKEW:
             at = received_at
-        common = {
+        common: _Common = {
             "event_id": delivery_event_id(key, index),
             "store_id": store.store_id,
             "customer_id": customer_id,

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
@@ -146,12 +146,20 @@ class DynamoCatalog:
         ]
 
 
+class CatalogReads(Protocol):
+    """The reads InvocationCatalog keeps for an invocation (DynamoCatalog's)."""
+
+    def documents(self, store_id: str, kind: str) -> list[dict[str, Any]]: ...
+
+    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None: ...
+
+
 class InvocationCatalog:
     """A catalog read once per invocation: a batch of ten events of one store asks for the store's
     automations once, a batch of ten send jobs of one campaign reads its message once. `forget()` at the
     start of each invocation, so a change is seen by the next one, as without it."""
 
-    def __init__(self, catalog: DynamoCatalog) -> None:
+    def __init__(self, catalog: CatalogReads) -> None:
         self.catalog = catalog
         self._documents: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._items: dict[tuple[str, str, str], dict[str, Any] | None] = {}

@@ -328,7 +328,7 @@ class DynamoStoreDirectory:
 
     def all(self) -> list[Store]:
         """Every store's settings (a scan of the stores table: for the daily upkeep, not for a request)."""
-        stores = []
+        stores: list[Store] = []
         for page in self.client.get_paginator("scan").paginate(
             TableName=self.table,
             FilterExpression="sk = :settings",

@@ -31,6 +31,10 @@ def _dt(value: Any) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(int(value), UTC)
 
 
+def _instant(value: Any) -> datetime:
+    return datetime.fromtimestamp(int(value), UTC)
+
+
 def to_item(profile: Profile) -> dict[str, Any]:
     """The item in boto3's Python types (Decimal for numbers); None values are left out."""
     cart = profile.cart
@@ -148,7 +152,7 @@ def from_item(store_id: str, item: dict[str, Any]) -> Profile:
             completed_at=_dt(checkout_item.get("done")),
         ),
         orders=orders_from_item(item),
-        products_bought={p: _dt(at) for p, at in item.get("pb", {}).items()},  # type: ignore[misc]
+        products_bought={p: _instant(at) for p, at in item.get("pb", {}).items()},
         first_purchase_at=_dt(item.get("fp")),
         last_purchase_at=_dt(item.get("lp")),
         created_at=_dt(item.get("cr")),

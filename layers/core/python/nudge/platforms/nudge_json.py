@@ -19,7 +19,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -65,6 +65,15 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return f"{SIGNATURE_VERSION}={digest}"
 
 
+class _Common(TypedDict):
+    """What the delivery's events share (passed with `**` to each event)."""
+
+    store_id: str
+    customer_id: str
+    occurred_at: datetime
+    source: str
+
+
 class NudgeJson:
     name = "nudge"
 
@@ -101,7 +110,7 @@ class NudgeJson:
             channel_friend=customer.channel_friend,
             adult_verified=customer.adult_verified,
         )
-        common = {
+        common: _Common = {
             "store_id": store.store_id,
             "customer_id": customer.id,
             "occurred_at": envelope.occurred_at,

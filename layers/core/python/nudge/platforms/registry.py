@@ -23,4 +23,4 @@ def platform(name: str) -> Platform | None:
     if implementation is None:
         return None
     module, cls = implementation
-    return getattr(importlib.import_module(module), cls)()  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module), cls)()

@@ -153,7 +153,7 @@ class _Builder:
         self.key, self.store, self.customer_id, self.topic = key, store, customer_id, topic
         self.events: list[NormalizedEvent] = []
 
-    def add(self, event_type: type[NormalizedEvent], at: datetime, **fields: Any) -> None:  # type: ignore[valid-type]
+    def add(self, event_type: type[NormalizedEvent], at: datetime, **fields: Any) -> None:
         self.events.append(
             event_type(
                 event_id=delivery_event_id(self.key, len(self.events)),

@@ -128,8 +128,8 @@ def _profile_test(node: p.Node, plan: p.Plan) -> ProfileTest:
         case p.FriendIs(value):
             return lambda pr: (pr.channel_friend is True) == value
         case p.NumberIs(source, test):
-            value = _number(source, plan)
-            return lambda pr: p.passes(value(pr), test)
+            number = _number(source, plan)
+            return lambda pr: p.passes(number(pr), test)
         case p.DaySum():
             total = _day_sum(node)
             return lambda pr: p.passes(total(pr), node.test)
