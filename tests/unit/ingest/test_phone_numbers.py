@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from nudge import member_import, privacy
 from nudge.errors import InvalidPayload
+from nudge.platforms.delivery import guest_customer_id
 from nudge.privacy import Mobile, NotMobile, mask_phone, normalize_phone, read_phone, scrub
 from nudge.stores import Store
 from nudge_local import samples
@@ -102,7 +103,8 @@ def test_what_is_not_a_phone_number_at_all_says_so(written: str, reason: str) ->
 # ------------------------------------------------------------------ the reading, as properties
 
 _prefix = st.sampled_from(["10", "11", "16", "17", "18", "19"])
-_separator = st.sampled_from(["-", " ", ".", "", " - "])
+_separator = st.sampled_from(["-", " ", ".", "", " - ", "\u2013", "/"])
+_FULL_WIDTH = str.maketrans("0123456789+-()", "０１２３４５６７８９＋－（）")
 
 
 _digits = "0123456789"
@@ -152,13 +154,26 @@ def test_any_text_reads_as_a_mobile_or_a_reason_and_the_reason_never_quotes_it(t
         assert len(digits) < 4 or digits not in reading.reason  # a reason may be logged: no number in it
 
 
-@given(mobiles())
-def test_masking_and_scrubbing_hide_every_written_form(pair: tuple[str, str]) -> None:
+@given(mobiles(), st.booleans(), st.booleans())
+def test_masking_and_scrubbing_hide_every_written_form(
+    pair: tuple[str, str], full_width: bool, bracketed: bool
+) -> None:
     e164, written = pair
+    if bracketed and written.startswith("01"):
+        written = f"({written[:3]}) {written[3:]}"  # (010) 1234-5678
+    if full_width:
+        written = written.translate(_FULL_WIDTH)
+    assert read_phone(written) == Mobile(e164)  # what ingest reads as a mobile ...
     masked = mask_phone(written)
     assert masked == mask_phone(e164)
     assert masked.startswith("01") and "****" in masked
-    assert written not in scrub(f"call {written} now")
+    scrubbed = scrub(f"call {written} now")  # ... the log filter hides, however it was written
+    assert scrubbed == f"call {masked} now"
+
+
+def test_a_landline_is_masked_by_its_area_code() -> None:
+    assert mask_phone("02-123-4567") == mask_phone("+8221234567") == "02-****-4567"
+    assert mask_phone("031-123-4567") == "031-****-4567"
 
 
 # ------------------------------------------------------------------ webhooks: applied, the number left out
@@ -189,14 +204,17 @@ def test_cafe24_sign_up_with_the_international_form_keeps_the_mobile() -> None:
     assert profiles.get("dogday-mall", "dogfan01").phone == "+821000001001"
 
 
-def test_a_cafe24_guest_order_with_only_a_landline_is_recorded_as_ignored_with_the_reason() -> None:
+def test_a_cafe24_guest_known_by_a_landline_stays_the_same_guest_without_a_number_to_message() -> None:
     order = samples.cafe24_order_placed(
         "20260318-0000077", "", T0, 18000, ["P1"], buyer_name="최유나", buyer_phone="031-123-4567"
     )
     resource = {**order.json()["resource"], "buyer_email": ""}  # no e-mail: the landline was all there was
-    body, _ = _answer(samples.cafe24_request(90023, resource))
-    assert body["status"] == "ignored" and "mobile number" in str(body["reason"])
+    body, profiles = _answer(samples.cafe24_request(90023, resource))
+    assert body["status"] == "applied"
     assert body["not_kept"] == [{"field": "resource.buyer_cellphone", "message": privacy.LANDLINE}]
+    # The guest's id is the one their earlier orders were recorded under (the number's E.164 digest).
+    guest = profiles.get("dogday-mall", guest_customer_id("+82311234567"))
+    assert guest is not None and guest.phone is None
 
 
 def test_shopify_customer_with_an_internet_phone_keeps_no_phone_and_says_why() -> None:

@@ -6,13 +6,19 @@ filter in `nudge.observability` also scrubs anything phone-shaped that slips int
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _DIGITS = re.compile(r"\D+")
-# Korean mobile (010/011/016/017/018/019) numbers, as typed by people, for scrubbing free text.
-_SEP = r"\s?[-.]?\s?"  # '-', '.', a space, or ' - '
+# Korean mobile (010/011/016/017/018/019) numbers, as typed by people, for scrubbing free text: every
+# spelling `read_phone` reads as a mobile, full-width forms included (\d is any decimal digit), so the log
+# filter catches whatever ingest would have accepted.
+_SEP = r"[\s\-./\u2010-\u2015\u2212\uff0d\uff0e\uff0f]{0,4}"  # "-", ".", "/", dashes, spaces, " - "
+_PLUS = r"[+\uff0b]"
+_EIGHTY_TWO = r"[8\uff18][2\uff12]"
 KOREAN_PHONE_PATTERN = re.compile(
-    rf"(?:\+?82{_SEP}(?:\(0\){_SEP}|0)?|\b0)1[016789]{_SEP}\d{{3,4}}{_SEP}\d{{4}}\b"
+    rf"(?:(?:{_PLUS}|(?<!\d)(?:[0\uff10]{{2}})?){_EIGHTY_TWO}{_SEP}(?:[(\uff08][0\uff10][)\uff09]{_SEP}|[0\uff10])?"
+    rf"|(?<!\d)[(\uff08]?[0\uff10])[1\uff11][016789\uff10\uff11\uff16-\uff19][)\uff09]?{_SEP}"
+    rf"\d{{3,4}}{_SEP}\d{{4}}(?!\d)"
 )
 
 # What people put between the digits of a number (after NFKC, which folds full-width forms to ASCII).
@@ -55,6 +61,9 @@ class NotMobile:
 
     reason: str
     is_phone_number: bool = False
+    # A real number's E.164 form (+8221234567): not one to message, but it still tells a guest without an
+    # account apart (`phone_identity`). Never in a reason, a repr or a log.
+    e164: str | None = field(default=None, repr=False, compare=False)
 
 
 PhoneReading = Mobile | NotMobile
@@ -88,7 +97,8 @@ def read_phone(raw: str) -> PhoneReading:
         international = True  # 82-10-1234-5678: the country code without its '+'
     if international:
         if not digits.startswith("82"):
-            return NotMobile(FOREIGN, is_phone_number=len(digits) >= 7)
+            real = 7 <= len(digits) <= 15
+            return NotMobile(FOREIGN, is_phone_number=real, e164="+" + digits if real else None)
         national = digits[2:]
         national = national[1:] if national.startswith("0") else national  # +82 (0)10 / +82 010
     elif digits.startswith("0"):
@@ -110,11 +120,12 @@ def _classify(national: str) -> PhoneReading:
         return NotMobile(MOBILE_LENGTH)
     # Korean numbers other than mobiles have 8 to 11 digits with their 0 (02-123-4567, 0505-123-4567).
     real = 7 <= len(national) <= 10
+    e164 = "+82" + national if real else None
     if _AREA.match(national):
-        return NotMobile(LANDLINE, is_phone_number=real)
+        return NotMobile(LANDLINE, is_phone_number=real, e164=e164)
     for prefix, reason in _NOT_MOBILE:
         if prefix.match(national):
-            return NotMobile(reason, is_phone_number=real)
+            return NotMobile(reason, is_phone_number=real, e164=e164)
     return NotMobile(NOT_KOREAN_PHONE)
 
 
@@ -124,6 +135,13 @@ def normalize_phone(raw: str) -> str:
     reading = read_phone(raw)
     if isinstance(reading, NotMobile):
         raise InvalidPhoneNumber(reading.reason)
+    return reading.e164
+
+
+def phone_identity(raw: str) -> str | None:
+    """The E.164 form of any real phone number, mobile or not (None for anything else): what tells a guest
+    without an account apart, whether or not Nudge can message the number."""
+    reading = read_phone(raw)
     return reading.e164
 
 
@@ -137,11 +155,12 @@ def mask_phone(phone: str | None) -> str:
     if not phone:
         return "-"
     reading = read_phone(phone)
-    digits = domestic_phone(reading.e164) if isinstance(reading, Mobile) else _DIGITS.sub("", phone)
-    if digits.startswith("82"):
-        national = digits[2:]
-        digits = national if national.startswith("0") else "0" + national  # +82 (0)10 / +82 10
-    return f"{digits[:3]}-****-{digits[-4:]}"
+    if reading.e164 is not None and reading.e164.startswith("+82"):
+        digits = domestic_phone(reading.e164)  # 010…, 02…, 070…: the way Koreans recognise a number
+    else:
+        digits = _DIGITS.sub("", unicodedata.normalize("NFKC", phone))
+    prefix = 2 if digits.startswith("02") else 3  # Seoul's area code is the one of two digits
+    return f"{digits[:prefix]}-****-{digits[-4:]}"
 
 
 def mask_name(name: str | None) -> str:

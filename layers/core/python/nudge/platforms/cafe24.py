@@ -39,6 +39,7 @@ from nudge.platforms.delivery import (
     parse_json,
     validate,
 )
+from nudge.privacy import phone_identity
 from nudge.stores import Store
 
 ORDER_PLACED = 90023
@@ -155,15 +156,17 @@ def _order_placed(resource: dict[str, Any], key: str, request: WebhookRequest, s
     order = validate(OrderResource, resource, "resource")
     not_kept: list[FieldError] = []
     phone = contact_phone(order.buyer_cellphone, "resource.buyer_cellphone", not_kept)
+    # Any real number tells a guest apart, a landline too, though only a mobile is kept to message.
+    guest_contact = phone_identity(order.buyer_cellphone or "") or order.buyer_email
     if order.member_id:
         customer_id = order.member_id
-    elif phone or order.buyer_email:
-        customer_id = guest_customer_id(phone or order.buyer_email or "")
+    elif guest_contact:
+        customer_id = guest_customer_id(guest_contact)
     else:
         return Delivery(
             key=key,
             customer_id=None,
-            ignored="guest order without a mobile number or e-mail",
+            ignored="guest order without a phone number or e-mail",
             not_kept=not_kept,
         )
     at = _when(order.order_date, store, request.received_at)

@@ -42,6 +42,7 @@ from nudge.platforms.delivery import (
     parse_json,
     validate,
 )
+from nudge.privacy import phone_identity
 from nudge.stores import Store
 
 SUBSCRIBED = "subscribed"  # sms_marketing_consent.state / email_marketing_consent.state
@@ -137,7 +138,9 @@ def _customer_id(
 ) -> str | None:
     if customer is not None:
         return str(customer.id)
-    contact = contact_phone(phone, "phone", not_kept) or email
+    contact_phone(phone, "phone", not_kept)  # what the profile keeps, and why not
+    # Any real number tells the guest apart, a landline too, though only a mobile is kept to message.
+    contact = (phone_identity(phone) if phone else None) or email
     return guest_customer_id(contact) if contact else None
 
 
