@@ -49,12 +49,13 @@ from nudge.errors import (
     MethodNotAllowed,
     NotFound,
     NudgeError,
+    error_codes,
     field_path,
 )
 from nudge.http import JSON, check_content_type, error_response, json_type_problems, raw_body
 from nudge.observability import logger as make_logger
 from nudge.segments.templates import DOG_DAY, friendtalk_segments, promotion_recipes
-from nudge.stores import GATEWAY_SECRET_NAMES, SECRET_NAMES, Store, StoreId
+from nudge.stores import GATEWAY_SECRET_NAMES, SECRET_NAMES, STORE_ID_PATTERN, Store, StoreId
 
 logger = make_logger()
 metrics = Metrics()
@@ -117,11 +118,10 @@ app.enable_swagger(path="/admin/swagger", title=TITLE, version=VERSION)
 # ---------------------------------------------------------------- the contract: errors and answers
 
 
-# nudge.errors: one code per status.
-ErrorCode = Literal[
-    "bad_request", "invalid_payload", "unauthenticated", "forbidden", "not_found", "method_not_allowed",
-    "conflict", "payload_too_large", "unsupported_media_type",
-]  # fmt: skip
+
+
+# One code per NudgeError class (nudge.errors), listed in the document as they are.
+ErrorCode = Annotated[str, Field(json_schema_extra={"enum": list(error_codes())})]
 
 
 class FieldProblem(BaseModel):
@@ -224,7 +224,7 @@ def json_as_documented(handler: Callable[..., Any]) -> Callable[..., Any]:
 StorePath = Annotated[
     str,
     Path(
-        pattern=r"^[a-z0-9][a-z0-9-]{1,62}$",  # nudge.stores.StoreId's
+        pattern=STORE_ID_PATTERN,
         description="The store's id",
         openapi_examples={"dogday-mall": Example(summary="The local runtime's store", value="dogday-mall")},
     ),

@@ -96,3 +96,11 @@ def field_errors(error: ValidationError, prefix: str = "") -> list[FieldError]:
         loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and "." in p and p[0].islower()))
         out.append(FieldError(field_path(loc, prefix), item["msg"]))
     return out
+
+
+def error_codes() -> tuple[str, ...]:
+    """Every `error` code an answer can carry: one per NudgeError class (what the OpenAPI document lists)."""
+    classes: list[type[NudgeError]] = [NudgeError]
+    for cls in classes:
+        classes.extend(cls.__subclasses__())
+    return tuple(dict.fromkeys(cls.code for cls in classes))

@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from compliance.settings import AdBudget, StoreSettings
 
-StoreId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+StoreId = Annotated[str, Field(pattern=STORE_ID_PATTERN)]
 PlatformName = Literal["cafe24", "shopify", "nudge"]
 
 
