@@ -12,6 +12,7 @@ number is real but not a mobile one (a landline, 070, 080) is imported without i
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from hashlib import sha256
 from typing import Annotated, Literal, Protocol, TypedDict
 
@@ -34,7 +35,7 @@ from nudge.events import (
     OrderPlaced,
     OrderRefunded,
 )
-from nudge.privacy import Mobile, NotMobile, read_phone
+from nudge.privacy import Mobile, NotMobile, PhoneReading, read_phone
 from nudge.profile import Profile, apply_event
 from nudge.stores import Store
 
@@ -105,10 +106,14 @@ class ImportedMember(_Model):
             raise PydanticCustomError("phone_number", "{reason}", {"reason": reading.reason})
         return value
 
+    @cached_property
+    def phone_reading(self) -> PhoneReading | None:
+        return read_phone(self.phone) if self.phone else None
+
     @property
     def mobile(self) -> str | None:
         """The number messages go to (E.164), or None."""
-        reading = read_phone(self.phone) if self.phone else None
+        reading = self.phone_reading
         return reading.e164 if isinstance(reading, Mobile) else None
 
 
@@ -201,7 +206,7 @@ def not_kept(page: MemberImport) -> list[FieldError]:
     """The numbers of this page that are not kept, by row, with the reason (never the number)."""
     out = []
     for index, member in enumerate(page.members):
-        reading = read_phone(member.phone) if member.phone else None
+        reading = member.phone_reading
         if isinstance(reading, NotMobile):
             out.append(FieldError(f"members[{index}].phone", reading.reason))
     return out

@@ -80,15 +80,20 @@ def fingerprint(payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
-def contact_phone(raw: str | None, field_name: str, not_kept: list[FieldError]) -> str | None:
+def contact_phone(
+    raw: str | None, field_name: str, not_kept: list[FieldError], *, refuse_non_numbers: bool = False
+) -> str | None:
     """The mobile number a webhook field holds (E.164), or None. Anything else — a landline, a foreign
     number, a typo — is not kept, and `not_kept` says which field and why: the webhook is still applied,
-    since refusing it would lose the order or the sign-up over a contact detail."""
+    since refusing it would lose the order or the sign-up over a contact detail. `refuse_non_numbers`: what is
+    no phone number at all is the sender's mistake (a store's own integration): 400, nothing written."""
     if raw is None or not raw.strip():
         return None
     reading = read_phone(raw)
     if isinstance(reading, Mobile):
         return reading.e164
+    if refuse_non_numbers and not reading.is_phone_number:
+        raise InvalidPayload("invalid phone number", [FieldError(field_name, reading.reason)])
     if all(f.field != field_name for f in not_kept):
         not_kept.append(FieldError(field_name, reading.reason))
     return None

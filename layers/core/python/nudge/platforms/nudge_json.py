@@ -25,8 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from nudge.errors import FieldError, InvalidPayload, Unauthenticated, field_errors
 from nudge.events import EventType, MemberDetails, MemberUpdated, NormalizedEvent, delivery_event_id
-from nudge.platforms.delivery import Delivery, WebhookRequest, parse_json, validate
-from nudge.privacy import Mobile, read_phone
+from nudge.platforms.delivery import Delivery, WebhookRequest, contact_phone, parse_json, validate
 from nudge.stores import Store
 
 SIGNATURE_VERSION = "v1"
@@ -102,7 +101,7 @@ class NudgeJson:
         key = f"nudge:{envelope.event_id}"
         customer = envelope.customer
         not_kept: list[FieldError] = []
-        phone = _mobile(customer.phone, "customer.phone", not_kept)
+        phone = contact_phone(customer.phone, "customer.phone", not_kept, refuse_non_numbers=True)
         details = MemberDetails(
             phone=phone,
             name=customer.name,
@@ -120,7 +119,10 @@ class NudgeJson:
         member = data.get("member")
         if isinstance(member, dict) and isinstance(member.get("phone"), str):
             # Details sent in `data.member` go through the same reading as `customer.phone`.
-            data["member"] = {**member, "phone": _mobile(member["phone"], "data.member.phone", not_kept)}
+            phone_of_member = contact_phone(
+                member["phone"], "data.member.phone", not_kept, refuse_non_numbers=True
+            )
+            data["member"] = {**member, "phone": phone_of_member}
         if envelope.type in _MEMBER_TYPES:
             data.setdefault("member", details.model_dump(exclude_none=True))
         reserved = sorted(set(data) & {*common, "event_id", "type"})
@@ -141,16 +143,3 @@ class NudgeJson:
         return Delivery(key=key, customer_id=customer.id, events=events, not_kept=not_kept)
 
 
-def _mobile(raw: str | None, field_name: str, not_kept: list[FieldError]) -> str | None:
-    """The store's own integration writes this format: something that is not a phone number at all is its
-    mistake (400, nothing written); a real number Nudge cannot message, like a landline, is left out of the
-    profile and named in the answer, as for Cafe24 and Shopify."""
-    if raw is None or not raw.strip():
-        return None
-    reading = read_phone(raw)
-    if isinstance(reading, Mobile):
-        return reading.e164
-    if not reading.is_phone_number:
-        raise InvalidPayload("invalid phone number", [FieldError(field_name, reading.reason)])
-    not_kept.append(FieldError(field_name, reading.reason))
-    return None
