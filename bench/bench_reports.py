@@ -28,14 +28,14 @@ sys.path[:0] = [str(ROOT / "layers/core/python"), str(ROOT / "layers/compliance/
 
 from boto3.dynamodb.types import TypeSerializer  # noqa: E402
 
-from nudge import campaign_reports  # noqa: E402
 from nudge.adapters import dynamodb  # noqa: E402
 from nudge.adapters.dynamodb import DynamoProfileRepository  # noqa: E402
 from nudge.adapters.ledger import DynamoSendLedger  # noqa: E402
 from nudge.adapters.ledger import to_item as send_item  # noqa: E402
 from nudge.adapters.profile_item import to_item as profile_item  # noqa: E402
-from nudge.profile import Order, OrderStatus, Profile  # noqa: E402
-from nudge.sending import SendRecord, State  # noqa: E402
+from nudge.profiles.profile import Order, OrderStatus, Profile  # noqa: E402
+from nudge.reports import sources  # noqa: E402
+from nudge.sending.records import SendRecord, State  # noqa: E402
 from nudge_local import aws  # noqa: E402
 from nudge_local.template import parse_template  # noqa: E402
 
@@ -103,7 +103,7 @@ def _timed(client: Any, readers: int, requests: Counter[str]) -> tuple[float, di
     ledger = DynamoSendLedger(SENDS, client)
     profiles = DynamoProfileRepository(PROFILES, TEMPLATE.tables["EventsTable"].name, client)
     started = time.perf_counter()
-    _, data = campaign_reports.source_report(STORE, "campaign", CAMPAIGN, ledger, profiles, _Catalog())
+    _, data = sources.source_report(STORE, "campaign", CAMPAIGN, ledger, profiles, _Catalog())
     return time.perf_counter() - started, data
 
 

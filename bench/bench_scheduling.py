@@ -27,7 +27,7 @@ sys.path[:0] = [str(ROOT / "layers/core/python"), str(ROOT / "layers/compliance/
 from botocore.exceptions import ClientError  # noqa: E402
 
 from nudge.adapters.scheduler import QueueScheduler, SlotSchedules  # noqa: E402
-from nudge.automation_runs import slot_of  # noqa: E402
+from nudge.automations.runs import slot_of  # noqa: E402
 from nudge.schedules import at_expression  # noqa: E402
 from nudge_local.stores import DOGDAY  # noqa: E402
 

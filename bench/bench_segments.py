@@ -1,8 +1,8 @@
 """Segment evaluation over a whole store: 1,000,000 profiles as DynamoDB returns them.
 
-Builds a pool of realistic profiles (nudge.profile.Profile → profile_item.to_item → boto3 TypeSerializer),
-makes 1,000,000 distinct items from it in ~1 MB Query pages, and evaluates seed 001's recipe 3 (visited
-today AND promotion page ≥ 3 times today, EXCLUDE purchased within 7 days) two ways:
+Builds a pool of realistic profiles (nudge.profiles.profile.Profile → profile_item.to_item → boto3
+TypeSerializer), makes 1,000,000 distinct items from it in ~1 MB Query pages, and evaluates seed 001's recipe
+3 (visited today AND promotion page ≥ 3 times today, EXCLUDE purchased within 7 days) two ways:
 
 - fast: the segment's generated item evaluator on projected items (only sk, lv, lp and today's page views
   travel), as nudge.adapters.segment_reader does;
@@ -29,7 +29,7 @@ sys.path[:0] = [str(ROOT / "layers/core/python"), str(ROOT / "local")]
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer  # noqa: E402
 
 from nudge.adapters.profile_item import partition_key, to_item  # noqa: E402
-from nudge.profile import Cart, Consent, Order, OrderStatus, Profile  # noqa: E402
+from nudge.profiles.profile import Cart, Consent, Order, OrderStatus, Profile  # noqa: E402
 from nudge.segments.evaluate import compile_segment  # noqa: E402
 from nudge.segments.templates import DOG_DAY, promo_page_repeat_viewers  # noqa: E402
 from nudge_local.capacity import READ_UNIT_BYTES, item_size  # noqa: E402

@@ -33,12 +33,12 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.fakes: the in-memory profiles
 
 from nudge.adapters.gateway_accounts import gateway_for
+from nudge.adapters.gateways.nhn import NhnGateway
 from nudge.adapters.ledger import DynamoRateLimiter, DynamoSendLedger
-from nudge.gateways import Accepted, Gateway, Outbound
-from nudge.gateways.nhn import NhnGateway
-from nudge.profile import Consent, Profile
-from nudge.send_jobs import SendJob
-from nudge.sending import LEASE, Busy, SendDependencies, process
+from nudge.profiles.profile import Consent, Profile
+from nudge.sending.gateway import Accepted, Gateway, Outbound
+from nudge.sending.jobs import SendJob
+from nudge.sending.service import LEASE, Busy, SendDependencies, process
 from nudge.stores import Store
 from nudge_local import aws
 from nudge_local.gateway_emulator import Faults
@@ -220,7 +220,7 @@ def run_queue(w: dict[str, Any], jobs: list[SendJob], workers: int = WORKERS) ->
 
 def tally(emulator: Any, jobs: list[SendJob], tag: str) -> tuple[int, int, int]:
     keys = [m["key"] for m in emulator.outbox if str(m["to"]).startswith("0103")]
-    from nudge.sending import send_id_of
+    from nudge.sending.records import send_id_of
 
     wanted = {send_id_of(j.send_key) for j in jobs}
     counts = Counter(k for k in keys if k in wanted)

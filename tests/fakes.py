@@ -4,10 +4,10 @@
 import copy
 from dataclasses import dataclass, field
 
-from nudge.events import NormalizedEvent
-from nudge.ingest import IngestDependencies
+from nudge.ingest.service import IngestDependencies
 from nudge.ports import DeliveryRecord, SaveOutcome
-from nudge.profile import Profile
+from nudge.profiles.events import NormalizedEvent
+from nudge.profiles.profile import Profile
 from nudge.stores import Store
 from nudge_local.stores import LOCAL_STORES
 

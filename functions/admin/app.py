@@ -8,7 +8,6 @@ declares every status it answers, and tests/contract/test_admin_openapi.py holds
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime
 from enum import StrEnum
 from functools import cache, partial, wraps
 from typing import Annotated, Any, Literal, NamedTuple, get_args, get_type_hints
@@ -34,14 +33,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from nudge import admin, campaign_reports, clock, member_import
-from nudge.adapters.catalog import catalog
-from nudge.adapters.dynamodb import profile_repository, store_directory
-from nudge.adapters.scheduler import campaign_scheduler
-from nudge.adapters.segment_reader import SegmentReader
-from nudge.adapters.sqs import campaign_runs_queue
-from nudge.automations import AutomationDefinition
-from nudge.campaigns import CampaignDefinition
+from nudge import admin, clock
+from nudge.adapters.dynamodb import profile_repository
+from nudge.adapters.wiring import admin_dependencies as dependencies
+from nudge.automations.definitions import AutomationDefinition
+from nudge.campaigns.definitions import CampaignDefinition
 from nudge.errors import (
     FieldError,
     Forbidden,
@@ -53,7 +49,9 @@ from nudge.errors import (
     field_path,
 )
 from nudge.http import JSON, check_content_type, error_response, json_type_problems, raw_body
+from nudge.ingest import member_import
 from nudge.observability import logger as make_logger
+from nudge.reports import sources
 from nudge.segments.templates import DOG_DAY, friendtalk_segments, promotion_recipes
 from nudge.stores import GATEWAY_SECRET_NAMES, SECRET_NAMES, STORE_ID_PATTERN, Store, StoreId
 
@@ -287,7 +285,7 @@ class StoreSettingsRequest(Store):
 
 class TemplateInstallRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    params: dict[str, Any] = {}  # nudge.automation_templates.TemplateParams: days, at, hours, link …
+    params: dict[str, Any] = {}  # nudge.automations.templates.TemplateParams: days, at, hours, link …
     status: Literal["active", "paused"] = "active"
 
 
@@ -365,28 +363,6 @@ IMPORT_EXAMPLE = _example(
         ]
     },
 )
-
-
-class _MemberReader:
-    """The whole-store segment read, as the admin operations use it."""
-
-    def members(self, store: Store, segment: Any) -> Any:
-        return SegmentReader().members(store, segment)
-
-    def screened_members(self, store: Store, segment: Any, consent_channel: str | None, now: datetime) -> Any:
-        return SegmentReader().screened_members(store, segment, consent_channel, now)
-
-
-@cache
-def dependencies() -> admin.AdminDependencies:
-    return admin.AdminDependencies(
-        stores=store_directory(),
-        catalog=catalog(),
-        profiles=profile_repository(),
-        members=_MemberReader(),
-        scheduler=campaign_scheduler(),
-        run_requests=campaign_runs_queue(),
-    )
 
 
 # ---------------------------------------------------------------- stores
@@ -648,7 +624,7 @@ def preview_campaign(store_id: StorePath, campaign_id: CampaignPath) -> dict[str
     responses=answers(200, "The automations"),
 )
 def list_automations(store_id: StorePath) -> list[dict[str, Any]]:
-    from nudge.automations import AUTOMATION
+    from nudge.automations.definitions import AUTOMATION
 
     admin.get_store(dependencies(), store_id)
     return dependencies().catalog.documents(store_id, AUTOMATION)
@@ -770,7 +746,7 @@ def source_report(store_id: StorePath, kind: ReportKind, source_id: SourcePath) 
 )
 def source_report_page(store_id: StorePath, kind: ReportKind, source_id: SourcePath) -> Response[str]:
     name, data = _report(store_id, kind, source_id)
-    return Response(200, "text/html; charset=utf-8", campaign_reports.report_html(name, data))
+    return Response(200, "text/html; charset=utf-8", sources.report_html(name, data))
 
 
 def _report(store_id: str, kind: str, source_id: str) -> tuple[str, dict[str, Any]]:
@@ -778,7 +754,7 @@ def _report(store_id: str, kind: str, source_id: str) -> tuple[str, dict[str, An
 
     deps = dependencies()
     admin.get_store(deps, store_id)
-    return campaign_reports.source_report(
+    return sources.source_report(
         store_id, kind, source_id, send_ledger(), profile_repository(), deps.catalog
     )
 

@@ -15,30 +15,14 @@ from pydantic import TypeAdapter
 
 from nudge import clock
 from nudge.adapters.catalog import invocation_catalog
-from nudge.adapters.dynamodb import DynamoStoreDirectory, profile_repository, store_directory
-from nudge.adapters.journeys import journeys
-from nudge.adapters.scheduler import slot_schedules
-from nudge.adapters.sqs import send_queue
-from nudge.automation_runs import AutomationDependencies, fire_slot, parse_slot_request, start_journeys
-from nudge.events import NormalizedEvent
+from nudge.adapters.wiring import automation_dependencies as dependencies
+from nudge.automations.runs import fire_slot, parse_slot_request, start_journeys
 from nudge.observability import logger as make_logger
+from nudge.profiles.events import NormalizedEvent
 
 logger = make_logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
-
-
-@cache
-def dependencies() -> tuple[DynamoStoreDirectory, AutomationDependencies]:
-    due = journeys()
-    return store_directory(), AutomationDependencies(
-        catalog=invocation_catalog(),
-        profiles=profile_repository(),
-        due_steps=due,
-        entries=due,
-        scheduler=slot_schedules(),
-        send_queue=send_queue(),
-    )
 
 
 @cache

@@ -2,7 +2,6 @@
 evaluate the segment now, queue one send job per member."""
 
 import json
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Metrics
@@ -14,22 +13,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from compliance.decision import screened_channel
 from nudge import admin, clock
-from nudge.adapters.catalog import DynamoCatalog, catalog
-from nudge.adapters.dynamodb import DynamoStoreDirectory, store_directory
-from nudge.adapters.segment_reader import SegmentReader
-from nudge.adapters.sqs import JsonQueue, send_queue
-from nudge.campaign_runs import run_campaign
+from nudge.adapters.wiring import campaign_run_dependencies as dependencies
+from nudge.campaigns.runs import run_campaign
 from nudge.observability import logger as make_logger
-from nudge.send_jobs import occurrence_of
+from nudge.sending.jobs import occurrence_of
 
 logger = make_logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
-
-
-@cache
-def dependencies() -> tuple[DynamoStoreDirectory, DynamoCatalog, JsonQueue, SegmentReader]:
-    return store_directory(), catalog(), send_queue(), SegmentReader()
 
 
 def _occurrence(value: str) -> str:

@@ -1,6 +1,5 @@
 """POST /collect/{store_id}: the storefront tracker's visits, page views and dwell time (with CORS)."""
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Metrics
@@ -9,24 +8,17 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from nudge import clock
-from nudge.adapters.dynamodb import profile_repository, store_directory
-from nudge.adapters.sqs import events_publisher
-from nudge.adapters.ssm import SsmSecretStore
+from nudge.adapters.wiring import ingest_dependencies as dependencies
 from nudge.errors import Forbidden, NudgeError
 from nudge.http import JSON, HttpRequest, check_body, error_response, json_response
-from nudge.ingest import IngestDependencies, find_store, receive_tracker_batch
+from nudge.ingest.service import find_store, receive_tracker_batch
+from nudge.ingest.tracker import allowed_origin
 from nudge.observability import logger as make_logger
-from nudge.tracker import allowed_origin
 
 logger = make_logger()
 metrics = Metrics()
 # sendBeacon posts text/plain (no preflight); fetch() from the snippet may post JSON.
 ACCEPTED_TYPES = (JSON, "text/plain")
-
-
-@cache
-def dependencies() -> IngestDependencies:
-    return IngestDependencies(store_directory(), SsmSecretStore(), profile_repository(), events_publisher())
 
 
 def _cors(store_id: str, origin: str | None) -> dict[str, str]:

@@ -1,6 +1,5 @@
 """POST /webhooks/{platform}/{store_id}: Cafe24, Shopify and Nudge-format webhooks into customer profiles."""
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Metrics
@@ -9,22 +8,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from nudge import clock
-from nudge.adapters.dynamodb import profile_repository, store_directory
-from nudge.adapters.sqs import events_publisher
-from nudge.adapters.ssm import SsmSecretStore
+from nudge.adapters.wiring import ingest_dependencies as dependencies
 from nudge.errors import NudgeError
 from nudge.http import HttpRequest, check_body, error_response, json_response
-from nudge.ingest import IngestDependencies, receive_webhook
+from nudge.ingest.platforms.delivery import WebhookRequest
+from nudge.ingest.service import receive_webhook
 from nudge.observability import logger as make_logger
-from nudge.platforms.delivery import WebhookRequest
 
 logger = make_logger()
 metrics = Metrics()
-
-
-@cache
-def dependencies() -> IngestDependencies:
-    return IngestDependencies(store_directory(), SsmSecretStore(), profile_repository(), events_publisher())
 
 
 def receive(request: HttpRequest) -> dict[str, Any]:

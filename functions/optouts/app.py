@@ -1,52 +1,26 @@
 """The stores' 080 free opt-out lists, read every morning at 06:00 Seoul time, before the day's ads (an
 EventBridge Scheduler schedule the stack owns): whoever called a store's 080 number since the last read has
 that store's SMS ad consent withdrawn, dated when they called, and gets the consent-result notice
-(`nudge.opt_outs.sync_080`).
+(`nudge.reports.opt_outs.sync_080`).
 
 NHN keeps the list (and refuses an ad SMS to a listed number meanwhile, -6001); a Solapi store's refusals
 arrive as delivery results (1061 / 2061) instead, so only NHN stores are read."""
 
-from functools import cache
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from compliance.message import Message
 from nudge import clock, config
-from nudge.adapters.dynamodb import (
-    DynamoProfileRepository,
-    DynamoStoreDirectory,
-    DynamoSyncCursors,
-    profile_repository,
-    store_directory,
-    sync_cursors,
-)
 from nudge.adapters.gateway_accounts import gateway_for, http_client
-from nudge.adapters.senders import send_dependencies
-from nudge.adapters.sqs import events_publisher
-from nudge.adapters.ssm import SsmSecretStore
-from nudge.gateways.nhn import NhnGateway
-from nudge.ingest import IngestDependencies
+from nudge.adapters.gateways.nhn import NhnGateway
+from nudge.adapters.wiring import consent_notice as notice
+from nudge.adapters.wiring import optout_dependencies as dependencies
 from nudge.observability import logger as make_logger
-from nudge.opt_outs import sync_080
-from nudge.sending import send_notice
+from nudge.reports.opt_outs import sync_080
 
 logger = make_logger()
 metrics = Metrics()
-
-
-@cache
-def dependencies() -> tuple[
-    DynamoStoreDirectory, DynamoProfileRepository, DynamoSyncCursors, IngestDependencies
-]:
-    stores, profiles = store_directory(), profile_repository()
-    ingest = IngestDependencies(stores, SsmSecretStore(), profiles, events_publisher())
-    return stores, profiles, sync_cursors(), ingest
-
-
-def notice(store_id: str, customer_id: str, key: str, message: Message) -> object:
-    return send_notice(store_id, customer_id, key, message, send_dependencies())
 
 
 @logger.inject_lambda_context

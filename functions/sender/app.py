@@ -1,8 +1,6 @@
-"""The send queue, in batches: each job is sent exactly once (nudge.sending), failures are reported per
-item so only those come back (and after the queue's maxReceiveCount go to its dead-letter queue)."""
+"""The send queue, in batches: each job is sent exactly once (nudge.sending.service), failures are reported
+per item so only those come back (and after the queue's maxReceiveCount go to its dead-letter queue)."""
 
-from dataclasses import replace
-from functools import cache
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,21 +10,14 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from nudge.adapters.catalog import invocation_catalog
-from nudge.adapters.senders import send_dependencies
+from nudge.adapters.wiring import sender_dependencies as dependencies
 from nudge.observability import logger as make_logger
-from nudge.send_jobs import SendJob
-from nudge.sending import SendDependencies, process
+from nudge.sending.jobs import SendJob
+from nudge.sending.service import process
 
 logger = make_logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
-
-
-@cache
-def dependencies() -> SendDependencies:
-    """The ledger, the gateways, the profiles and the catalog this container sends with (cached); the
-    messages are read once per invocation (a batch of one campaign's jobs reads its message once)."""
-    return replace(send_dependencies(), catalog=invocation_catalog())
 
 
 def handle_job(record: SQSRecord) -> None:

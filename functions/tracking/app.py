@@ -1,7 +1,6 @@
 """The gateways' delivery reports (`POST /gateway/reports/{provider}`) and the click redirect
 (`GET /r/{token}`): both record what happened to a message after it was sent."""
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Metrics
@@ -10,18 +9,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from nudge import clock, config
-from nudge.adapters.dynamodb import profile_repository, store_directory
-from nudge.adapters.ledger import DynamoSendLedger, send_ledger
-from nudge.adapters.senders import send_dependencies
-from nudge.adapters.sqs import events_publisher
-from nudge.adapters.ssm import SsmSecretStore
+from nudge.adapters.wiring import click_ledger as ledger
+from nudge.adapters.wiring import report_dependencies as dependencies
 from nudge.errors import NudgeError
-from nudge.gateway_reports import ReportDependencies, receive_report
 from nudge.http import HttpRequest, check_body, error_response, json_response
-from nudge.ingest import IngestDependencies
 from nudge.observability import logger as make_logger
-from nudge.sending import send_fallback, send_notice
-from nudge.tracking import follow
+from nudge.reports.delivery import receive_report
+from nudge.sending.links import follow
 
 logger = make_logger()
 metrics = Metrics()
@@ -29,27 +23,6 @@ metrics = Metrics()
 NOT_FOUND_PAGE = (
     "<!doctype html><meta charset=utf-8><title>Nudge</title><p>이 링크는 더 이상 유효하지 않습니다."
 )
-
-
-@cache
-def ledger() -> DynamoSendLedger:
-    return send_ledger()
-
-
-@cache
-def dependencies(public_base_url: str = "") -> ReportDependencies:
-    """`public_base_url`: where the fallback SMS's and notices' links point. The template cannot hand this
-    function the API's address (the API routes to the function, so that would be a circular reference):
-    without a TrackingBaseUrl it is the address the gateway's report came in on, the same every request."""
-    ingest = IngestDependencies(store_directory(), SsmSecretStore(), profile_repository(), events_publisher())
-    return ReportDependencies(
-        ledger(),
-        ingest,
-        fallback=lambda record: send_fallback(record, send_dependencies(public_base_url)),
-        notice=lambda store_id, customer_id, key, message: send_notice(
-            store_id, customer_id, key, message, send_dependencies(public_base_url)
-        ),
-    )
 
 
 def public_base_url(event: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from nudge.adapters.profile_item import from_item
 from nudge.privacy import mask_name, mask_phone
-from nudge.profile import Profile
+from nudge.profiles.profile import Profile
 from nudge_local import cost, samples, text_width
 from nudge_local.samples import SampleRequest
 

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from nudge.campaign_reports import report_html
+from nudge.reports.sources import report_html
 from nudge.segments.language import segment_json
 from nudge.segments.templates import Promotion, promotion_recipes
 from nudge_local import chaos, cost, month, samples, text_width

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nudge.platforms.cafe24 import Cafe24
-from nudge.platforms.delivery import WebhookRequest
-from nudge.send_jobs import SendJob
-from nudge.sending import send_id_of
+from nudge.ingest.platforms.cafe24 import Cafe24
+from nudge.ingest.platforms.delivery import WebhookRequest
+from nudge.sending.jobs import SendJob
+from nudge.sending.links import token
+from nudge.sending.records import send_id_of
 from nudge.stores import GATEWAY_SECRET_NAMES
-from nudge.tracking import token
 from nudge_local import apigw, samples
 from nudge_local.samples import SampleRequest
 from nudge_local.stores import DOGDAY
@@ -84,7 +84,7 @@ def _admin_get_store() -> SampleRequest:
 
 
 def _nhn_delivery_report() -> SampleRequest:
-    """NHN's MESSAGE_RESULT_UPDATE hook for the campaign's SMS to dogfan01 (nudge.gateways.nhn)."""
+    """NHN's MESSAGE_RESULT_UPDATE hook for the campaign's SMS to dogfan01 (nudge.adapters.gateways.nhn)."""
     account = DOGDAY.store.gateway
     assert account is not None and account.sms_appkey
     hook = {
@@ -250,7 +250,7 @@ def _automation_event(template: Template) -> dict[str, Any]:
 
 
 def _automation_slot(template: Template) -> dict[str, Any]:
-    from nudge.automation_runs import slot_request
+    from nudge.automations.runs import slot_request
 
     body = json.dumps(slot_request(STORE, SLOT))  # what the slot's schedule delivers (its Input)
     return _sqs_event(template, "automation_slot_due", "AutomationSlotsQueue", body, "scheduler")

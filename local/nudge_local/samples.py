@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from nudge.platforms.nudge_json import signature as nudge_signature
+from nudge.ingest.platforms.nudge_json import signature as nudge_signature
 from nudge_local.stores import DOGDAY, MAPLE
 
 

@@ -99,8 +99,8 @@ LOCAL_TEMPLATES = {
 
 def approved_templates(store: Store) -> dict[str, str]:
     """What the store registered with Kakao: the examples above and the AlimTalk messages of the
-    ready-made automations (nudge.automation_templates) as they are written for this store."""
-    from nudge.automation_templates import TEMPLATES, template_definition
+    ready-made automations (nudge.automations.templates) as they are written for this store."""
+    from nudge.automations.templates import TEMPLATES, template_definition
 
     out = dict(LOCAL_TEMPLATES)
     for name in TEMPLATES:

@@ -12,7 +12,7 @@ from moto import mock_aws
 
 from nudge.adapters.journeys import DynamoJourneys
 from nudge.adapters.scheduler import QueueScheduler, SlotSchedules, slot_schedule_name
-from nudge.automation_runs import DueStep
+from nudge.automations.runs import DueStep
 from nudge.schedules import InvalidSchedule
 from nudge.stores import Store
 

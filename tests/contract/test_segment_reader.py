@@ -13,7 +13,7 @@ from moto import mock_aws
 
 from nudge.adapters.profile_item import SHARDS, partition_key
 from nudge.adapters.segment_reader import SegmentReader
-from nudge.profile import Profile
+from nudge.profiles.profile import Profile
 from nudge.segments.evaluate import compile_segment
 from nudge.segments.templates import DOG_DAY, friendtalk_segments, promotion_recipes
 from nudge.stores import Store

@@ -12,7 +12,8 @@ import yaml
 from moto import mock_aws
 
 from nudge.adapters.ledger import RATE_HEADROOM, DynamoRateLimiter, DynamoSendLedger
-from nudge.sending import LEASE, ClaimStatus, SendRecord, State
+from nudge.sending.records import ClaimStatus, SendRecord, State
+from nudge.sending.service import LEASE
 
 pytestmark = pytest.mark.contract
 NOW = datetime(2026, 3, 18, 3, 0, tzinfo=UTC)

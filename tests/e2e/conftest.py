@@ -9,7 +9,7 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from nudge.adapters.profile_item import from_item
-from nudge.profile import Profile
+from nudge.profiles.profile import Profile
 from nudge_local.apigw import LOCAL_ADMIN_TOKEN
 from nudge_local.runtime import LocalRuntime
 from nudge_local.samples import SampleRequest

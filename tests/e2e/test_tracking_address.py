@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from nudge.adapters.senders import send_dependencies
+from nudge.adapters.wiring import send_dependencies
 from nudge_local.event_files import AT, EVENTS_DIR
 from nudge_local.runtime import LocalRuntime
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from nudge.automation_runs import AutomationDependencies, DueStep, State
-from nudge.profile import Profile
-from nudge.send_jobs import SendJob
+from nudge.automations.runs import AutomationDependencies, DueStep, State
+from nudge.profiles.profile import Profile
+from nudge.sending.jobs import SendJob
 from nudge.stores import Store
 
 

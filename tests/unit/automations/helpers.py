@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
 
-from nudge.automations import validate_automation
-from nudge.events import NormalizedEvent
-from nudge.profile import Profile, apply_event
+from nudge.automations.definitions import validate_automation
+from nudge.profiles.events import NormalizedEvent
+from nudge.profiles.profile import Profile, apply_event
 from nudge_local.stores import DOGDAY
 from tests.unit.automations.fakes import World
 

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from nudge.automations import load_automation, trigger_matches, validate_automation
+from nudge.automations.definitions import load_automation, trigger_matches, validate_automation
 from nudge.errors import InvalidPayload
-from nudge.profile import Profile
+from nudge.profiles.profile import Profile
 from tests.unit.automations.helpers import CART, KST, REVIEW, REVIEW_MESSAGE, STORE, event
 
 NOW = datetime(2026, 3, 18, 9, 0, tzinfo=KST)

@@ -6,8 +6,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from nudge.automation_runs import slot_of
-from nudge.automations import Delay, add_business_days, due_at, is_business_day, repurchase_cycle_days
+from nudge.automations.definitions import (
+    Delay,
+    add_business_days,
+    due_at,
+    is_business_day,
+    repurchase_cycle_days,
+)
+from nudge.automations.runs import slot_of
 
 KST = ZoneInfo("Asia/Seoul")
 

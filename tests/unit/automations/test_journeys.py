@@ -3,10 +3,10 @@
 import json
 from datetime import datetime, timedelta
 
-from nudge.automation_runs import fire_slot, start_journeys
-from nudge.events import NormalizedEvent
-from nudge.profile import Consent
-from nudge.send_jobs import SendJob
+from nudge.automations.runs import fire_slot, start_journeys
+from nudge.profiles.events import NormalizedEvent
+from nudge.profiles.profile import Consent
+from nudge.sending.jobs import SendJob
 from tests.unit.automations.fakes import World
 from tests.unit.automations.helpers import CART, KST, REVIEW, STORE, event, happen, install, placed
 

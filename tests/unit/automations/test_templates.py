@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from nudge.automation_templates import TEMPLATES, template_definition
-from nudge.automations import validate_automation
+from nudge.automations.definitions import validate_automation
+from nudge.automations.templates import TEMPLATES, template_definition
 from nudge.errors import InvalidPayload
 from nudge_local.stores import DOGDAY, MAPLE
 from tests.unit.automations.helpers import KST

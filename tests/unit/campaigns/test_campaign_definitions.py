@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from nudge.campaigns import Recurring, Reserved, landing_url, schedule_of, validate_campaign
+from nudge.campaigns.definitions import Recurring, Reserved, landing_url, schedule_of, validate_campaign
 from nudge.errors import InvalidPayload
 from nudge_local.stores import DOGDAY
 

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
-from nudge.ingest import IngestDependencies, IngestResult, receive_tracker_batch, receive_webhook
-from nudge.platforms.delivery import WebhookRequest
+from nudge.ingest.platforms.delivery import WebhookRequest
+from nudge.ingest.service import IngestDependencies, IngestResult, receive_tracker_batch, receive_webhook
 from nudge_local.samples import SampleRequest
 
 

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from nudge import member_import
 from nudge.errors import InvalidPayload
+from nudge.ingest import member_import
 from nudge.stores import Store
 from tests.fakes import InMemoryProfiles
 

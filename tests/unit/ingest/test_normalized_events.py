@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from nudge.events import EventType
+from nudge.profiles.events import EventType
 from nudge_local import samples
 from tests.fakes import local_dependencies
 from tests.unit.ingest.helpers import send
@@ -253,7 +253,7 @@ def test_cafe24_events_nudge_does_not_use_are_accepted_and_recorded_as_ignored(
 
 
 def test_an_events_id_names_the_delivery_it_came_in_even_when_the_stores_own_id_has_a_hash() -> None:
-    from nudge.events import delivery_event_id, delivery_of
+    from nudge.profiles.events import delivery_event_id, delivery_of
 
     assert delivery_of(delivery_event_id("cafe24:90032:ab12", 2)) == "cafe24:90032:ab12"
     assert delivery_of(delivery_event_id("nudge:order#42", 0)) == "nudge:order#42"

@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nudge import member_import, privacy
+from nudge import privacy
 from nudge.errors import InvalidPayload
-from nudge.platforms.delivery import guest_customer_id
+from nudge.ingest import member_import
+from nudge.ingest.platforms.delivery import guest_customer_id
 from nudge.privacy import Mobile, NotMobile, mask_phone, normalize_phone, read_phone, scrub
 from nudge.stores import Store
 from nudge_local import samples

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from nudge.ingest import ConcurrentUpdates
-from nudge.profile import OrderStatus
+from nudge.ingest.service import ConcurrentUpdates
+from nudge.profiles.profile import OrderStatus
 from nudge_local import samples
 from tests.fakes import local_dependencies
 from tests.unit.ingest.helpers import send

@@ -115,7 +115,7 @@ def test_alarms_reach_the_e_mail_only_when_one_is_given(translated: dict[str, An
 def _emitted_metrics() -> set[tuple[str, str]]:
     """(metric, service) for every metric a function emits: its literal names, and the sender's and
     ingest's per-outcome ones. Powertools adds the `service` dimension from POWERTOOLS_SERVICE_NAME."""
-    sending = (ROOT / "layers/core/python/nudge/sending.py").read_text()
+    sending = (ROOT / "layers/core/python/nudge/sending/service.py").read_text()
     states = re.search(r"state: str  # (.+)", sending)
     assert states is not None
     dynamic = {

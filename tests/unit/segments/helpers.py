@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from boto3.dynamodb.types import TypeSerializer
 
 from nudge.adapters.profile_item import to_item
-from nudge.profile import Cart, Checkout, Consent, Order, OrderStatus, Profile
+from nudge.profiles.profile import Cart, Checkout, Consent, Order, OrderStatus, Profile
 
 KST = ZoneInfo("Asia/Seoul")
 # Dog Day campaign week: the promotion starts 2026-03-18, today is Friday 2026-03-20, 15:00 in Seoul.

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from nudge.profile import Cart, Checkout, Consent, Order, OrderStatus, Profile
+from nudge.profiles.profile import Cart, Checkout, Consent, Order, OrderStatus, Profile
 from nudge.segments.evaluate import compile_segment
 from nudge.segments.item_compiler import member_of, screen_paths
 from nudge.segments.language import SegmentInvalid, parse_segment

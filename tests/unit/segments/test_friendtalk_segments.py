@@ -3,7 +3,7 @@ by hand (docs/segments.md has the score formula). Now is 2026-03-20 15:00 in Seo
 
 import pytest
 
-from nudge.profile import Profile
+from nudge.profiles.profile import Profile
 from nudge.segments.evaluate import compile_segment
 from nudge.segments.templates import friendtalk_segments, repurchase_due
 from tests.unit.segments.helpers import (

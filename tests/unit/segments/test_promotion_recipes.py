@@ -3,7 +3,7 @@
 Now is Friday 2026-03-20 15:00 in Seoul; the promotion started Wednesday 2026-03-18 on /event/dogday.
 """
 
-from nudge.profile import Profile
+from nudge.profiles.profile import Profile
 from nudge.segments.evaluate import compile_segment
 from nudge.segments.language import Segment
 from nudge.segments.templates import DOG_DAY, Promotion, promotion_recipes

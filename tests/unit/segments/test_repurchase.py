@@ -3,7 +3,7 @@ product, the store's cycle when a product has too little history, 32 days when t
 
 from datetime import UTC, datetime, timedelta
 
-from nudge.profile import OrderStatus
+from nudge.profiles.profile import OrderStatus
 from nudge.segments.repurchase import DEFAULT_CYCLE_DAYS, Cycle, learn_cycles, purchases
 from tests.unit.segments.helpers import customer, order
 

@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from nudge.campaign_reports import attribute, report, report_html, source_report
-from nudge.profile import Order, OrderStatus
-from nudge.sending import CONSENT_RESULT_NOTICE, SendRecord, State
+from nudge.profiles.profile import Order, OrderStatus
+from nudge.reports.sources import attribute, report, report_html, source_report
+from nudge.sending.records import SendRecord, State
+from nudge.sending.service import CONSENT_RESULT_NOTICE
 
 T0 = datetime(2026, 3, 18, 1, 0, tzinfo=UTC)
 

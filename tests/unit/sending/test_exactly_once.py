@@ -5,8 +5,9 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from nudge.gateways import Accepted, Gateway, Outbound
-from nudge.sending import LEASE, Busy, State, send_id_of
+from nudge.sending.gateway import Accepted, Gateway, Outbound
+from nudge.sending.records import State, send_id_of
+from nudge.sending.service import LEASE, Busy
 from tests.unit.sending.world import SMS_AD, Crash, World
 
 
@@ -30,7 +31,7 @@ def test_two_deliveries_at_the_same_time_leave_the_second_to_come_back_later() -
 
 
 def _fresh(world: World, job):  # the claim another invocation made a moment ago
-    from nudge.sending import SendRecord
+    from nudge.sending.records import SendRecord
 
     return SendRecord(
         send_id_of(job.send_key), job.store_id, job.source, job.customer_id, job.occurrence, State.SENDING

@@ -3,7 +3,7 @@ in the order they ran, whatever order the store's campaigns are listed in."""
 
 from datetime import UTC, datetime
 
-from nudge.explain import Source, explain
+from nudge.reports.why import Source, explain
 from tests.unit.sending.world import SMS_AD, World
 
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from nudge.gateways import Link, Outbound, Rejected, SmsPart
-from nudge.gateways.nhn import IDEMPOTENCY_HEADER, NhnGateway
-from nudge.gateways.solapi import SolapiGateway, authorization
+from nudge.adapters.gateways.nhn import IDEMPOTENCY_HEADER, NhnGateway
+from nudge.adapters.gateways.solapi import SolapiGateway, authorization
+from nudge.sending.gateway import Link, Outbound, Rejected, SmsPart
 from nudge_local.gateway_emulator import Faults, GatewayEmulator, NhnAccount
 
 FALLBACK = SmsPart(
@@ -159,7 +159,7 @@ def test_a_repeated_idempotency_key_sends_nothing_more() -> None:
 def test_a_waiting_transport_sleeps_the_latency_and_a_timeout_for_as_long_as_its_client_waits(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from nudge.gateways import Transient
+    from nudge.sending.gateway import Transient
     from nudge_local import gateway_emulator
 
     slept: list[float] = []

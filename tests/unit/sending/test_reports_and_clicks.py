@@ -8,11 +8,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from compliance.labelling import is_labelled_ad_sms
+from nudge.adapters.gateway_accounts import REPORT_FORMATS
 from nudge.errors import InvalidPayload, Unauthenticated
-from nudge.gateway_reports import ReportDependencies, receive_report
-from nudge.ingest import IngestDependencies
-from nudge.sending import SendRecord, State, send_fallback, send_notice
-from nudge.tracking import follow
+from nudge.ingest.service import IngestDependencies
+from nudge.reports.delivery import ReportDependencies, receive_report
+from nudge.sending.links import follow
+from nudge.sending.records import SendRecord, State
+from nudge.sending.service import send_fallback, send_notice
 from nudge_local.gateway_emulator import Report
 from tests.fakes import RecordingPublisher
 from tests.unit.sending.world import BRAND_AD, SMS_AD, World
@@ -49,7 +51,7 @@ class ReportingLedger:
 def _deps(world: World) -> tuple[ReportDependencies, RecordingPublisher]:
     publisher = RecordingPublisher()
     ingest = IngestDependencies(world.stores, world.secrets, world.profiles, publisher)
-    return ReportDependencies(ReportingLedger(world), ingest), publisher
+    return ReportDependencies(ReportingLedger(world), ingest, REPORT_FORMATS), publisher
 
 
 def _reports(world: World, provider: str) -> list[Report]:

@@ -4,8 +4,8 @@ personalisation without a raw #{...}; tracking links; the gateway's wire formats
 from datetime import datetime, timedelta
 
 from compliance.labelling import is_labelled_ad_sms
-from nudge.profile import Consent
-from nudge.sending import State
+from nudge.profiles.profile import Consent
+from nudge.sending.records import State
 from tests.unit.sending.world import ALIMTALK, BRAND_AD, KST, SMS_AD, World
 
 

@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from nudge.adapters.gateway_accounts import gateway_for
-from nudge.gateways import Gateway
-from nudge.profile import Consent, Profile
-from nudge.send_jobs import SendJob
-from nudge.sending import Claim, ClaimStatus, SendDependencies, SendRecord, State, process
+from nudge.profiles.profile import Consent, Profile
+from nudge.sending.gateway import Gateway
+from nudge.sending.jobs import SendJob
+from nudge.sending.records import Claim, ClaimStatus, SendRecord, State
+from nudge.sending.service import SendDependencies, process
 from nudge.stores import Store
 from nudge_local.stores import DOGDAY, MAPLE, gateway_emulator
 from tests.fakes import InMemoryProfiles, InMemorySecrets, InMemoryStores

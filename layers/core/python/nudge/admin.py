@@ -12,11 +12,18 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from nudge.campaigns import Campaign, Immediate, new_campaign_id, runs_on, schedule_of, validate_campaign
+from nudge.campaigns.definitions import (
+    Campaign,
+    Immediate,
+    new_campaign_id,
+    runs_on,
+    schedule_of,
+    validate_campaign,
+)
 from nudge.errors import Conflict, FieldError, InvalidPayload, NotFound, field_errors
 from nudge.ports import ProfileRepository, StoreDirectory
 from nudge.privacy import mask_name, mask_phone
-from nudge.profile import Member, Profile
+from nudge.profiles.profile import Member, Profile
 from nudge.segments.evaluate import CompiledSegment, compile_segment
 from nudge.segments.language import SegmentInvalid, parse_segment, segment_json
 from nudge.stores import Store
@@ -320,7 +327,7 @@ def preview_campaign(
     none on a day outside a recurring campaign's dates. The sender still decides each queued send (night
     hours, frequency, a consent changed meanwhile)."""
     from compliance.decision import screened_channel
-    from nudge.campaign_runs import audience
+    from nudge.campaigns.runs import audience
 
     store = get_store(deps, store_id)
     campaign = load_campaign(get_campaign(deps, store_id, campaign_id))
@@ -350,7 +357,7 @@ def _json(value: dict[str, Any]) -> str:
 
 def create_automation(deps: AdminDependencies, store_id: str, payload: Any, now: datetime) -> dict[str, Any]:
     """Validate and save an automation; it starts journeys with the next matching event."""
-    from nudge.automations import AUTOMATION, new_automation_id, validate_automation
+    from nudge.automations.definitions import AUTOMATION, new_automation_id, validate_automation
 
     store = get_store(deps, store_id)
     automation_id = new_automation_id()
@@ -360,7 +367,7 @@ def create_automation(deps: AdminDependencies, store_id: str, payload: Any, now:
 
 
 def get_automation(deps: AdminDependencies, store_id: str, automation_id: str) -> dict[str, Any]:
-    from nudge.automations import AUTOMATION
+    from nudge.automations.definitions import AUTOMATION
 
     get_store(deps, store_id)
     document = deps.catalog.get(store_id, AUTOMATION, automation_id)
@@ -374,7 +381,7 @@ def update_automation(
 ) -> dict[str, Any]:
     """Replace an automation (re-validated). Steps already due fire with the new definition, checked then;
     `"status": "paused"` stops them all."""
-    from nudge.automations import AUTOMATION, validate_automation
+    from nudge.automations.definitions import AUTOMATION, validate_automation
 
     store = get_store(deps, store_id)
     current = get_automation(deps, store_id, automation_id)
@@ -387,7 +394,7 @@ def update_automation(
 
 def delete_automation(deps: AdminDependencies, store_id: str, automation_id: str) -> None:
     """Delete an automation: its due steps stop when their slots fire (no schedule needs deleting)."""
-    from nudge.automations import AUTOMATION
+    from nudge.automations.definitions import AUTOMATION
 
     get_store(deps, store_id)
     if not deps.catalog.delete(store_id, AUTOMATION, automation_id):
@@ -396,7 +403,7 @@ def delete_automation(deps: AdminDependencies, store_id: str, automation_id: str
 
 def automation_templates(deps: AdminDependencies, store_id: str) -> dict[str, dict[str, Any]]:
     """The ready-made automations, written for this store with their default parameters."""
-    from nudge.automation_templates import TEMPLATES, template_definition
+    from nudge.automations.templates import TEMPLATES, template_definition
 
     store = get_store(deps, store_id)
     return {name: template_definition(name, store, {}) for name in TEMPLATES}
@@ -406,7 +413,7 @@ def install_automation_template(
     deps: AdminDependencies, store_id: str, template: str, payload: Any, now: datetime
 ) -> dict[str, Any]:
     """Create an automation from a ready-made one; `params` adjust it, `status` may start it paused."""
-    from nudge.automation_templates import TEMPLATES, template_definition
+    from nudge.automations.templates import TEMPLATES, template_definition
 
     store = get_store(deps, store_id)
     if template not in TEMPLATES:
@@ -425,7 +432,7 @@ def learn_repurchase_cycles(
     deps: AdminDependencies, store_id: str, profiles: Iterable[Profile], now: datetime
 ) -> dict[str, Any]:
     """Learn the store's repurchase cycles from its order history and keep them for the automations."""
-    from nudge.automations import REPURCHASE_CYCLES, cycles_document
+    from nudge.automations.definitions import REPURCHASE_CYCLES, cycles_document
     from nudge.segments.repurchase import learn_cycles, purchases
 
     get_store(deps, store_id)
@@ -441,11 +448,11 @@ def learn_repurchase_cycles(
 def why(
     deps: AdminDependencies, store_id: str, customer_id: str, records: Iterable[Any], now: datetime
 ) -> dict[str, Any]:
-    """The decision chain for one customer (nudge.explain): every message decided about, and every
+    """The decision chain for one customer (nudge.reports.why): every message decided about, and every
     campaign that ran without one."""
-    from nudge.automations import AUTOMATION
-    from nudge.campaign_runs import left_out_reason
-    from nudge.explain import Source, explain
+    from nudge.automations.definitions import AUTOMATION
+    from nudge.campaigns.runs import left_out_reason
+    from nudge.reports.why import Source, explain
 
     store = get_store(deps, store_id)
     profile = deps.profiles.load(store_id, customer_id)

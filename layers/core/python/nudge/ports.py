@@ -6,8 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from nudge.events import NormalizedEvent
-from nudge.profile import Profile
+from nudge.profiles.events import NormalizedEvent
+from nudge.profiles.profile import Profile
 from nudge.stores import Store
 
 

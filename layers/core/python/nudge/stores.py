@@ -27,7 +27,8 @@ class GatewayAccount(BaseModel):
     sender_key: str | None = None  # NHN Kakao sender key (the channel)
     api_key: str | None = None  # Solapi API key
     pf_id: str | None = None  # Solapi Kakao channel id
-    # Where the gateway answers; None = the provider's production address (nudge.gateways.PRODUCTION).
+    # Where the gateway answers; None = the provider's production address
+    # (nudge.adapters.gateways.transport.PRODUCTION).
     base_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
 
 

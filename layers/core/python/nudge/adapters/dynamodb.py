@@ -24,7 +24,7 @@ from nudge.adapters.profile_item import (
     to_item,
 )
 from nudge.ports import DeliveryRecord, SaveOutcome
-from nudge.profile import Order, Profile
+from nudge.profiles.profile import Order, Profile
 from nudge.stores import Store
 
 # Delivery records only need to outlive the platforms' retry windows (Shopify: 4 hours; Cafe24: ❓) and

@@ -7,18 +7,22 @@ from functools import cache
 
 import httpx
 
+from nudge.adapters.gateways import nhn, solapi
+from nudge.adapters.gateways.nhn import NhnGateway
+from nudge.adapters.gateways.solapi import SolapiGateway
+from nudge.adapters.gateways.transport import PRODUCTION
 from nudge.adapters.scheduler import QueueScheduler
-from nudge.gateways import PRODUCTION, Gateway
-from nudge.gateways.nhn import NhnGateway
-from nudge.gateways.solapi import SolapiGateway
 from nudge.ports import SecretStore
 from nudge.schedules import at_expression
-from nudge.send_jobs import SendJob
+from nudge.sending.gateway import Gateway, ReportFormat
+from nudge.sending.jobs import SendJob
 from nudge.stores import GATEWAY_SECRET_NAMES, Store
 
-# A gateway that does not answer within these limits is "unclear" (nudge.sending: ask, then retry).
+# A gateway that does not answer within these limits is "unclear" (nudge.sending.service: ask, then retry).
 TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 
+# Each gateway's delivery-report format, by the provider in `POST /gateway/reports/{provider}`.
+REPORT_FORMATS: dict[str, ReportFormat] = {"nhn": nhn.REPORT_FORMAT, "solapi": solapi.REPORT_FORMAT}
 
 _transport: httpx.BaseTransport | None = None
 

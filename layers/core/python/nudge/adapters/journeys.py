@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from nudge import config
 from nudge.adapters.dynamodb import dynamodb_client
-from nudge.automation_runs import DueStep, State
+from nudge.automations.runs import DueStep, State
 
 DUE_STEP_TTL = timedelta(days=60)  # kept after the slot for reports and investigations
 ENTRY_TTL = timedelta(days=800)  # "once per order" must outlive any journey (the longest: ~2 years)

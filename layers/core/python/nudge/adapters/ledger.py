@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from nudge import clock as nudge_clock
 from nudge import config
 from nudge.adapters.dynamodb import batch_get, concurrently, dynamodb_client
-from nudge.sending import Claim, ClaimStatus, SendRecord, State
+from nudge.sending.records import Claim, ClaimStatus, SendRecord, State
 
 SEND_RECORD_TTL = timedelta(days=400)
 # Slots are spaced for 98 % of the limit: a sender whose thread wakes a little late for its slot must not

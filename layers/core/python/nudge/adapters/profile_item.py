@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from nudge.profile import Cart, Checkout, Consent, Order, OrderStatus, Profile
+from nudge.profiles.profile import Cart, Checkout, Consent, Order, OrderStatus, Profile
 
 SHARDS = 16
 

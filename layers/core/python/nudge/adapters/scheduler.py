@@ -157,7 +157,7 @@ class SlotSchedules:
         self.calls = 0
 
     def ensure_slot(self, store: Store, slot: datetime, now: datetime) -> None:
-        from nudge.automation_runs import slot_request
+        from nudge.automations.runs import slot_request
 
         name = slot_schedule_name(store.store_id, slot)
         if name in self.known:

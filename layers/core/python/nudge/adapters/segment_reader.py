@@ -20,7 +20,7 @@ from typing import Any
 
 from nudge import clock, config
 from nudge.adapters.profile_item import SHARDS
-from nudge.profile import Member
+from nudge.profiles.profile import Member
 from nudge.segments.evaluate import CompiledSegment, compile_segment
 from nudge.segments.item_compiler import member_of, projection_with, screen_paths
 from nudge.segments.language import Segment

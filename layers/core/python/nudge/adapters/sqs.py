@@ -6,8 +6,8 @@ from typing import Any
 import boto3
 
 from nudge import config
-from nudge.events import NormalizedEvent
-from nudge.send_jobs import SendJob
+from nudge.profiles.events import NormalizedEvent
+from nudge.sending.jobs import SendJob
 
 SQS_BATCH = 10
 

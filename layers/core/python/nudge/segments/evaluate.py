@@ -2,7 +2,7 @@
 "who is in?" (a whole store, for a campaign).
 
     compiled = compile_segment(segment, zone=store.zone, now=clock.now())
-    compiled.matches(profile)                 # one customer, from nudge.profile.Profile
+    compiled.matches(profile)                 # one customer, from nudge.profiles.profile.Profile
     compiled.item_matcher.matches(raw_item)   # one DynamoDB-JSON item, for the whole-store read
 
 Both answers come from the same resolved plan (plan.py); a hypothesis test checks they agree.
@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from nudge.profile import Profile
+from nudge.profiles.profile import Profile
 from nudge.segments import plan as p
 from nudge.segments.language import Segment, parse_segment
 from nudge.segments.score import days_since, score

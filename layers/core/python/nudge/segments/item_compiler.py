@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from nudge.profile import Consent, Member, OrderStatus
+from nudge.profiles.profile import Consent, Member, OrderStatus
 from nudge.segments import plan as p
 from nudge.segments.score import days_since, score
 
@@ -335,7 +335,7 @@ def compile_items(plan: p.Plan) -> ItemMatcher:
     )
 
 
-# --- A member's consent and channel friendship, for the run's screen (nudge.campaign_runs) ------------------
+# --- A member's consent and channel friendship, for the run's screen (nudge.campaigns.runs) -----------------
 
 
 def screen_paths(channel: str) -> set[Path]:

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from nudge.profile import PAGE_VIEW_HISTORY_DAYS
+from nudge.profiles.profile import PAGE_VIEW_HISTORY_DAYS
 
 NonNegativeInt = Annotated[int, Field(ge=0, le=3650)]
 ProductId = Annotated[str, Field(min_length=1, max_length=200)]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 
-from nudge.profile import Profile
+from nudge.profiles.profile import Profile
 
 DEFAULT_CYCLE_DAYS = 32  # seed 004: the Korean e-commerce average
 MIN_INTERVALS = 5

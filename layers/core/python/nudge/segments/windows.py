@@ -8,7 +8,7 @@ touches a time zone again, which is what makes them fast and makes them agree.
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from nudge.profile import PAGE_VIEW_HISTORY_DAYS
+from nudge.profiles.profile import PAGE_VIEW_HISTORY_DAYS
 
 
 def store_today(now: datetime, zone: ZoneInfo) -> date:

@@ -1,0 +1,210 @@
+"""The composition root: each function's dependencies over AWS and httpx, built once per container.
+
+Every builder imports what it wires when it is first called, so a handler's cold start imports only its own
+adapters and domain (the admin API never loads httpx and the gateways; the sender never loads the admin).
+The handlers bind their `dependencies` to these builders."""
+
+from dataclasses import replace
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from nudge import clock, config
+from nudge.stores import Store
+
+if TYPE_CHECKING:
+    from compliance.message import Message
+    from nudge.adapters.catalog import DynamoCatalog
+    from nudge.adapters.dynamodb import DynamoProfileRepository, DynamoStoreDirectory, DynamoSyncCursors
+    from nudge.adapters.ledger import DynamoSendLedger
+    from nudge.adapters.scheduler import QueueScheduler
+    from nudge.adapters.segment_reader import SegmentReader
+    from nudge.adapters.sqs import JsonQueue
+    from nudge.admin import AdminDependencies
+    from nudge.automations.runs import AutomationDependencies
+    from nudge.ingest.service import IngestDependencies
+    from nudge.reports.delivery import ReportDependencies
+    from nudge.sending.gateway import Gateway
+    from nudge.sending.service import SendDependencies
+
+
+# ---------------------------------------------------------------- sending (sender, tracking, optouts)
+
+
+def _scheduler() -> "QueueScheduler":
+    from nudge.adapters.scheduler import QueueScheduler
+
+    return QueueScheduler(
+        config.schedule_group(),
+        config.scheduler_role_arn(),
+        config.send_queue_arn(),
+        config.schedule_dead_letter_arn(),
+    )
+
+
+@cache
+def send_dependencies(tracking_base_url: str = "") -> "SendDependencies":
+    """`tracking_base_url` overrides the configured click-redirect address (the tracking function learns its
+    own from the request it serves: its template cannot name the API that routes to it)."""
+    from nudge.adapters.catalog import catalog
+    from nudge.adapters.dynamodb import profile_repository, store_directory
+    from nudge.adapters.gateway_accounts import ScheduledDeferrals, gateway_for, http_client
+    from nudge.adapters.ledger import rate_limiter, send_ledger
+    from nudge.adapters.ssm import SsmSecretStore
+    from nudge.sending.service import SendDependencies
+
+    secrets = SsmSecretStore()
+    base_url = config.gateway_base_url()
+
+    def gateway(store: Store) -> "Gateway":
+        return gateway_for(store, secrets, http_client(), base_url)
+
+    return SendDependencies(
+        stores=store_directory(),
+        catalog=catalog(),
+        profiles=profile_repository(),
+        ledger=send_ledger(),
+        gateway_for=gateway,
+        limiter=rate_limiter(),
+        deferrals=ScheduledDeferrals(_scheduler),
+        now=clock.now,
+        sleep=clock.sleep,
+        tracking_base_url=tracking_base_url or config.tracking_base_url(),
+    )
+
+
+@cache
+def sender_dependencies() -> "SendDependencies":
+    """The ledger, the gateways, the profiles and the catalog this container sends with (cached); the
+    messages are read once per invocation (a batch of one campaign's jobs reads its message once)."""
+    from nudge.adapters.catalog import invocation_catalog
+
+    return replace(send_dependencies(), catalog=invocation_catalog())
+
+
+# ---------------------------------------------------------------- ingest (ingest, collect; consent writes)
+
+
+@cache
+def ingest_dependencies() -> "IngestDependencies":
+    from nudge.adapters.dynamodb import profile_repository, store_directory
+    from nudge.adapters.sqs import events_publisher
+    from nudge.adapters.ssm import SsmSecretStore
+    from nudge.ingest.service import IngestDependencies
+
+    return IngestDependencies(store_directory(), SsmSecretStore(), profile_repository(), events_publisher())
+
+
+# ---------------------------------------------------------------- reports (tracking, optouts)
+
+
+@cache
+def click_ledger() -> "DynamoSendLedger":
+    from nudge.adapters.ledger import send_ledger
+
+    return send_ledger()
+
+
+@cache
+def report_dependencies(public_base_url: str = "") -> "ReportDependencies":
+    """`public_base_url`: where the fallback SMS's and notices' links point. The template cannot hand this
+    function the API's address (the API routes to the function, so that would be a circular reference):
+    without a TrackingBaseUrl it is the address the gateway's report came in on, the same every request."""
+    from nudge.adapters.gateway_accounts import REPORT_FORMATS
+    from nudge.reports.delivery import ReportDependencies
+    from nudge.sending.service import send_fallback, send_notice
+
+    return ReportDependencies(
+        click_ledger(),
+        ingest_dependencies(),
+        REPORT_FORMATS,
+        fallback=lambda record: send_fallback(record, send_dependencies(public_base_url)),
+        notice=lambda store_id, customer_id, key, message: send_notice(
+            store_id, customer_id, key, message, send_dependencies(public_base_url)
+        ),
+    )
+
+
+@cache
+def optout_dependencies() -> tuple[
+    "DynamoStoreDirectory", "DynamoProfileRepository", "DynamoSyncCursors", "IngestDependencies"
+]:
+    from nudge.adapters.dynamodb import profile_repository, store_directory, sync_cursors
+
+    return store_directory(), profile_repository(), sync_cursors(), ingest_dependencies()
+
+
+def consent_notice(store_id: str, customer_id: str, key: str, message: "Message") -> object:
+    from nudge.sending.service import send_notice
+
+    return send_notice(store_id, customer_id, key, message, send_dependencies())
+
+
+# ---------------------------------------------------------------- campaigns and automations
+
+
+@cache
+def campaign_run_dependencies() -> tuple[
+    "DynamoStoreDirectory", "DynamoCatalog", "JsonQueue", "SegmentReader"
+]:
+    from nudge.adapters.catalog import catalog
+    from nudge.adapters.dynamodb import store_directory
+    from nudge.adapters.segment_reader import SegmentReader
+    from nudge.adapters.sqs import send_queue
+
+    return store_directory(), catalog(), send_queue(), SegmentReader()
+
+
+@cache
+def automation_dependencies() -> tuple["DynamoStoreDirectory", "AutomationDependencies"]:
+    from nudge.adapters.catalog import invocation_catalog
+    from nudge.adapters.dynamodb import profile_repository, store_directory
+    from nudge.adapters.journeys import journeys
+    from nudge.adapters.scheduler import slot_schedules
+    from nudge.adapters.sqs import send_queue
+    from nudge.automations.runs import AutomationDependencies
+
+    due = journeys()
+    return store_directory(), AutomationDependencies(
+        catalog=invocation_catalog(),
+        profiles=profile_repository(),
+        due_steps=due,
+        entries=due,
+        scheduler=slot_schedules(),
+        send_queue=send_queue(),
+    )
+
+
+# ---------------------------------------------------------------- the admin API
+
+
+class _MemberReader:
+    """The whole-store segment read, as the admin operations use it."""
+
+    def members(self, store: Store, segment: Any) -> Any:
+        from nudge.adapters.segment_reader import SegmentReader
+
+        return SegmentReader().members(store, segment)
+
+    def screened_members(self, store: Store, segment: Any, consent_channel: str | None, now: datetime) -> Any:
+        from nudge.adapters.segment_reader import SegmentReader
+
+        return SegmentReader().screened_members(store, segment, consent_channel, now)
+
+
+@cache
+def admin_dependencies() -> "AdminDependencies":
+    from nudge.adapters.catalog import catalog
+    from nudge.adapters.dynamodb import profile_repository, store_directory
+    from nudge.adapters.scheduler import campaign_scheduler
+    from nudge.adapters.sqs import campaign_runs_queue
+    from nudge.admin import AdminDependencies
+
+    return AdminDependencies(
+        stores=store_directory(),
+        catalog=catalog(),
+        profiles=profile_repository(),
+        members=_MemberReader(),
+        scheduler=campaign_scheduler(),
+        run_requests=campaign_runs_queue(),
+    )

@@ -1,0 +1,1 @@
+"""Automations: journeys an event starts, their timed steps and the ready-made templates."""

@@ -1,0 +1,671 @@
+"""Automations: journeys a store's marketer sets up once and that run per customer.
+
+An automation = a trigger (a normalized event type, with an optional filter on the event and an optional
+segment the customer must be in when it happens) + one or more steps (each a delay counted from the
+trigger and a message) + exit conditions (checked again when a step fires, against the profile then)
++ a re-entry policy (once per business key — an order, a cart, a checkout — or at most once per N days).
+
+Pure: no I/O. `nudge.automations.runs` uses this to start journeys from events and to fire due steps.
+Delays are computed in the store's time zone: "3 days later at 16:00" is the trigger's store-zone date
++ 3 days, at 16:00 there; with `business_days`, Saturdays, Sundays and Korean public holidays (the
+`holidays` package, which follows the official calendar including substitute holidays) are not counted,
+since couriers neither collect nor deliver on them.
+"""
+
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import cache
+from typing import Annotated, Any, Literal, Self
+from zoneinfo import ZoneInfo
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.json_schema import GetJsonSchemaHandler, JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from compliance.consent import CHANNEL_NAMES
+from compliance.message import CONSENT_CHANNEL, Message, validate_message
+from nudge.campaigns.definitions import Tracking
+from nudge.errors import FieldError, InvalidPayload, field_errors
+from nudge.profiles.events import (
+    GATEWAY_OPTOUT_SOURCE,
+    ORDER_EVENT_TYPES,
+    CartUpdated,
+    CheckoutStarted,
+    ConsentChanged,
+    ConsentChannel,
+    CouponIssued,
+    EventType,
+    NormalizedEvent,
+    OrderPlaced,
+    PageViewed,
+    delivery_of,
+)
+from nudge.profiles.profile import OrderStatus, Profile
+from nudge.segments.repurchase import DEFAULT_CYCLE_DAYS, RepurchaseCycles
+from nudge.stores import Store
+
+AUTOMATION = "automation"  # the catalog kind: the sender reads steps[step].message from this document
+MAX_STEPS = 10
+MAX_DELAY_DAYS = 800  # the 2-year consent re-confirmation notice is the longest journey
+IMMEDIATE_WINDOW = timedelta(seconds=60)  # a step due sooner than this goes straight to the send queue
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+Status = Literal["active", "paused"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ---------------------------------------------------------------- trigger
+
+
+class TriggerFilter(_Model):
+    """Optional conditions on the triggering event; each applies to the event types named beside it."""
+
+    path_prefix: Annotated[str, Field(pattern=r"^/", max_length=512)] | None = None  # page.viewed
+    min_items: Annotated[int, Field(ge=0)] | None = None  # cart.updated: items in the cart now
+    min_amount: Annotated[Decimal, Field(ge=0)] | None = None  # cart.updated, checkout.started, order.*
+    max_amount: Annotated[Decimal, Field(ge=0)] | None = None
+    channel: ConsentChannel | None = None  # consent.changed
+    granted: bool | None = None  # consent.changed
+    first_visit: bool | None = None  # visit.started, page.viewed: the customer's first visit
+
+
+_FILTER_EVENTS: dict[str, frozenset[EventType]] = {
+    "path_prefix": frozenset({EventType.PAGE_VIEWED}),
+    "min_items": frozenset({EventType.CART_UPDATED}),
+    "min_amount": frozenset(
+        {EventType.CART_UPDATED, EventType.CHECKOUT_STARTED, EventType.ORDER_PLACED, EventType.ORDER_PAID}
+    ),
+    "channel": frozenset({EventType.CONSENT_CHANGED}),
+    "granted": frozenset({EventType.CONSENT_CHANGED}),
+    "first_visit": frozenset({EventType.VISIT_STARTED, EventType.PAGE_VIEWED}),
+}
+_FILTER_EVENTS["max_amount"] = _FILTER_EVENTS["min_amount"]
+
+
+class Trigger(_Model):
+    event: EventType
+    filter: TriggerFilter = TriggerFilter()
+    segment: dict[str, Any] | None = None  # the segment language: the customer must be in it when it happens
+
+    @model_validator(mode="after")
+    def _filter_fits_event(self) -> Self:
+        for name in self.filter.model_fields_set:
+            if getattr(self.filter, name) is not None and self.event not in _FILTER_EVENTS[name]:
+                allowed = ", ".join(sorted(_FILTER_EVENTS[name]))
+                raise ValueError(f"filter.{name} applies to {allowed}, not {self.event}")
+        low, high = self.filter.min_amount, self.filter.max_amount
+        if low is not None and high is not None and high < low:
+            raise ValueError("filter.max_amount must not be below filter.min_amount")
+        return self
+
+
+# ---------------------------------------------------------------- delays
+
+
+_DELAY_TEXT = re.compile(
+    r"^\s*(?:(?P<days>\d+)\s*(?P<business>business\s+)?days?)?"
+    r"\s*(?:(?P<hours>\d+)\s*hours?)?\s*(?:(?P<minutes>\d+)\s*minutes?)?"
+    r"\s*(?:later)?\s*(?:at\s+(?P<at>\d{1,2}:\d{2}))?\s*$"
+)
+
+
+class Delay(_Model):
+    """How long after the trigger a step is due: a duration (`minutes`, `hours`, `days`), or `days` later
+    at a wall-clock time `at` in the store's time zone; `business_days` skips weekends and holidays.
+    Also written as text: "1 hour", "2 hours 30 minutes", "3 days later at 16:00",
+    "3 business days later at 16:00", "now"."""
+
+    minutes: Annotated[int, Field(ge=0, le=60 * 24 * 7)] = 0
+    hours: Annotated[int, Field(ge=0, le=24 * 90)] = 0
+    days: Annotated[int, Field(ge=0, le=MAX_DELAY_DAYS)] = 0
+    at: time | None = None  # "16:00"
+    business_days: bool = False
+    repurchase_cycle: bool = False  # `days` = the product's learned repurchase cycle (plus `days`, if any)
+    before_expiry: bool = False  # coupon.issued: `days` *before* the coupon's expiry date, at `at`
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The object, or the same as text (`_from_text`): the admin API's OpenAPI document shows both."""
+        written = {"type": "string", "examples": ["1 hour", "3 business days later at 16:00", "now"]}
+        return {"anyOf": [handler.resolve_ref_schema(handler(core_schema)), written], "title": "Delay"}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip().lower()
+        if text in ("now", "at once", "immediately"):
+            return {}
+        match = _DELAY_TEXT.match(text)
+        if not text or match is None or not any(match.groupdict().values()):
+            raise ValueError(f"{value!r} is not a delay like '1 hour' or '3 days later at 16:00'")
+        parts = match.groupdict()
+        out: dict[str, Any] = {k: int(parts[k]) for k in ("days", "hours", "minutes") if parts[k]}
+        if parts["business"]:
+            out["business_days"] = True
+        if parts["at"]:
+            out["at"] = parts["at"].zfill(5)
+        return out
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        if self.at is not None:
+            if self.minutes or self.hours:
+                raise ValueError("give either `at` (with `days`) or `minutes`/`hours`, not both")
+            if self.at.tzinfo is not None or self.at.second or self.at.microsecond:
+                raise ValueError("`at` is a wall-clock time HH:MM in the store's time zone")
+        if self.business_days and not self.days and not self.repurchase_cycle:
+            raise ValueError("`business_days` counts `days`: give days >= 1")
+        if self.repurchase_cycle and (self.hours or self.minutes):
+            raise ValueError("a repurchase-cycle delay counts days: use `at`, not `hours`/`minutes`")
+        if self.before_expiry and (self.at is None or self.repurchase_cycle or self.business_days):
+            raise ValueError("`before_expiry` counts `days` before the expiry date and needs `at`")
+        if self.days * 86_400 + self.hours * 3600 + self.minutes * 60 > MAX_DELAY_DAYS * 86_400:
+            raise ValueError(f"a delay is at most {MAX_DELAY_DAYS} days")
+        return self
+
+
+@cache
+def _korean_holidays(year: int) -> frozenset[date]:
+    import holidays  # imported on first use: only business-day delays need the calendar
+
+    return frozenset(holidays.country_holidays("KR", years=[year]))
+
+
+def is_business_day(day: date) -> bool:
+    """Monday to Friday and not a Korean public holiday (substitute and election days included)."""
+    return day.weekday() < 5 and day not in _korean_holidays(day.year)
+
+
+def add_business_days(day: date, count: int, business_day: Callable[[date], bool] = is_business_day) -> date:
+    """The `count`-th business day after `day` (the start day itself is never counted)."""
+    remaining = count
+    while remaining > 0:
+        day += timedelta(days=1)
+        if business_day(day):
+            remaining -= 1
+    return day
+
+
+def due_at(
+    trigger_at: datetime,
+    delay: Delay,
+    zone: ZoneInfo,
+    cycle_days: int | None = None,
+    expires_at: datetime | None = None,
+) -> datetime:
+    """When a step with this delay is due for a trigger at `trigger_at` (a UTC-aware instant).
+    `cycle_days`: the repurchase cycle of what was bought, for `repurchase_cycle` delays; `expires_at`:
+    the coupon's expiry, for `before_expiry` delays."""
+    if delay.before_expiry and expires_at is not None and delay.at is not None:
+        day = expires_at.astimezone(zone).date() - timedelta(days=delay.days)
+        return datetime.combine(day, delay.at, tzinfo=zone).astimezone(trigger_at.tzinfo)
+    local = trigger_at.astimezone(zone)
+    days = delay.days
+    if delay.repurchase_cycle:
+        days += cycle_days if cycle_days is not None else DEFAULT_CYCLE_DAYS
+    if delay.business_days:
+        day = add_business_days(local.date(), days)
+    else:
+        day = local.date() + timedelta(days=days)
+    if delay.at is not None:
+        return datetime.combine(day, delay.at, tzinfo=zone).astimezone(trigger_at.tzinfo)
+    shifted = datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone)
+    return (shifted + timedelta(hours=delay.hours, minutes=delay.minutes)).astimezone(trigger_at.tzinfo)
+
+
+# ---------------------------------------------------------------- exit and re-entry
+
+ExitWhen = Literal[
+    "order_canceled",  # the order (business key) was canceled or refunded
+    "cart_emptied",  # the cart was checked out or emptied since the trigger
+    "checkout_completed",  # the checkout (business key) became an order
+    "purchased",  # any purchase since the trigger
+    "joined",  # the customer signed up (for visitor nudges)
+    "consent_withdrawn",  # the step's channel consent was withdrawn or refused
+    "order_paid",  # the order (business key) was paid: for unpaid-order reminders
+    "consent_changed",  # the consent (business key) was answered again since: withdrawn or re-given
+]
+
+
+class ExitConditions(_Model):
+    when: tuple[ExitWhen, ...] = ()
+    segment: dict[str, Any] | None = None  # exit when the customer is in this segment at firing time
+
+
+class ReEntry(_Model):
+    policy: Literal["once_per_business_key", "once_per_days"] = "once_per_business_key"
+    days: Annotated[int, Field(ge=1, le=3650)] | None = None
+
+    @model_validator(mode="after")
+    def _days_with_policy(self) -> Self:
+        if (self.policy == "once_per_days") != (self.days is not None):
+            raise ValueError("`days` goes with policy once_per_days, and only with it")
+        return self
+
+
+# ---------------------------------------------------------------- definition
+
+
+class StepDefinition(_Model):
+    name: Annotated[str, Field(max_length=100)] = ""
+    delay: Delay
+    message: dict[str, Any]  # validated by the compliance layer
+    tracking: Tracking = Tracking()
+
+
+class AutomationDefinition(_Model):
+    """What the marketer sends to create or replace an automation."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    status: Status = "active"
+    trigger: Trigger
+    steps: Annotated[list[StepDefinition], Field(min_length=1, max_length=MAX_STEPS)]
+    exit: ExitConditions = ExitConditions()
+    reentry: ReEntry = ReEntry()
+    template: Annotated[str, Field(max_length=64)] | None = None  # the ready-made automation it came from
+
+
+class Step(_Model):
+    name: str
+    delay: Delay
+    message: Message
+    tracking: Tracking
+
+
+class Automation(_Model):
+    automation_id: Identifier
+    store_id: str
+    name: str
+    status: Status
+    trigger: Trigger
+    steps: tuple[Step, ...]
+    exit: ExitConditions
+    reentry: ReEntry
+    template: str | None = None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+    @property
+    def source(self) -> str:
+        """How send jobs and the ledger name this automation."""
+        return f"automation:{self.automation_id}"
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+def new_automation_id() -> str:
+    return "aut_" + secrets.token_hex(8)
+
+
+def _segment_problems(definition: dict[str, Any], prefix: str) -> list[FieldError]:
+    from nudge.segments.language import SegmentInvalid, parse_segment
+
+    try:
+        parse_segment(definition)
+    except SegmentInvalid as exc:
+        out = []
+        for line in exc.errors:
+            path, _, message = line.partition(": ")
+            where = f"{prefix}.{path}" if path and path != "segment" else prefix
+            out.append(FieldError(where, message or line))
+        return out
+    return []
+
+
+def validate_automation(
+    payload: Any, store: Store, now: datetime, automation_id: str, created_at: datetime | None = None
+) -> tuple[Automation, dict[str, Any]]:
+    """The automation and its catalog document, or InvalidPayload naming every wrong field."""
+    if not isinstance(payload, dict):
+        raise InvalidPayload("automation is not valid", [FieldError("body", "expected a JSON object")])
+    try:
+        definition = AutomationDefinition.model_validate(payload)
+    except ValidationError as exc:
+        raise InvalidPayload("automation is not valid", field_errors(exc)) from exc
+    problems: list[FieldError] = []
+    for index, step in enumerate(definition.steps):
+        prefix = f"steps[{index}].message"
+        problems.extend(
+            FieldError(f"{prefix}.{p.field}" if p.field != "message" else prefix, p.message)
+            for p in validate_message(step.message, store.compliance)
+        )
+    if definition.trigger.segment is not None:
+        problems.extend(_segment_problems(definition.trigger.segment, "trigger.segment"))
+    if definition.exit.segment is not None:
+        problems.extend(_segment_problems(definition.exit.segment, "exit.segment"))
+    for needs_order in ("order_canceled", "order_paid"):
+        if needs_order in definition.exit.when and definition.trigger.event not in ORDER_EVENT_TYPES:
+            problems.append(FieldError("exit.when", f"{needs_order} needs an order.* trigger"))
+    if "consent_changed" in definition.exit.when and definition.trigger.event != EventType.CONSENT_CHANGED:
+        problems.append(FieldError("exit.when", "consent_changed needs the consent.changed trigger"))
+    event = definition.trigger.event
+    if "checkout_completed" in definition.exit.when and event != EventType.CHECKOUT_STARTED:
+        problems.append(FieldError("exit.when", "checkout_completed needs the checkout.started trigger"))
+    for index, step in enumerate(definition.steps):
+        if step.delay.before_expiry and event != EventType.COUPON_ISSUED:
+            where = f"steps[{index}].delay"
+            problems.append(FieldError(where, "before_expiry needs the coupon.issued trigger"))
+    if problems:
+        raise InvalidPayload("automation is not valid", problems)
+    automation = Automation(
+        automation_id=automation_id,
+        store_id=store.store_id,
+        name=definition.name,
+        status=definition.status,
+        trigger=definition.trigger,
+        steps=tuple(
+            Step(name=s.name, delay=s.delay, message=Message.model_validate(s.message), tracking=s.tracking)
+            for s in definition.steps
+        ),
+        exit=definition.exit,
+        reentry=definition.reentry,
+        template=definition.template,
+        created_at=created_at or now,
+        updated_at=now,
+    )
+    return automation, document_of(automation, definition)
+
+
+def _normalized_segment(definition: dict[str, Any] | None) -> dict[str, Any] | None:
+    from nudge.segments.language import parse_segment, segment_json
+
+    return None if definition is None else segment_json(parse_segment(definition))
+
+
+def document_of(automation: Automation, definition: AutomationDefinition) -> dict[str, Any]:
+    """The catalog document: `status` and `steps[i].message` / `.tracking` are what the sender reads."""
+    trigger = automation.trigger.model_dump(mode="json", exclude_none=True, exclude={"segment"})
+    if automation.trigger.segment is not None:
+        trigger["segment"] = _normalized_segment(automation.trigger.segment)
+    exit_: dict[str, Any] = {"when": list(automation.exit.when)}
+    if automation.exit.segment is not None:
+        exit_["segment"] = _normalized_segment(automation.exit.segment)
+    return {
+        "automation_id": automation.automation_id,
+        "store_id": automation.store_id,
+        "name": automation.name,
+        "status": automation.status,
+        "trigger": trigger,
+        "steps": [
+            {
+                "name": step.name,
+                "delay": step.delay.model_dump(mode="json", exclude_defaults=True),
+                "message": step.message,  # as the marketer sent it (and as validate_message accepted it)
+                "tracking": step.tracking.model_dump(mode="json", exclude_none=True),
+            }
+            for step in definition.steps
+        ],
+        "exit": exit_,
+        "reentry": automation.reentry.model_dump(mode="json", exclude_none=True),
+        "template": automation.template,
+        "created_at": automation.created_at.isoformat(),
+        "updated_at": automation.updated_at.isoformat(),
+    }
+
+
+def load_automation(document: dict[str, Any]) -> Automation:
+    """An automation from its catalog document (validated when it was saved)."""
+    return Automation.model_validate(
+        {
+            **{k: v for k, v in document.items() if k != "steps"},
+            "steps": [
+                {
+                    "name": s.get("name", ""),
+                    "delay": s["delay"],
+                    "message": s["message"],
+                    "tracking": s.get("tracking", {}),
+                }
+                for s in document["steps"]
+            ],
+        }
+    )
+
+
+# ---------------------------------------------------------------- matching events
+
+
+def _order_id(event: NormalizedEvent) -> str | None:
+    return getattr(event, "order_id", None) if event.type in ORDER_EVENT_TYPES else None
+
+
+def _event_amount(event: NormalizedEvent, profile: Profile) -> Decimal | None:
+    match event:
+        case CartUpdated():
+            return profile.cart.amount
+        case CheckoutStarted():
+            return event.amount
+        case OrderPlaced():
+            return event.amount
+    order_id = _order_id(event)
+    order = profile.orders.get(order_id) if order_id else None
+    return order.amount if order else None
+
+
+def trigger_matches(automation: Automation, event: NormalizedEvent, profile: Profile, zone: ZoneInfo) -> bool:
+    """Does this event (already applied to `profile`) start the automation for this customer?"""
+    trigger = automation.trigger
+    if event.type != trigger.event:
+        return False
+    f = trigger.filter
+    if f.path_prefix is not None and not (
+        isinstance(event, PageViewed) and event.path.startswith(f.path_prefix)
+    ):
+        return False
+    if f.min_items is not None and profile.cart.item_count < f.min_items:
+        return False
+    if f.min_amount is not None or f.max_amount is not None:
+        amount = _event_amount(event, profile)
+        if amount is None:
+            return False
+        if f.min_amount is not None and amount < f.min_amount:
+            return False
+        if f.max_amount is not None and amount > f.max_amount:
+            return False
+    if isinstance(event, ConsentChanged):
+        if event.source.startswith(GATEWAY_OPTOUT_SOURCE):
+            # An opt-out read from a gateway (a result, or the store's 080 list) was already answered with
+            # the consent-result notice (nudge.reports.opt_outs): a journey here would send it a second time.
+            return False
+        if f.channel is not None and event.channel != f.channel:
+            return False
+        if f.granted is not None and event.granted != f.granted:
+            return False
+    if f.first_visit is not None and (profile.visit_count <= 1) != f.first_visit:
+        return False
+    if trigger.segment is not None:
+        return _in_segment(trigger.segment, profile, zone, event.occurred_at)
+    return True
+
+
+def _in_segment(definition: dict[str, Any], profile: Profile, zone: ZoneInfo, at: datetime) -> bool:
+    # The segment engine is loaded only by automations that use a segment (cold starts stay short).
+    from nudge.segments.evaluate import compile_segment
+
+    return compile_segment(definition, zone, at).matches(profile)
+
+
+def business_key(event: NormalizedEvent, profile: Profile) -> str:
+    """What one journey is about: the order, the checkout, the cart (since the last order emptied it),
+    a consent answer, or the customer (sign-up, visits)."""
+    order_id = _order_id(event)
+    if order_id is not None:
+        return f"order:{order_id}"
+    match event:
+        case CheckoutStarted():
+            return f"checkout:{event.checkout_id}"
+        case CartUpdated():
+            cleared = profile.cart.cleared_at
+            return f"cart:{cleared.strftime('%Y%m%dT%H%M%SZ') if cleared else 'first'}"
+        case ConsentChanged():
+            # The webhook's id, not the event time: a platform without event times (Cafe24) stamps each
+            # delivery with its arrival, and a redelivered webhook must not make a second answer of it. One
+            # answer per webhook and direction: a sign-up that refuses SMS and e-mail gets one notice
+            # naming both (variables_of), not one per channel.
+            return f"consent:{'granted' if event.granted else 'refused'}:{delivery_of(event.event_id)}"
+        case CouponIssued():
+            return f"coupon:{event.coupon_id}"
+    return "customer"
+
+
+def _answered_together(event: ConsentChanged, profile: Profile) -> list[str]:
+    """The channels this answer covers: the event's, and any other the same webhook answered the same way
+    (the profile holds them all by the time the events are read)."""
+    channels = {event.channel.value}
+    for channel, consent in profile.consents.items():
+        if (
+            consent.granted == event.granted
+            and consent.at == event.occurred_at
+            and consent.source == event.source
+        ):
+            channels.add(channel)
+    return sorted(channels, key=lambda c: (c != event.channel.value, c))
+
+
+def _korean_date(instant: datetime, zone: ZoneInfo) -> str:
+    day = instant.astimezone(zone).date()
+    return f"{day.year}년 {day.month}월 {day.day}일"
+
+
+def variables_of(event: NormalizedEvent, profile: Profile, zone: ZoneInfo) -> dict[str, str]:
+    """Personalisation values known when the journey starts (the profile supplies the rest at send time)."""
+    out: dict[str, str] = {}
+    order_id = _order_id(event)
+    if order_id is not None:
+        out["order_id"] = order_id
+        order = profile.orders.get(order_id)
+        if order is not None and order.products:
+            out["product_id"] = order.products[0]
+        if order is not None and order.amount is not None:
+            out["order_amount"] = f"{order.amount:,.0f}"
+    match event:
+        case CheckoutStarted():
+            out["checkout_id"] = event.checkout_id
+            if event.recovery_url:
+                out["checkout_url"] = event.recovery_url
+            if event.amount is not None:
+                out["checkout_amount"] = f"{event.amount:,.0f}"
+        case CartUpdated():
+            out["cart_items"] = str(profile.cart.item_count)
+            if profile.cart.amount:
+                out["cart_amount"] = f"{profile.cart.amount:,.0f}"
+        case ConsentChanged():
+            out["consent_channel"] = "·".join(
+                CHANNEL_NAMES.get(channel, "야간 광고") for channel in _answered_together(event, profile)
+            )
+            out["consent_result"] = "수신동의" if event.granted else "수신거부"
+            out["consent_date"] = _korean_date(event.occurred_at, zone)
+        case PageViewed():
+            out["path"] = event.path
+        case CouponIssued():
+            out["coupon_id"] = event.coupon_id
+            out["coupon_name"] = event.name or event.coupon_id
+            out["coupon_expires"] = _korean_date(event.expires_at, zone)
+    return out
+
+
+# ---------------------------------------------------------------- exit conditions at firing time
+
+
+def exit_reason(
+    automation: Automation,
+    step: int,
+    key: str,
+    trigger_at: datetime,
+    profile: Profile | None,
+    zone: ZoneInfo,
+    now: datetime,
+) -> str | None:
+    """Why this step must not be sent any more (`exited:<condition>`), or None to go on."""
+    if profile is None:
+        return "exited:customer_gone"
+    for condition in automation.exit.when:
+        if _exited(condition, automation, step, key, trigger_at, profile):
+            return f"exited:{condition}"
+    if automation.exit.segment is not None and _in_segment(automation.exit.segment, profile, zone, now):
+        return "exited:segment"
+    return None
+
+
+def _purchased_since(profile: Profile, since: datetime) -> bool:
+    return any(
+        (o.placed_at or o.paid_at or o.status_at) > since
+        and o.status not in (OrderStatus.CANCELED, OrderStatus.REFUNDED)
+        for o in profile.orders.values()
+    )
+
+
+def _exited(
+    condition: str, automation: Automation, step: int, key: str, trigger_at: datetime, profile: Profile
+) -> bool:
+    kind, _, value = key.partition(":")
+    match condition:
+        case "order_canceled":
+            order = profile.orders.get(value) if kind == "order" else None
+            return order is not None and order.status in (OrderStatus.CANCELED, OrderStatus.REFUNDED)
+        case "cart_emptied":
+            cart = profile.cart
+            return cart.item_count == 0 or (cart.cleared_at is not None and cart.cleared_at > trigger_at)
+        case "checkout_completed":
+            checkout = profile.checkout
+            if checkout is not None and checkout.checkout_id == value and checkout.completed_at is not None:
+                return True
+            return any(o.checkout_id == value for o in profile.orders.values())
+        case "purchased":
+            return _purchased_since(profile, trigger_at)
+        case "joined":
+            return profile.joined_at is not None
+        case "consent_withdrawn":
+            channel = CONSENT_CHANNEL.get(automation.steps[step].message.channel)
+            consent = profile.consents.get(channel) if channel else None
+            return consent is not None and not consent.granted
+        case "order_paid":
+            order = profile.orders.get(value) if kind == "order" else None
+            return order is not None and order.paid_at is not None
+        case "consent_changed":
+            given = profile.consents.get(value.split(":")[0]) if kind == "consent" else None
+            return given is not None and given.at > trigger_at
+    return False
+
+
+REPURCHASE_CYCLES = "repurchase-cycles"  # catalog kind; one document, id "learned"
+
+
+def repurchase_cycle_days(cycles: dict[str, Any] | None, products: Iterable[str]) -> int:
+    """The cycle for a purchase of these products: the shortest learned one (the first to run out),
+    else the store's, else seed 004's 32 days."""
+    if not cycles:
+        return DEFAULT_CYCLE_DAYS
+    learned = cycles.get("products", {})
+    found = [int(learned[p]["days"]) for p in products if p in learned]
+    return min(found) if found else int(cycles.get("store", {}).get("days", DEFAULT_CYCLE_DAYS))
+
+
+def cycles_document(cycles: RepurchaseCycles, now: datetime) -> dict[str, Any]:
+    """Learned cycles as the catalog keeps them."""
+
+    def one(c: Any) -> dict[str, Any]:
+        return {"days": c.days, "intervals": c.intervals, "source": c.source}
+
+    return {
+        "store": one(cycles.store),
+        "products": {product: one(c) for product, c in sorted(cycles.products.items())},
+        "learned_at": now.isoformat(),
+    }
+
+
+def reentry_window(automation: Automation) -> timedelta | None:
+    """How long one journey blocks the next for the same customer (None: once per business key)."""
+    if automation.reentry.policy == "once_per_days" and automation.reentry.days is not None:
+        return timedelta(days=automation.reentry.days)
+    return None

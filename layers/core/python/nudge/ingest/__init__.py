@@ -1,0 +1,1 @@
+"""Ingest: platform webhooks, the storefront tracker and member imports, written to profiles."""

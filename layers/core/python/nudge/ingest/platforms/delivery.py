@@ -1,0 +1,104 @@
+"""What every platform adapter takes (a webhook request) and gives (a delivery of normalized events)."""
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from nudge.errors import FieldError, InvalidPayload, field_errors
+from nudge.privacy import Mobile, read_phone
+from nudge.profiles.events import NormalizedEvent
+from nudge.stores import Store
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRequest:
+    platform: str
+    store_id: str
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+    received_at: datetime
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One webhook request, translated. `key` identifies the delivery across retries (the dedupe key)."""
+
+    key: str
+    customer_id: str | None
+    events: list[NormalizedEvent] = field(default_factory=list)
+    ignored: str | None = None  # why nothing applies (an event Nudge does not use)
+    # Some webhooks name only the order (Shopify fulfillments, Cafe24 guest shipping): the customer is looked
+    # up in the order index, then `for_customer` builds the events.
+    order_lookup: str | None = None
+    for_customer: Callable[[str], list[NormalizedEvent]] | None = None
+    # Fields of the payload left out of the profile, and why (a landline where a mobile number goes): the
+    # answer names them, so a store can see why a customer it sent with a number has none in Nudge.
+    not_kept: list[FieldError] = field(default_factory=list)
+
+
+class Platform(Protocol):
+    name: str
+
+    def verify(self, request: WebhookRequest, secret: str | None, store: Store) -> None: ...
+
+    def translate(self, request: WebhookRequest, store: Store) -> Delivery: ...
+
+
+def parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError as exc:
+        raise InvalidPayload("body is not UTF-8", [FieldError("body", str(exc))]) from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidPayload(
+            "body is not valid JSON",
+            [FieldError("body", f"{exc.msg} at line {exc.lineno} column {exc.colno}")],
+        ) from exc
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(model: type[M], data: Any, prefix: str = "") -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidPayload("payload does not match the expected format", field_errors(exc, prefix)) from exc
+
+
+def fingerprint(payload: Any) -> str:
+    """A stable digest of a JSON payload (key order and whitespace do not matter)."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def contact_phone(
+    raw: str | None, field_name: str, not_kept: list[FieldError], *, refuse_non_numbers: bool = False
+) -> str | None:
+    """The mobile number a webhook field holds (E.164), or None. Anything else — a landline, a foreign
+    number, a typo — is not kept, and `not_kept` says which field and why: the webhook is still applied,
+    since refusing it would lose the order or the sign-up over a contact detail. `refuse_non_numbers`: what is
+    no phone number at all is the sender's mistake (a store's own integration): 400, nothing written."""
+    if raw is None or not raw.strip():
+        return None
+    reading = read_phone(raw)
+    if isinstance(reading, Mobile):
+        return reading.e164
+    if refuse_non_numbers and not reading.is_phone_number:
+        raise InvalidPayload("invalid phone number", [FieldError(field_name, reading.reason)])
+    if all(f.field != field_name for f in not_kept):
+        not_kept.append(FieldError(field_name, reading.reason))
+    return None
+
+
+def guest_customer_id(contact: str) -> str:
+    """Customers without an account are keyed by a digest of their phone number or e-mail address."""
+    return "guest:" + hashlib.sha256(contact.strip().lower().encode()).hexdigest()[:24]

@@ -1,0 +1,225 @@
+"""Normalized events: what every storefront platform and the tracker are translated into.
+
+Platform adapters (nudge.ingest.platforms.*) produce these; the profile applies them; automations consume them
+from the events queue. Every event carries a stable `event_id`, so a consumer that sees one twice can
+tell.
+"""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+# Schemas are built on first use: one request needs two or three of these models, not all of them,
+# and a Lambda cold start should not pay for the rest.
+_CONFIG = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+
+class EventType(StrEnum):
+    MEMBER_JOINED = "member.joined"
+    MEMBER_LOGGED_IN = "member.logged_in"
+    MEMBER_UPDATED = "member.updated"
+    CONSENT_CHANGED = "consent.changed"
+    VISIT_STARTED = "visit.started"
+    PAGE_VIEWED = "page.viewed"
+    CART_UPDATED = "cart.updated"
+    CHECKOUT_STARTED = "checkout.started"
+    ORDER_PLACED = "order.placed"
+    ORDER_PAID = "order.paid"
+    ORDER_SHIPPED = "order.shipped"
+    ORDER_DELIVERED = "order.delivered"
+    ORDER_CANCELED = "order.canceled"
+    ORDER_REFUNDED = "order.refunded"
+    COUPON_ISSUED = "coupon.issued"
+
+
+class ConsentChannel(StrEnum):
+    """Channels that each need their own advertising consent; `night` is the separate 21:00–08:00 one."""
+
+    SMS = "sms"
+    KAKAO = "kakao"
+    EMAIL = "email"
+    PUSH = "push"
+    NIGHT = "night"
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must include a time zone offset, e.g. 2026-03-20T23:30:00+09:00")
+    return value.astimezone(UTC)
+
+
+def delivery_event_id(delivery_key: str, index: int) -> str:
+    """The id of the index-th event a webhook delivery (or tracker batch) carries: the same for every
+    redelivery of it."""
+    return f"{delivery_key}#{index}"
+
+
+def delivery_of(event_id: str) -> str:
+    """The key of the delivery an event came in (see delivery_event_id); an id of another shape is its own."""
+    key, separator, _ = event_id.rpartition("#")
+    return key if separator else event_id
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+NonEmpty = Annotated[str, Field(min_length=1, max_length=200)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
+
+
+class _Event(BaseModel):
+    model_config = _CONFIG
+
+    event_id: NonEmpty
+    store_id: NonEmpty
+    customer_id: NonEmpty
+    occurred_at: UtcDatetime
+    source: NonEmpty  # e.g. "cafe24:90023", "shopify:orders/create", "nudge", "tracker"
+
+
+class MemberDetails(BaseModel):
+    model_config = _CONFIG
+
+    phone: str | None = None  # E.164, normalized by the platform adapter
+    name: Annotated[str, Field(max_length=100)] | None = None
+    email: Annotated[str, Field(max_length=254)] | None = None
+    channel_friend: bool | None = None
+    adult_verified: bool | None = None
+
+
+class MemberJoined(_Event):
+    type: Literal[EventType.MEMBER_JOINED] = EventType.MEMBER_JOINED
+    member: MemberDetails = Field(default_factory=MemberDetails)
+
+
+class MemberLoggedIn(_Event):
+    type: Literal[EventType.MEMBER_LOGGED_IN] = EventType.MEMBER_LOGGED_IN
+
+
+class MemberUpdated(_Event):
+    type: Literal[EventType.MEMBER_UPDATED] = EventType.MEMBER_UPDATED
+    member: MemberDetails = Field(default_factory=MemberDetails)
+
+
+# The source of a consent withdrawal Nudge read from a gateway (nudge.reports.opt_outs), not from the store.
+GATEWAY_OPTOUT_SOURCE = "gateway:"
+
+
+class ConsentChanged(_Event):
+    type: Literal[EventType.CONSENT_CHANGED] = EventType.CONSENT_CHANGED
+    channel: ConsentChannel
+    granted: bool
+
+
+class VisitStarted(_Event):
+    type: Literal[EventType.VISIT_STARTED] = EventType.VISIT_STARTED
+
+
+class PageViewed(_Event):
+    type: Literal[EventType.PAGE_VIEWED] = EventType.PAGE_VIEWED
+    path: Annotated[str, Field(min_length=1, max_length=512, pattern=r"^/")]
+    dwell_seconds: Annotated[int, Field(ge=0, le=86_400)] = 0
+
+
+class CartLine(BaseModel):
+    model_config = _CONFIG
+
+    product_id: NonEmpty
+    quantity: Annotated[int, Field(ge=0, le=100_000)] = 1
+    price: Money | None = None  # unit price; Cafe24's add-to-cart event does not carry it
+
+
+class CartUpdated(_Event):
+    """Lines added to the cart (`replace=False`, Cafe24 90084) or the whole cart (Shopify checkouts)."""
+
+    type: Literal[EventType.CART_UPDATED] = EventType.CART_UPDATED
+    lines: Annotated[list[CartLine], Field(max_length=500)]
+    replace: bool = False
+
+
+class CheckoutStarted(_Event):
+    type: Literal[EventType.CHECKOUT_STARTED] = EventType.CHECKOUT_STARTED
+    checkout_id: NonEmpty
+    amount: Money | None = None
+    recovery_url: Annotated[str, Field(max_length=2048)] | None = None
+
+
+class OrderLine(BaseModel):
+    model_config = _CONFIG
+
+    product_id: NonEmpty
+    quantity: Annotated[int, Field(ge=1, le=100_000)] = 1
+    price: Money | None = None
+
+
+class _OrderEvent(_Event):
+    order_id: NonEmpty
+
+
+class OrderPlaced(_OrderEvent):
+    type: Literal[EventType.ORDER_PLACED] = EventType.ORDER_PLACED
+    amount: Money
+    lines: Annotated[list[OrderLine], Field(max_length=500)] = []
+    checkout_id: NonEmpty | None = None
+
+
+class OrderPaid(_OrderEvent):
+    type: Literal[EventType.ORDER_PAID] = EventType.ORDER_PAID
+    amount: Money | None = None
+
+
+class OrderShipped(_OrderEvent):
+    type: Literal[EventType.ORDER_SHIPPED] = EventType.ORDER_SHIPPED
+
+
+class OrderDelivered(_OrderEvent):
+    type: Literal[EventType.ORDER_DELIVERED] = EventType.ORDER_DELIVERED
+
+
+class OrderCanceled(_OrderEvent):
+    type: Literal[EventType.ORDER_CANCELED] = EventType.ORDER_CANCELED
+
+
+class OrderRefunded(_OrderEvent):
+    type: Literal[EventType.ORDER_REFUNDED] = EventType.ORDER_REFUNDED
+
+
+class CouponIssued(_Event):
+    """A coupon given to the customer (Nudge format): what a coupon-expiry notice needs."""
+
+    type: Literal[EventType.COUPON_ISSUED] = EventType.COUPON_ISSUED
+    coupon_id: NonEmpty
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    expires_at: UtcDatetime
+
+
+NormalizedEvent = Annotated[
+    MemberJoined
+    | MemberLoggedIn
+    | MemberUpdated
+    | ConsentChanged
+    | VisitStarted
+    | PageViewed
+    | CartUpdated
+    | CheckoutStarted
+    | OrderPlaced
+    | OrderPaid
+    | OrderShipped
+    | OrderDelivered
+    | OrderCanceled
+    | OrderRefunded
+    | CouponIssued,
+    Field(discriminator="type"),
+]
+
+ORDER_EVENT_TYPES = frozenset(
+    {
+        EventType.ORDER_PLACED,
+        EventType.ORDER_PAID,
+        EventType.ORDER_SHIPPED,
+        EventType.ORDER_DELIVERED,
+        EventType.ORDER_CANCELED,
+        EventType.ORDER_REFUNDED,
+    }
+)

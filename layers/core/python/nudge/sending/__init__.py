@@ -1,0 +1,1 @@
+"""Sending: one send job, exactly once, through the store's gateway; its tracking links."""

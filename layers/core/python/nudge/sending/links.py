@@ -1,0 +1,113 @@
+"""Tracking links: every link in a message becomes `{base}/r/{token}`; the click is recorded and answered
+with a redirect to the landing URL, carrying UTM parameters and the campaign code, through the store's
+login form when the page needs a login (seed 001: a login redirect would otherwise drop the parameters).
+
+Links are rewritten *before* the compliance layer renders the message, so the byte count it checks (SMS or
+LMS) is the count of what is sent.
+"""
+
+import re
+from datetime import datetime
+from typing import Protocol
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from compliance.message import Button, Message
+from nudge.campaigns.definitions import Tracking
+from nudge.sending.records import SendRecord
+from nudge.stores import Store
+
+URL = re.compile(r"https?://[^\s<>\"')\]]+")
+TOKEN = re.compile(r"^(?P<send>[0-9a-f]{24})(?P<link>[0-9a-z])$")
+LINK_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def token(send_id: str, index: int) -> str:
+    return f"{send_id}{LINK_DIGITS[index]}"
+
+
+def parse_token(value: str) -> tuple[str, int] | None:
+    found = TOKEN.match(value)
+    if not found:
+        return None
+    return found.group("send"), LINK_DIGITS.index(found.group("link"))
+
+
+def destination(url: str, tracking: Tracking, source_id: str, channel: str, store: Store) -> str:
+    """Where a click on `url` lands: UTM parameters and the campaign code added, via the login form if
+    the campaign says its landing page needs a login."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query.update(
+        {
+            "utm_source": tracking.utm_source,
+            "utm_medium": tracking.utm_medium or channel,
+            "utm_campaign": tracking.utm_campaign or source_id,
+        }
+    )
+    if tracking.campaign_code:
+        query["nudge_campaign"] = tracking.campaign_code
+    landed = urlunsplit(parts._replace(query=urlencode(query)))
+    if tracking.login_required and store.login_return_url:
+        return store.login_return_url.replace("{url}", quote(landed, safe=""))
+    return landed
+
+
+def rewrite(
+    message: Message,
+    send_id: str,
+    base_url: str,
+    tracking: Tracking,
+    source_id: str,
+    store: Store,
+) -> tuple[Message, tuple[str, ...]]:
+    """The message with tracking links, and the destination of each link (indexed by the token's last
+    character). AlimTalk is left alone: its text and button links are the approved template's."""
+    if message.channel == "alimtalk" or not base_url:
+        return message, ()
+    destinations: list[str] = []
+    seen: dict[str, str] = {}
+
+    def tracked(url: str) -> str:
+        if url in seen:
+            return seen[url]
+        if len(destinations) >= len(LINK_DIGITS):
+            return url
+        destinations.append(destination(url, tracking, source_id, message.channel, store))
+        seen[url] = f"{base_url.rstrip('/')}/r/{token(send_id, len(destinations) - 1)}"
+        return seen[url]
+
+    content = URL.sub(lambda m: tracked(m.group(0)), message.content)
+    fallback_text = (
+        URL.sub(lambda m: tracked(m.group(0)), message.fallback_text) if message.fallback_text else None
+    )
+    buttons = tuple(
+        Button(
+            name=b.name,
+            type=b.type,
+            link_mo=tracked(b.link_mo) if b.link_mo else None,
+            link_pc=tracked(b.link_pc) if b.link_pc else None,
+        )
+        for b in message.buttons
+    )
+    if not destinations:
+        return message, ()
+    changed = message.model_copy(
+        update={"content": content, "buttons": buttons, "fallback_text": fallback_text}
+    )
+    return changed, tuple(destinations)
+
+
+class ClickLedger(Protocol):
+    def record_click(self, send_id: str, at: datetime) -> SendRecord | None: ...
+
+
+def follow(value: str, ledger: ClickLedger, now: datetime) -> str | None:
+    """`GET /r/{token}`: record the click, return where it lands (None: not a link Nudge sent)."""
+    parsed = parse_token(value)
+    if parsed is None:
+        return None
+    send_id, index = parsed
+    record = ledger.record_click(send_id, now)
+    if record is None or index >= len(record.links):
+        return None
+    return record.links[index]

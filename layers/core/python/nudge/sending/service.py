@@ -1,0 +1,471 @@
+"""Sending one send job: at send time, exactly once.
+
+For each job the sender claims its send key in the ledger, finds the message its source names *now*, loads
+the profile *now*, asks the compliance layer (consent may have changed since the job was queued; a night-time
+ad is deferred, not dropped), personalises, rewrites links into tracking links and hands the message to the
+store's gateway, under the gateway account's rate limit.
+
+Exactly once — how each way a job can be seen twice is resolved:
+- **Queue redelivery after a send** (SQS at-least-once, or the visibility timeout passing): the ledger
+  record is `sent` (or later), so the job is acknowledged and nothing is sent (`claim` → DONE).
+- **Two deliveries of one job at the same time**: the claim is a conditional write; the second finds a live
+  lease and the job goes back to the queue (`Busy`), to find `sent` when it returns.
+- **A Lambda retry / crash before the gateway call**: the record stays `sending` with a lease; when the lease
+  has run out, the next delivery takes it over, asks the gateway whether it knows the send id (`find`), finds
+  nothing and sends.
+- **A crash between the gateway's answer and the ledger update**: the takeover's `find` finds the message
+  (NHN: by `recipientGroupingKey`; Solapi: by the `customFields` correlation) and records it as sent without
+  sending again. NHN also refuses a repeated `X-NC-API-IDEMPOTENCY-KEY` within 10 minutes (-1005), which
+  the adapter reads as "already accepted".
+- **A timeout or 5xx with an unclear outcome**: before each retry the sender asks `find` first; a retry
+  carries the same idempotency key.
+- **A worker still running when its lease ends**: the lease (LEASE) is longer than the function's timeout,
+  so Lambda has stopped an attempt before anyone may take it over; the ledger's finishing write is
+  conditioned on the attempt number, so a stale attempt can never overwrite a newer one.
+Retries: timeouts, 429 and 5xx are retried with backoff (RETRY_DELAYS); then the attempt ends its lease and
+the job goes back to the queue, whose next delivery is a takeover (so it asks before it sends). After the
+queue's maxReceiveCount the job waits in the dead-letter queue: never lost, never sent twice. A 4xx or a
+refusal code is permanent and recorded with the gateway's code.
+"""
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from compliance.content import Content
+from compliance.decision import Decision, Outcome, decide
+from compliance.message import Message, prepared
+from compliance.recipient import RecentSend, Recipient
+from nudge.campaigns.definitions import Tracking
+from nudge.ports import StoreDirectory
+from nudge.privacy import domestic_phone
+from nudge.profiles.consent import rule_consent
+from nudge.profiles.profile import Profile
+from nudge.sending import links as tracking_links
+from nudge.sending.gateway import Accepted, Gateway, Link, Outbound, Rejected, SmsPart, Transient
+from nudge.sending.jobs import SendJob
+from nudge.sending.records import Claim, ClaimStatus, SendRecord, State, send_id_of
+from nudge.stores import Store
+
+LEASE = timedelta(seconds=90)  # > the sender function's Timeout (60 s): see "A worker still running"
+RETRY_DELAYS = (0.2, 0.8)  # seconds before the 2nd and 3rd attempt (plus up to 50 % jitter)
+FREQUENCY_LOOKBACK = timedelta(days=7)
+
+
+class SendLedger(Protocol):
+    def claim(self, record: SendRecord, now: datetime, lease: timedelta) -> Claim: ...
+
+    def finish(self, record: SendRecord, now: datetime) -> bool:
+        """Write the outcome of attempt `record.attempt` (state and fields); False if a newer attempt
+        holds the record."""
+        ...
+
+    def recent(self, store_id: str, customer_id: str, since: datetime) -> list[SendRecord]: ...
+
+
+class CatalogReader(Protocol):
+    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None: ...
+
+
+class ProfileReader(Protocol):
+    def load(self, store_id: str, customer_id: str) -> Profile | None: ...
+
+
+class RateLimiter(Protocol):
+    def acquire(self, account_id: str, per_second: int) -> float | None:
+        """Block until one more call fits in the account's limit (held across concurrent senders); may
+        return the instant of the slot it waited for."""
+        ...
+
+
+class Deferrals(Protocol):
+    def defer(self, job: SendJob, send_id: str, at: datetime, store: Store) -> None:
+        """Put the job back on the send queue at `at` (a one-time schedule)."""
+        ...
+
+
+class Busy(RuntimeError):
+    """Another attempt of this job is in progress, or the gateway stayed unavailable: try again later."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendDependencies:
+    stores: StoreDirectory
+    catalog: CatalogReader
+    profiles: ProfileReader
+    ledger: SendLedger
+    gateway_for: Callable[[Store], Gateway]
+    limiter: RateLimiter
+    deferrals: Deferrals
+    now: Callable[[], datetime]
+    sleep: Callable[[float], None]
+    tracking_base_url: str = ""
+    jitter: Callable[[], float] = field(default=random.random)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    message: Message
+    tracking: Tracking
+
+
+class SourceGone(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def load_source(catalog: CatalogReader, job: SendJob) -> Source:
+    """The message a job's source names now; SourceGone says why there is none."""
+    kind, _, item_id = job.source.partition(":")
+    document = catalog.get(job.store_id, kind, item_id)
+    if document is None:
+        raise SourceGone("source_deleted")
+    try:
+        if kind == "campaign":
+            return Source(Message.model_validate(document["message"]), _tracking(document.get("tracking")))
+        if document.get("status") != "active":
+            raise SourceGone("source_paused")
+        steps = document.get("steps") or []
+        if job.step is None or job.step >= len(steps):
+            raise SourceGone("step_missing")
+        step = steps[job.step]
+        return Source(Message.model_validate(step["message"]), _tracking(step.get("tracking")))
+    except (KeyError, TypeError, ValidationError) as exc:
+        raise SourceGone("source_invalid") from exc
+
+
+def _tracking(value: Any) -> Tracking:
+    return Tracking.model_validate(value or {})
+
+
+def personalisation(names: tuple[str, ...], job: SendJob, profile: Profile) -> dict[str, str]:
+    """Values for the message's variables: the job's own, then the profile's (`name`). A variable may
+    declare a fallback for a missing value: `#{name|고객}`. One with neither is left out, and the compliance
+    layer then refuses the message (`missing_variable`): a raw `#{...}` never reaches a customer."""
+    known: dict[str, str] = {}
+    if profile.name:
+        known["name"] = profile.name
+    known.update(job.variables)
+    out: dict[str, str] = {}
+    for name in names:
+        base, has_default, default = name.partition("|")
+        value = known.get(base.strip())
+        if value is None and has_default:
+            value = default
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def recipient_of(
+    profile: Profile, variables: Mapping[str, str], recent: list[SendRecord], zone_now: datetime
+) -> Recipient:
+    consents = {ch: c for ch, c in profile.consents.items() if ch != "night"}
+    return Recipient(
+        key=profile.customer_id,
+        consents={ch: rc for ch, c in consents.items() if (rc := rule_consent(c)) is not None},
+        night_consent=rule_consent(profile.consents.get("night")),
+        channel_friend=bool(profile.channel_friend),
+        age_verified=profile.adult_verified,
+        recent_sends=tuple(
+            RecentSend(at=r.sent_at or zone_now, promotion_group=r.promotion_group, is_ad=r.is_ad)
+            for r in recent
+            if r.state in (State.SENT, State.DELIVERED) and r.sent_at is not None
+        ),
+        variables=variables,
+    )
+
+
+def _sms_part(content: Content | None, store: Store) -> SmsPart | None:
+    if content is None:
+        return None
+    return SmsPart(
+        kind=content.kind,
+        text=content.text,
+        title=content.title,
+        is_ad=content.is_ad,
+        sender_number=content.sender_number or store.contact_phone or "",
+        optout_number=content.optout_number,
+    )
+
+
+def outbound(
+    send_id: str, phone: str, message: Message, decision: Decision, store: Store, variables: Mapping[str, str]
+) -> Outbound:
+    content = decision.content
+    assert content is not None
+    return Outbound(
+        send_id=send_id,
+        to=domestic_phone(phone),
+        kind=content.kind,
+        text=content.text,
+        is_ad=content.is_ad,
+        sender_number=content.sender_number or store.contact_phone or "",
+        title=content.title,
+        template_code=message.template_code,
+        template_parameters={name.partition("|")[0].strip(): value for name, value in variables.items()},
+        bubble=message.bubble if message.channel == "brand_message" else "TEXT",
+        targeting=content.targeting,
+        adult=message.adult_only,
+        buttons=tuple(Link(b.name, b.type, b.link_mo, b.link_pc) for b in message.buttons),
+        optout_number=content.optout_number,
+        fallback=_sms_part(decision.fallback, store),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    send_id: str
+    state: str  # sent | already_sent | suppressed | deferred | failed | duplicate | not_due
+    reasons: tuple[str, ...] = ()
+    code: str | None = None
+
+
+FALLBACK = "|fallback"  # the fallback SMS Nudge sends itself is a send of its own: send key + this
+NOTICE = "notice:"  # the ledger source of a notice Nudge owes (send_notice) starts so; no marketer made it
+CONSENT_RESULT_NOTICE = f"{NOTICE}consent-result"
+
+
+def is_notice(source: str) -> bool:
+    """Whether a ledger source is a notice Nudge owes (not a campaign's or an automation's message)."""
+    return source.startswith(NOTICE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ready:
+    """A claimed send, decided: what the rest of the send needs."""
+
+    store: Store
+    message: Message
+    decision: Decision
+    variables: dict[str, str]
+    phone: str
+    record: SendRecord
+
+
+def _claim(job: SendJob, deps: SendDependencies, send_id: str, source: str) -> "Claim | Result":
+    return _claim_key(
+        deps, send_id, job.store_id, job.customer_id, job.occurrence, source, job.step, job.owed_by_law
+    )
+
+
+def _claim_key(
+    deps: SendDependencies,
+    send_id: str,
+    store_id: str,
+    customer_id: str,
+    occurrence: str,
+    source: str,
+    step: int | None = None,
+    owed_by_law: bool = False,
+) -> "Claim | Result":
+    now = deps.now()
+    fresh = SendRecord(
+        send_id=send_id,
+        store_id=store_id,
+        source=source,
+        customer_id=customer_id,
+        occurrence=occurrence,
+        state=State.SENDING,
+        created_at=now,
+        step=step,
+        owed_by_law=owed_by_law,
+    )
+    claim = deps.ledger.claim(fresh, now, LEASE)
+    if claim.status is ClaimStatus.DONE:
+        return Result(send_id, "duplicate")
+    if claim.status is ClaimStatus.NOT_DUE:
+        return Result(send_id, "not_due")
+    if claim.status is ClaimStatus.BUSY:
+        raise Busy(f"send {send_id} is held by another attempt")
+    return claim
+
+
+def _prepare(job: SendJob, deps: SendDependencies, record: SendRecord, link_id: str) -> "_Ready | Result":
+    """The source, the profile and the compliance decision now (or the finished record saying why not)."""
+    now = deps.now()
+    store = deps.stores.get(job.store_id)
+    if store is None:
+        return _finish(deps, record, State.SUPPRESSED, now, reasons=("store_deleted",))
+    try:
+        source = load_source(deps.catalog, job)
+    except SourceGone as gone:
+        return _finish(deps, record, State.SUPPRESSED, now, reasons=(gone.reason,))
+    profile = deps.profiles.load(job.store_id, job.customer_id)
+    if profile is None:
+        return _finish(deps, record, State.SUPPRESSED, now, reasons=("no_profile",))
+    if not profile.phone:
+        return _finish(deps, record, State.SUPPRESSED, now, reasons=("no_phone",))
+    message, links = tracking_links.rewrite(
+        source.message, link_id, deps.tracking_base_url, source.tracking, job.source.partition(":")[2], store
+    )
+    variables = personalisation(prepared(message).variables, job, profile)
+    # The frequency rules count ads only and apply to ads only: an informational message needs no lookup.
+    recent = (
+        deps.ledger.recent(job.store_id, job.customer_id, now - FREQUENCY_LOOKBACK) if message.is_ad else []
+    )
+    decision = decide(message, recipient_of(profile, variables, recent, now), store.compliance, now)
+    record = replace(
+        record,
+        reasons=tuple(str(r) for r in decision.reasons),
+        is_ad=message.is_ad,
+        promotion_group=message.promotion_group,
+        links=links,
+        kind=decision.content.kind if decision.content else None,
+    )
+    return _Ready(store, message, decision, variables, profile.phone, record)
+
+
+def process(job: SendJob, deps: SendDependencies) -> Result:
+    """Send one job (or record why not). Raises Busy when it must come back later."""
+    send_id = send_id_of(job.send_key)
+    claim = _claim(job, deps, send_id, job.source)
+    if isinstance(claim, Result):
+        return claim
+    ready = _prepare(job, deps, claim.record, send_id)
+    if isinstance(ready, Result):
+        return ready
+    store, decision, record, now = ready.store, ready.decision, ready.record, deps.now()
+    if decision.outcome is Outcome.SUPPRESS:
+        return _finish(deps, record, State.SUPPRESSED, now)
+    if decision.outcome is Outcome.DEFER:
+        assert decision.send_at is not None
+        until = decision.send_at.replace(microsecond=0)
+        deps.deferrals.defer(job, send_id, until, store)
+        return _finish(deps, record, State.DEFERRED, now, deferred_until=until)
+    if store.gateway is None:
+        return _finish(deps, record, State.FAILED, now, code="no_gateway")
+    out = outbound(send_id, ready.phone, ready.message, decision, store, ready.variables)
+    gateway = deps.gateway_for(store)
+    by_nudge = out.fallback is not None and not gateway.carries_fallback(out)
+    record = replace(
+        record,
+        fallback_planned=out.fallback is not None,
+        fallback_by_nudge=by_nudge,
+        job=job.model_dump_json() if by_nudge else None,
+    )
+    return _send(deps, gateway, out, store, record, takeover=claim.status is ClaimStatus.TAKEOVER)
+
+
+def send_fallback(original: SendRecord, deps: SendDependencies) -> Result:
+    """The SMS/LMS fallback of a Kakao message its gateway could not deliver and does not fall back itself
+    (a Solapi brand message): Nudge sends it when the delivery report says so. It is a send of its own
+    (send key + FALLBACK, exactly once like any other, however often the report comes), decided again now
+    (SMS consent, the night window), and it is only sent when the Kakao message did not arrive: the person
+    gets one message. Its ledger source is `{source}|fallback`, so reports count the message once."""
+    if not original.job:
+        return Result(original.send_id, "no_fallback")
+    job = SendJob.model_validate_json(original.job)
+    send_id = send_id_of(job.send_key + FALLBACK)
+    claim = _claim(job, deps, send_id, job.source + FALLBACK)
+    if isinstance(claim, Result):
+        return claim
+    ready = _prepare(job, deps, claim.record, original.send_id)  # links count on the original message
+    if isinstance(ready, Result):
+        return ready
+    decision, fallback, now = ready.decision, ready.decision.fallback, deps.now()
+    if decision.outcome is not Outcome.SEND or fallback is None or ready.store.gateway is None:
+        reasons = (*ready.record.reasons, *decision.fallback_blocked) or ("fallback_not_offered",)
+        return _finish(deps, ready.record, State.SUPPRESSED, now, reasons=reasons)
+    part = _sms_part(fallback, ready.store)
+    assert part is not None
+    out = Outbound(
+        send_id=send_id,
+        to=domestic_phone(ready.phone),
+        kind=part.kind,
+        text=part.text,
+        is_ad=part.is_ad,
+        sender_number=part.sender_number,
+        title=part.title,
+        optout_number=part.optout_number,
+    )
+    record = replace(ready.record, kind=part.kind)
+    gateway = deps.gateway_for(ready.store)
+    return _send(deps, gateway, out, ready.store, record, takeover=claim.status is ClaimStatus.TAKEOVER)
+
+
+def send_notice(
+    store_id: str, customer_id: str, key: str, message: Message, deps: SendDependencies
+) -> Result:
+    """An informational notice Nudge owes a customer (the consent-result notice, 시행령 §62-2), sent at once
+    and exactly once per `key`, through the same compliance decision, ledger and gateway as any message."""
+    send_id = send_id_of(f"{store_id}|notice:{key}|{customer_id}")
+    claim = _claim_key(deps, send_id, store_id, customer_id, key, CONSENT_RESULT_NOTICE)
+    if isinstance(claim, Result):
+        return claim
+    now = deps.now()
+    record = replace(claim.record, kind=None)
+    store = deps.stores.get(store_id)
+    profile = deps.profiles.load(store_id, customer_id)
+    if store is None or profile is None or not profile.phone:
+        return _finish(deps, record, State.SUPPRESSED, now, reasons=("no_phone",))
+    decision = decide(message, recipient_of(profile, {}, [], now), store.compliance, now)
+    record = replace(record, reasons=tuple(str(r) for r in decision.reasons), kind=None)
+    if decision.outcome is not Outcome.SEND or store.gateway is None:
+        return _finish(deps, record, State.SUPPRESSED, now)
+    out = outbound(send_id, profile.phone, message, decision, store, {})
+    record = replace(record, kind=out.kind)
+    gateway = deps.gateway_for(store)
+    return _send(deps, gateway, out, store, record, takeover=claim.status is ClaimStatus.TAKEOVER)
+
+
+def _send(
+    deps: SendDependencies,
+    gateway: Gateway,
+    out: Outbound,
+    store: Store,
+    record: SendRecord,
+    *,
+    takeover: bool,
+) -> Result:
+    try:
+        accepted = _deliver(deps, gateway, out, store, takeover=takeover)
+    except Rejected as refused:
+        return _finish(deps, record, State.FAILED, deps.now(), code=refused.code)
+    except Transient as unclear:
+        # This attempt is over: end its lease, so the redelivered job takes the record over at once, and
+        # (being a takeover) asks the gateway about the send id before sending anything.
+        deps.ledger.finish(replace(record, lease_until=deps.now()), deps.now())
+        raise Busy(f"gateway unavailable for send {record.send_id}: {unclear.code}") from unclear
+    result = _finish(
+        deps, record, State.SENT, deps.now(), gateway_message_id=accepted.gateway_message_id or None
+    )
+    return replace(result, state="already_sent" if accepted.already else "sent")
+
+
+def _deliver(
+    deps: SendDependencies, gateway: Gateway, out: Outbound, store: Store, *, takeover: bool
+) -> Accepted:
+    """The gateway call with retries; before any repeat of an unclear call, ask the gateway first."""
+    assert store.gateway is not None
+    unclear = takeover
+    delays = (*RETRY_DELAYS, None)
+    for delay in delays:
+        try:
+            if unclear:
+                found = gateway.find(out)
+                if found is not None:
+                    return found
+            deps.limiter.acquire(gateway.account_id, store.gateway.rate_per_second)
+            return gateway.send(out)
+        except Transient:
+            if delay is None:
+                raise
+            unclear = True
+            deps.sleep(delay * (1 + deps.jitter() / 2))
+    raise AssertionError("unreachable")
+
+
+def _finish(deps: SendDependencies, record: SendRecord, state: State, now: datetime, **fields: Any) -> Result:
+    done = replace(record, state=state, **fields)
+    if state is State.SENT:
+        done = replace(done, sent_at=now)
+    if not deps.ledger.finish(done, now):
+        raise Busy(f"send {record.send_id} was taken over by a newer attempt")
+    name = "deferred" if state is State.DEFERRED else state.value
+    return Result(record.send_id, name, done.reasons, done.code)
