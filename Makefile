@@ -20,9 +20,10 @@ CUSTOMERS ?= 500
 run: $(STAMP)  ## the demo month: one store, its customers, 30 days on the simulated clock
 	$(BIN)/nudge local demo --customers $(CUSTOMERS)
 
-lint: $(STAMP)  ## ruff; mypy (pyproject's [tool.mypy]); cfn-lint on template.yaml, and on what the SAM transform makes of it
+lint: $(STAMP)  ## ruff; mypy; the import contracts (.importlinter); cfn-lint on template.yaml and on its SAM transform
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/python -m nudge_local.sam template.yaml
 

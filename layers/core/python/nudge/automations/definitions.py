@@ -27,7 +27,6 @@ from pydantic_core import CoreSchema
 
 from compliance.consent import CHANNEL_NAMES
 from compliance.message import CONSENT_CHANNEL, Message, validate_message
-from nudge.campaigns.definitions import Tracking
 from nudge.errors import FieldError, InvalidPayload, field_errors
 from nudge.profiles.events import (
     GATEWAY_OPTOUT_SOURCE,
@@ -45,6 +44,7 @@ from nudge.profiles.events import (
 )
 from nudge.profiles.profile import OrderStatus, Profile
 from nudge.segments.repurchase import DEFAULT_CYCLE_DAYS, RepurchaseCycles
+from nudge.sending.links import Tracking
 from nudge.stores import Store
 
 AUTOMATION = "automation"  # the catalog kind: the sender reads steps[step].message from this document

@@ -18,6 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from compliance.message import Message, validate_message
 from nudge.errors import FieldError, InvalidPayload, field_errors
 from nudge.schedules import InvalidSchedule, at_expression, validate_expression
+from nudge.sending.links import Tracking
 from nudge.stores import Store
 
 # A reserved send needs this much lead time; anything sooner is an immediate send.
@@ -50,15 +51,6 @@ class Recurring(_Model):
 
 
 SendMode = Annotated[Immediate | Reserved | Recurring, Field(discriminator="mode")]
-
-
-class Tracking(_Model):
-    landing_url: Annotated[str, Field(pattern=r"^https?://", max_length=1000)] | None = None
-    utm_source: Annotated[str, Field(max_length=100)] = "nudge"
-    utm_medium: Annotated[str, Field(max_length=100)] | None = None  # default: the channel
-    utm_campaign: Annotated[str, Field(max_length=100)] | None = None  # default: the campaign id
-    campaign_code: Annotated[str, Field(max_length=100)] | None = None
-    login_required: bool = False  # the landing page needs a login (e.g. the cart): use the return-URL form
 
 
 class CampaignDefinition(_Model):

@@ -8,17 +8,31 @@ LMS) is the count of what is sent.
 
 import re
 from datetime import datetime
-from typing import Protocol
+from typing import Annotated, Protocol
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from compliance.message import Button, Message
-from nudge.campaigns.definitions import Tracking
 from nudge.sending.records import SendRecord
 from nudge.stores import Store
 
 URL = re.compile(r"https?://[^\s<>\"')\]]+")
 TOKEN = re.compile(r"^(?P<send>[0-9a-f]{24})(?P<link>[0-9a-z])$")
 LINK_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+class Tracking(BaseModel):
+    """How a campaign's or an automation's links are tracked: where they land and what they carry."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    landing_url: Annotated[str, Field(pattern=r"^https?://", max_length=1000)] | None = None
+    utm_source: Annotated[str, Field(max_length=100)] = "nudge"
+    utm_medium: Annotated[str, Field(max_length=100)] | None = None  # default: the channel
+    utm_campaign: Annotated[str, Field(max_length=100)] | None = None  # default: the campaign id
+    campaign_code: Annotated[str, Field(max_length=100)] | None = None
+    login_required: bool = False  # the landing page needs a login (e.g. the cart): use the return-URL form
 
 
 def token(send_id: str, index: int) -> str:

@@ -40,7 +40,6 @@ from compliance.content import Content
 from compliance.decision import Decision, Outcome, decide
 from compliance.message import Message, prepared
 from compliance.recipient import RecentSend, Recipient
-from nudge.campaigns.definitions import Tracking
 from nudge.ports import StoreDirectory
 from nudge.privacy import domestic_phone
 from nudge.profiles.consent import rule_consent
@@ -48,6 +47,7 @@ from nudge.profiles.profile import Profile
 from nudge.sending import links as tracking_links
 from nudge.sending.gateway import Accepted, Gateway, Link, Outbound, Rejected, SmsPart, Transient
 from nudge.sending.jobs import SendJob
+from nudge.sending.links import Tracking
 from nudge.sending.records import Claim, ClaimStatus, SendRecord, State, send_id_of
 from nudge.stores import Store
 
