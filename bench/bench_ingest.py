@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nudge_local import samples
-from nudge_local.capacity import request_units, typed_item_size
-from nudge_local.samples import SampleRequest
-from nudge_local.template import parse_template
+from nudge_local.bill.capacity import request_units, typed_item_size
+from nudge_local.demo import samples
+from nudge_local.demo.samples import SampleRequest
+from nudge_local.runtime.template import parse_template
 
 KST = ZoneInfo("Asia/Seoul")
 
@@ -73,7 +73,7 @@ def cold_starts() -> None:
 
 class CapacityMeter:
     """DynamoDB requests and the capacity units they consume (sized by the cost model's own rules,
-    nudge_local.capacity), and the size of the profile items written."""
+    nudge_local.bill.capacity), and the size of the profile items written."""
 
     def __init__(self) -> None:
         self.requests = 0
@@ -176,7 +176,7 @@ def _storefront_month(customers: int) -> list[tuple[str, SampleRequest, datetime
 
 def hot_path(customers: int = 40) -> None:
     from nudge.adapters.dynamodb import dynamodb_client
-    from nudge_local.runtime import LocalRuntime
+    from nudge_local.runtime.runtime import LocalRuntime
 
     meters: dict[str, CapacityMeter] = {}
     counts: dict[str, int] = {}

@@ -36,8 +36,8 @@ from nudge.adapters.profile_item import to_item as profile_item  # noqa: E402
 from nudge.profiles.profile import Order, OrderStatus, Profile  # noqa: E402
 from nudge.reports import sources  # noqa: E402
 from nudge.sending.records import SendRecord, State  # noqa: E402
-from nudge_local import aws  # noqa: E402
-from nudge_local.template import parse_template  # noqa: E402
+from nudge_local.emulation import aws  # noqa: E402
+from nudge_local.runtime.template import parse_template  # noqa: E402
 
 CUSTOMERS = 6_000
 LATENCY = 0.004  # seconds per request: DynamoDB's typical single-digit milliseconds in the same Region

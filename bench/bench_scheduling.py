@@ -29,7 +29,7 @@ from botocore.exceptions import ClientError  # noqa: E402
 from nudge.adapters.scheduler import QueueScheduler, SlotSchedules  # noqa: E402
 from nudge.automations.runs import slot_of  # noqa: E402
 from nudge.schedules import at_expression  # noqa: E402
-from nudge_local.stores import DOGDAY  # noqa: E402
+from nudge_local.runtime.stores import DOGDAY  # noqa: E402
 
 KST = ZoneInfo("Asia/Seoul")
 REMINDERS = 1_000_000

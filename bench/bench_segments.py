@@ -32,7 +32,7 @@ from nudge.adapters.profile_item import partition_key, to_item  # noqa: E402
 from nudge.profiles.profile import Cart, Consent, Order, OrderStatus, Profile  # noqa: E402
 from nudge.segments.evaluate import compile_segment  # noqa: E402
 from nudge.segments.templates import DOG_DAY, promo_page_repeat_viewers  # noqa: E402
-from nudge_local.capacity import READ_UNIT_BYTES, item_size  # noqa: E402
+from nudge_local.bill.capacity import READ_UNIT_BYTES, item_size  # noqa: E402
 
 KST = ZoneInfo("Asia/Seoul")
 NOW = datetime(2026, 3, 20, 15, 0, tzinfo=KST)

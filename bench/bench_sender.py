@@ -40,9 +40,9 @@ from nudge.sending.gateway import Accepted, Gateway, Outbound
 from nudge.sending.jobs import SendJob
 from nudge.sending.service import LEASE, Busy, SendDependencies, process
 from nudge.stores import Store
-from nudge_local import aws
-from nudge_local.gateway_emulator import Faults
-from nudge_local.stores import DOGDAY, gateway_emulator
+from nudge_local.emulation import aws
+from nudge_local.gateway.emulator import Faults
+from nudge_local.runtime.stores import DOGDAY, gateway_emulator
 from tests.fakes import InMemoryProfiles, InMemorySecrets, InMemoryStores
 
 LIMIT = 20  # messages per second, the gateway account's configured limit

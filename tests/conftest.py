@@ -1,8 +1,8 @@
 """What the whole suite reports beyond its tests: the IAM grants of template.yaml that no test needed.
 
-Every LocalRuntime enforces each function's policy (nudge_local/iam.py) and notes which grants allowed a
-request. At the end of the session the grants no request used are printed per function: least privilege,
-not only enough privilege. It is information, not a failure, and only told after a run of the whole suite
+Every LocalRuntime enforces each function's policy (nudge_local/runtime/iam.py) and notes which grants allowed
+a request. At the end of the session the grants no request used are printed per function: least privilege, not
+only enough privilege. It is information, not a failure, and only told after a run of the whole suite
 (`pytest` with no paths or -k, as `make test` runs it): a run of a few tests would list most grants.
 """
 
@@ -13,10 +13,10 @@ import pytest
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    iam = sys.modules.get("nudge_local.iam")
+    iam = sys.modules.get("nudge_local.runtime.iam")
     if iam is None:
         return  # no test opened a local runtime
-    from nudge_local.template import DEFAULT_TEMPLATE
+    from nudge_local.runtime.template import DEFAULT_TEMPLATE
 
     if not iam.checked(DEFAULT_TEMPLATE):
         return

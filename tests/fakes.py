@@ -9,7 +9,7 @@ from nudge.ports import DeliveryRecord, SaveOutcome
 from nudge.profiles.events import NormalizedEvent
 from nudge.profiles.profile import Profile
 from nudge.stores import Store
-from nudge_local.stores import LOCAL_STORES
+from nudge_local.runtime.stores import LOCAL_STORES
 
 
 class InMemoryStores:

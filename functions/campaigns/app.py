@@ -12,10 +12,13 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from compliance.decision import screened_channel
-from nudge import admin, clock
+from nudge import clock
 from nudge.adapters.wiring import campaign_run_dependencies as dependencies
 from nudge.campaigns.runs import run_campaign
+from nudge.campaigns.service import load_campaign
 from nudge.observability import logger as make_logger
+from nudge.ports import CAMPAIGN
+from nudge.segments.service import SEGMENT
 from nudge.sending.jobs import occurrence_of
 
 logger = make_logger()
@@ -37,7 +40,7 @@ def handle_run(record: SQSRecord) -> None:
     stores, campaigns, queue, reader = dependencies()
     store_id, campaign_id = request["store_id"], request["campaign_id"]
     store = stores.get(store_id)
-    document = campaigns.get(store_id, admin.CAMPAIGN, campaign_id)
+    document = campaigns.get(store_id, CAMPAIGN, campaign_id)
     if store is None or document is None:
         # Deleted since it was scheduled: nothing to send, and nothing to retry.
         logger.info(
@@ -45,8 +48,8 @@ def handle_run(record: SQSRecord) -> None:
         )
         metrics.add_metric(name="CampaignRunsSkipped", unit=MetricUnit.Count, value=1)
         return
-    campaign = admin.load_campaign(document)
-    segment = campaigns.get(store_id, admin.SEGMENT, campaign.segment_id)
+    campaign = load_campaign(document)
+    segment = campaigns.get(store_id, SEGMENT, campaign.segment_id)
     if segment is None:
         logger.warning("campaign run skipped: segment gone", extra={"campaign_id": campaign_id})
         metrics.add_metric(name="CampaignRunsSkipped", unit=MetricUnit.Count, value=1)

@@ -24,8 +24,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, NoReturn
 
-from nudge_local.clock import ClockError, parse_instant
-from nudge_local.template import DEFAULT_TEMPLATE
+from nudge_local.runtime.clock import ClockError, parse_instant
+from nudge_local.runtime.template import DEFAULT_TEMPLATE
 
 # The demo store's customers are dd00001… with the test numbers 010-0000-0001…; maple-goods' Shopify
 # customers have 010-0000-5001 and up (month.py), so 5,000 is as large as the demo store gets.
@@ -105,7 +105,7 @@ def _template(text: str) -> Path:
     """A template given with --template: read now, so a wrong one is refused before anything starts."""
     import yaml
 
-    from nudge_local.template import TemplateError, parse_template
+    from nudge_local.runtime.template import TemplateError, parse_template
 
     path = Path(text)
     if not path.is_file():
@@ -216,7 +216,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
 def _running(runtime: Any, parser: argparse.ArgumentParser) -> Iterator[Any]:
     """The runtime, open; a template it cannot run (it checks more than a first read does, e.g. what SAM
     makes of it) is refused like a wrong argument."""
-    from nudge_local.template import TemplateError
+    from nudge_local.runtime.template import TemplateError
 
     try:
         runtime.open()  # closes what it opened if it fails
@@ -268,7 +268,7 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     problem = _bind_problem(args.host, args.port)
     if problem is not None:
         parser.error(_cannot_listen(args.host, args.port, problem))
-    from nudge_local.runtime import LocalRuntime
+    from nudge_local.runtime.runtime import LocalRuntime
 
     start = args.start or datetime.now(UTC)
     base = f"http://{args.host}:{args.port}"
@@ -355,9 +355,9 @@ def _event_time(event: Any) -> datetime | None:
 
 
 def _invoke(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from nudge_local.functions import FunctionError
-    from nudge_local.runtime import LocalRuntime
-    from nudge_local.template import TemplateError, parse_template
+    from nudge_local.runtime.functions import FunctionError
+    from nudge_local.runtime.runtime import LocalRuntime
+    from nudge_local.runtime.template import TemplateError, parse_template
 
     try:
         event = _read_event(args.event)
@@ -395,16 +395,16 @@ def _demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 f"argument --why: {customer} is not among the {args.customers:,} customers "
                 f"(dd00001 to dd{args.customers:05d})"
             )
-    from nudge_local import demo_month
+    from nudge_local.demo import demo_month
 
     demo_month.run(args.customers, args.seed, why=args.why)
     return 0
 
 
 def _storyline(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from nudge_local import demo
+    from nudge_local.demo import storyline
 
-    demo.run()
+    storyline.run()
     return 0
 
 

@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from nudge_local.apigw import LOCAL_ADMIN_TOKEN
-from nudge_local.http import serve_in_background
-from nudge_local.runtime import LocalRuntime
-from nudge_local.stores import DOGDAY
+from nudge_local.runtime.apigw import LOCAL_ADMIN_TOKEN
+from nudge_local.runtime.http import serve_in_background
+from nudge_local.runtime.runtime import LocalRuntime
+from nudge_local.runtime.stores import DOGDAY
 from tests.contract.admin_openapi_hooks import ADMIN_IDS_VARIABLE
 
 pytestmark = pytest.mark.contract

@@ -10,9 +10,9 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from nudge.adapters.profile_item import from_item
 from nudge.profiles.profile import Profile
-from nudge_local.apigw import LOCAL_ADMIN_TOKEN
-from nudge_local.runtime import LocalRuntime
-from nudge_local.samples import SampleRequest
+from nudge_local.demo.samples import SampleRequest
+from nudge_local.runtime.apigw import LOCAL_ADMIN_TOKEN
+from nudge_local.runtime.runtime import LocalRuntime
 
 KST = ZoneInfo("Asia/Seoul")
 START = datetime(2026, 3, 16, 9, 0, tzinfo=KST)

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from nudge_local import samples
-from nudge_local.runtime import LocalRuntime
+from nudge_local.demo import samples
+from nudge_local.runtime.runtime import LocalRuntime
 from tests.e2e.conftest import KST, call, hold_send_jobs
 
 BASE = "/admin/stores/dogday-mall"

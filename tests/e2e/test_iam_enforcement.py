@@ -12,9 +12,10 @@ from typing import Any
 
 import yaml
 
-from nudge_local import iam, samples
-from nudge_local.runtime import LocalRuntime
-from nudge_local.template import load_yaml
+from nudge_local.demo import samples
+from nudge_local.runtime import iam
+from nudge_local.runtime.runtime import LocalRuntime
+from nudge_local.runtime.template import load_yaml
 from tests.e2e.conftest import AUTH, KST, call
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from nudge_local.runtime import LocalRuntime
+from nudge_local.runtime.runtime import LocalRuntime
 
 pytestmark = pytest.mark.e2e
 
@@ -49,7 +49,7 @@ def test_clock_moves_and_pumps_run_on_the_real_template(runtime):
 def test_the_cost_of_a_webhook_is_counted_from_what_it_did(runtime):
     """A marketer's engineer reads the cost model: one webhook = one HTTP API request, one Lambda
     invocation, the DynamoDB units of its reads and transactional writes, all on the ingestion side."""
-    from nudge_local import cost
+    from nudge_local.bill import cost
 
     runtime.counters.reset()
     body = b'{"event_no": 90143, "resource": {"mall_id": "dogdaymall", "member_id": "cost-member"}}'

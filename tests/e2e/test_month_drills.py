@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from compliance.labelling import is_labelled_ad_sms
-from nudge_local import demo_month
-from nudge_local.gateway_emulator import Faults
+from nudge_local.demo import demo_month
+from nudge_local.gateway.emulator import Faults
 
 pytestmark = pytest.mark.e2e
 

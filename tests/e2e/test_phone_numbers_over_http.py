@@ -3,8 +3,8 @@ the profile keeps no phone, the answer and the log name the field and the reason
 number."""
 
 from nudge.privacy import LANDLINE
-from nudge_local import samples
-from nudge_local.runtime import LocalRuntime
+from nudge_local.demo import samples
+from nudge_local.runtime.runtime import LocalRuntime
 
 from .conftest import START, profiles, send
 

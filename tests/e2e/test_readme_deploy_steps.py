@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 from nudge.stores import Store
-from nudge_local.event_files import AT, EVENTS_DIR
-from nudge_local.runtime import LocalRuntime
-from nudge_local.stores import DOGDAY
+from nudge_local.demo.event_files import AT, EVENTS_DIR
+from nudge_local.runtime.runtime import LocalRuntime
+from nudge_local.runtime.stores import DOGDAY
 from tests.e2e.conftest import AUTH, call
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")

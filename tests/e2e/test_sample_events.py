@@ -2,10 +2,10 @@
 each is run the way a user runs it — `nudge local invoke FUNCTION -e events/NAME.json` — and answers what that
 user would check: the status code and body, an empty batchItemFailures, the function's own log line.
 
-The samples tell one story (nudge_local.event_files): dogfan01 joins, campaign CAMPAIGN_ID starts, its send
-job is sent, NHN reports it delivered, dogfan01 opens its link. On a fresh runtime (the two local stores and
-nothing else) the ones that name a campaign or a send find none, and say so without failing; with what they
-name put in place first (`seeded`), they do their work.
+The samples tell one story (nudge_local.demo.event_files): dogfan01 joins, campaign CAMPAIGN_ID starts, its
+send job is sent, NHN reports it delivered, dogfan01 opens its link. On a fresh runtime (the two local stores
+and nothing else) the ones that name a campaign or a send find none, and say so without failing; with what
+they name put in place first (`seeded`), they do their work.
 """
 
 import json
@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from nudge_local import cli
-from nudge_local.event_files import (
+from nudge_local.demo.event_files import (
     AT,
     CAMPAIGN_ID,
     EVENTS_DIR,
@@ -28,8 +28,8 @@ from nudge_local.event_files import (
     SEND_ID,
     build_samples,
 )
-from nudge_local.runtime import LocalRuntime
-from nudge_local.template import parse_template
+from nudge_local.runtime.runtime import LocalRuntime
+from nudge_local.runtime.template import parse_template
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_EVENTS = build_samples()
@@ -72,7 +72,7 @@ def seeded(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
 
         monkeypatch.setattr(LocalRuntime, "open", open_then_seed)
         # The admin API names new campaigns at random; the samples name this one.
-        monkeypatch.setattr("nudge.admin.new_campaign_id", lambda: CAMPAIGN_ID)
+        monkeypatch.setattr("nudge.campaigns.service.new_campaign_id", lambda: CAMPAIGN_ID)
 
     return install
 
@@ -127,7 +127,7 @@ def job_sent(runtime: LocalRuntime) -> None:
 def test_every_sample_file_is_up_to_date_with_the_generator() -> None:
     on_disk = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in EVENTS_DIR.glob("*.json")}
     assert on_disk == {name: sample.event for name, sample in SAMPLE_EVENTS.items()}, (
-        "run: .venv/bin/python -m nudge_local.event_files"
+        "run: .venv/bin/python -m nudge_local.demo.event_files"
     )
 
 

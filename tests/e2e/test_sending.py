@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from compliance.labelling import is_labelled_ad_sms
-from nudge_local import samples
-from nudge_local.runtime import LocalRuntime
+from nudge_local.demo import samples
+from nudge_local.runtime.runtime import LocalRuntime
 from tests.e2e.conftest import AUTH, KST, call, profiles, scan
 
 START = datetime(2026, 3, 18, 10, 0, tzinfo=KST)

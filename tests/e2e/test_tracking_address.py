@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from nudge.adapters.wiring import send_dependencies
-from nudge_local.event_files import AT, EVENTS_DIR
-from nudge_local.runtime import LocalRuntime
+from nudge_local.demo.event_files import AT, EVENTS_DIR
+from nudge_local.runtime.runtime import LocalRuntime
 
 API = "a1b2c3d4e5.execute-api.ap-northeast-2.amazonaws.com"
 

@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nudge.privacy import KOREAN_PHONE_PATTERN
-from nudge_local import samples
-from nudge_local.demo import storyline
-from nudge_local.runtime import LocalRuntime
-from nudge_local.samples import SampleRequest
+from nudge_local.demo import samples
+from nudge_local.demo.samples import SampleRequest
+from nudge_local.demo.storyline import storyline
+from nudge_local.runtime.runtime import LocalRuntime
 from tests.e2e.conftest import START, hold_events, profiles, queued_events, scan, send
 
 CAFE24 = {"content-type": "application/json", "x-api-key": "local-cafe24-app-key"}

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from nudge_local.runtime import LocalRuntime
+from nudge_local.runtime.runtime import LocalRuntime
 from tests.e2e.test_sending import AD, BASE, START, _campaign, _members, call
 
 pytestmark = pytest.mark.e2e

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 from nudge.automations.definitions import validate_automation
 from nudge.profiles.events import NormalizedEvent
 from nudge.profiles.profile import Profile, apply_event
-from nudge_local.stores import DOGDAY
+from nudge_local.runtime.stores import DOGDAY
 from tests.unit.automations.fakes import World
 
 KST = ZoneInfo("Asia/Seoul")

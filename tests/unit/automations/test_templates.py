@@ -8,7 +8,7 @@ import pytest
 from nudge.automations.definitions import validate_automation
 from nudge.automations.templates import TEMPLATES, template_definition
 from nudge.errors import InvalidPayload
-from nudge_local.stores import DOGDAY, MAPLE
+from nudge_local.runtime.stores import DOGDAY, MAPLE
 from tests.unit.automations.helpers import KST
 
 NOW = datetime(2026, 3, 18, 9, 0, tzinfo=KST)

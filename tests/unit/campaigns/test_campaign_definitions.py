@@ -9,7 +9,7 @@ import pytest
 
 from nudge.campaigns.definitions import Recurring, Reserved, landing_url, schedule_of, validate_campaign
 from nudge.errors import InvalidPayload
-from nudge_local.stores import DOGDAY
+from nudge_local.runtime.stores import DOGDAY
 
 NOW = datetime(2026, 3, 17, 1, 0, tzinfo=UTC)  # 10:00 in Seoul
 STORE = DOGDAY.store

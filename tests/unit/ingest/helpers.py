@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 from nudge.ingest.platforms.delivery import WebhookRequest
 from nudge.ingest.service import IngestDependencies, IngestResult, receive_tracker_batch, receive_webhook
-from nudge_local.samples import SampleRequest
+from nudge_local.demo.samples import SampleRequest
 
 
 def send(deps: IngestDependencies, request: SampleRequest, now: datetime) -> IngestResult:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nudge.errors import NudgeError
-from nudge_local import samples
+from nudge_local.demo import samples
 from tests.fakes import local_dependencies
 from tests.unit.ingest.helpers import send
 

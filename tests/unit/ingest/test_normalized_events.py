@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from nudge.profiles.events import EventType
-from nudge_local import samples
+from nudge_local.demo import samples
 from tests.fakes import local_dependencies
 from tests.unit.ingest.helpers import send
 

@@ -17,7 +17,7 @@ from nudge.ingest import member_import
 from nudge.ingest.platforms.delivery import guest_customer_id
 from nudge.privacy import Mobile, NotMobile, mask_phone, normalize_phone, read_phone, scrub
 from nudge.stores import Store
-from nudge_local import samples
+from nudge_local.demo import samples
 from tests.fakes import InMemoryProfiles, local_dependencies
 from tests.unit.ingest.helpers import send
 

@@ -7,7 +7,7 @@ import pytest
 
 from nudge.ingest.service import ConcurrentUpdates
 from nudge.profiles.profile import OrderStatus
-from nudge_local import samples
+from nudge_local.demo import samples
 from tests.fakes import local_dependencies
 from tests.unit.ingest.helpers import send
 

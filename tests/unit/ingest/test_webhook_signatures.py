@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from nudge.errors import Forbidden, NotFound, Unauthenticated
-from nudge_local import samples
+from nudge_local.demo import samples
 from tests.fakes import local_dependencies
 from tests.unit.ingest.helpers import send
 

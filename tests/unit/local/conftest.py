@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from nudge_local import aws
-from nudge_local.runtime import LocalRuntime
+from nudge_local.emulation import aws
+from nudge_local.runtime.runtime import LocalRuntime
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEMPLATE = FIXTURES / "template.yaml"

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from nudge_local import cli, demo_month, text_width
-from nudge_local.event_files import AT, EVENTS_DIR
+from nudge_local import cli
+from nudge_local.demo import demo_month, text_width
+from nudge_local.demo.event_files import AT, EVENTS_DIR
 
 from .conftest import TEMPLATE
 
@@ -88,7 +89,7 @@ def test_an_unknown_function_is_refused_with_the_closest_name(capsys: pytest.Cap
 
 
 def test_demo_module_options_are_checked_by_the_same_command_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert demo_month.main(["--customers", "-5"]) == 2
+    assert cli.main(["local", "demo", "--customers", "-5"]) == 2
     assert capsys.readouterr().err.startswith("nudge local demo: error: argument --customers")
 
 

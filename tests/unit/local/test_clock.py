@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from nudge import clock as nudge_clock
-from nudge_local.clock import ClockError, SimulatedClock, parse_duration, parse_instant
+from nudge_local.runtime.clock import ClockError, SimulatedClock, parse_duration, parse_instant
 
 from .conftest import START
 

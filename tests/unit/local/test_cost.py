@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from nudge_local import capacity, cost
-from nudge_local.counters import Counters, FunctionStats
-from nudge_local.template import parse_template
+from nudge_local.bill import capacity, cost
+from nudge_local.bill.counters import Counters, FunctionStats
+from nudge_local.runtime.template import parse_template
 
 from .conftest import indexed_table
 
@@ -147,7 +147,7 @@ def test_global_secondary_index_writes_follow_dynamodbs_rules(shape, old, new, u
 
 
 def test_the_counters_bill_index_writes_of_the_emulated_tables(emulated_dynamodb):
-    from nudge_local import counters
+    from nudge_local.bill import counters
 
     client = emulated_dynamodb
     indexed_table(client, "indexed", {"all": ([("g", "S")], "ALL"), "keys": ([("g", "S")], "KEYS_ONLY")})
@@ -169,7 +169,7 @@ def test_the_counters_bill_index_writes_of_the_emulated_tables(emulated_dynamodb
 
 def test_a_projected_read_is_billed_for_the_whole_items_it_read(emulated_dynamodb):
     """DynamoDB bills a read by the size of the items read, whatever a ProjectionExpression returns."""
-    from nudge_local import counters
+    from nudge_local.bill import counters
 
     client = emulated_dynamodb
     client.create_table(
@@ -234,6 +234,6 @@ def test_a_number_in_dynamodb_json_is_sized_by_its_significant_digits(number: st
     """Read from its text as from the Decimal the developer guide's rule is written for."""
     from decimal import Decimal
 
-    from nudge_local.capacity import _number_size, typed_value_size
+    from nudge_local.bill.capacity import _number_size, typed_value_size
 
     assert typed_value_size({"N": number}) == _number_size(Decimal(number))

@@ -1,7 +1,7 @@
 """template.yaml deploys to a new AWS account as it is, and what an operator needs comes with it.
 
-These read the template the way CloudFormation receives it (after the SAM transform, `nudge_local.sam`) or
-as the local runtime resolves it, never by searching its text.
+These read the template the way CloudFormation receives it (after the SAM transform,
+`nudge_local.runtime.sam`) or as the local runtime resolves it, never by searching its text.
 """
 
 import json
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from nudge_local.sam import lint, translate
-from nudge_local.template import _parameters, _Resolver, load_yaml
+from nudge_local.runtime.sam import lint, translate
+from nudge_local.runtime.template import _parameters, _Resolver, load_yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = ROOT / "template.yaml"

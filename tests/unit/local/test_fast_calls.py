@@ -9,7 +9,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.core.models import botocore_stubber
 
-from nudge_local import aws, counters, fast_calls
+from nudge_local.bill import counters
+from nudge_local.emulation import aws, fast_calls
 
 
 def _full_path(service: str) -> Any:
@@ -283,7 +284,7 @@ def test_queue_answers_are_written_as_motos_serializer_writes_them(
 
     from moto.sqs.responses import SQSResponse
 
-    from nudge_local import moto_patches
+    from nudge_local.emulation import moto_patches
 
     written: list[tuple[str, Any, Any]] = []  # (action, ours, moto's serializer's)
     ours = SQSResponse.serialized

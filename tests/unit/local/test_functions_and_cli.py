@@ -9,7 +9,7 @@ import pytest
 
 from nudge.adapters import gateway_accounts
 from nudge_local.cli import main
-from nudge_local.runtime import LOCAL_GATEWAY_URL, LocalRuntime
+from nudge_local.runtime.runtime import LOCAL_GATEWAY_URL, LocalRuntime
 
 from .conftest import START, TEMPLATE
 

@@ -8,10 +8,10 @@ import urllib.request
 
 import pytest
 
-from nudge_local.apigw import RouteTable, build_event
-from nudge_local.http import serve_in_background
-from nudge_local.local_routes import LocalResponse, register
-from nudge_local.template import Route
+from nudge_local.runtime.apigw import RouteTable, build_event
+from nudge_local.runtime.http import serve_in_background
+from nudge_local.runtime.local_routes import LocalResponse, register
+from nudge_local.runtime.template import Route
 
 from .conftest import START
 
@@ -104,7 +104,7 @@ def test_extra_local_routes_can_be_registered(runtime):
 
 
 def test_globally_registered_local_route_reaches_new_runtimes():
-    from nudge_local.runtime import LocalRuntime
+    from nudge_local.runtime.runtime import LocalRuntime
 
     from .conftest import TEMPLATE
 

@@ -1,6 +1,6 @@
-"""The local runtime enforces each function's IAM policy (nudge_local/iam.py): IAM's evaluation of a role's
-statements, the mapping of a request to the actions and resources AWS authorizes it as, SAM's expansion of
-the template's policies, and refusals shaped like AWS's for functions and for the pumps acting as AWS."""
+"""The local runtime enforces each function's IAM policy (nudge_local/runtime/iam.py): IAM's evaluation of a
+role's statements, the mapping of a request to the actions and resources AWS authorizes it as, SAM's expansion
+of the template's policies, and refusals shaped like AWS's for functions and for the pumps acting as AWS."""
 
 import textwrap
 from pathlib import Path
@@ -10,10 +10,12 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from nudge_local import aws, counters, fast_calls, iam
-from nudge_local.iam import Role, Statement, UnknownOperation, requested
-from nudge_local.runtime import LocalRuntime
-from nudge_local.template import parse_template
+from nudge_local.bill import counters
+from nudge_local.emulation import aws, fast_calls
+from nudge_local.runtime import iam
+from nudge_local.runtime.iam import Role, Statement, UnknownOperation, requested
+from nudge_local.runtime.runtime import LocalRuntime
+from nudge_local.runtime.template import parse_template
 from tests.unit.local.conftest import START, TEMPLATE
 
 R, A = "ap-northeast-2", "123456789012"

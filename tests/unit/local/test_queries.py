@@ -69,7 +69,7 @@ def test_table_key_queries_see_only_that_key(ddb: Any) -> None:
 def test_a_projection_answers_what_motos_own_gives(emulated_dynamodb: Any) -> None:
     from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
-    from nudge_local import moto_patches
+    from nudge_local.emulation import moto_patches
 
     item = Item(
         hash_key=DynamoType({"S": "p1"}),
@@ -111,7 +111,7 @@ def test_an_item_is_sized_and_refused_as_motos_own(emulated_dynamodb: Any) -> No
     from moto.dynamodb.exceptions import ItemSizeTooLarge
     from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 
-    from nudge_local import moto_patches
+    from nudge_local.emulation import moto_patches
 
     assert Item.__init__ is moto_patches._item_init
     attrs: dict[str, Any] = {

@@ -2,7 +2,7 @@
 
 import json
 
-from nudge_local import aws
+from nudge_local.emulation import aws
 
 
 def test_tables_match_the_template(runtime):

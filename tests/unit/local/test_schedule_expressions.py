@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from nudge_local.schedule_expressions import ExpressionError, occurrences, validate
+from nudge_local.runtime.schedule_expressions import ExpressionError, occurrences, validate
 
 
 def times(expression, after, until, tz="Asia/Seoul"):

@@ -3,7 +3,7 @@ failed messages retried and moved to the dead-letter queue after maxReceiveCount
 
 from collections import Counter
 
-from nudge_local import pumps
+from nudge_local.runtime import pumps
 
 
 def send(runtime, *bodies, attributes=None):
@@ -98,7 +98,7 @@ def test_an_idle_poll_makes_no_request_and_a_delayed_message_waits_for_its_time(
 def test_a_message_older_than_the_queues_retention_period_is_not_received(runtime):
     from moto.sqs.models import sqs_backends
 
-    from nudge_local.accounts import emulated_account
+    from nudge_local.emulation.accounts import emulated_account
 
     sqs = runtime.client("sqs")
     url = runtime.queue_url("WorkQueue")

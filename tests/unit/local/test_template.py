@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from nudge_local.template import TemplateError, load_yaml, parse_template
+from nudge_local.runtime.template import TemplateError, load_yaml, parse_template
 
 from .conftest import TEMPLATE
 

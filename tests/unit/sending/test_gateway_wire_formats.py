@@ -11,7 +11,7 @@ import pytest
 from nudge.adapters.gateways.nhn import IDEMPOTENCY_HEADER, NhnGateway
 from nudge.adapters.gateways.solapi import SolapiGateway, authorization
 from nudge.sending.gateway import Link, Outbound, Rejected, SmsPart
-from nudge_local.gateway_emulator import Faults, GatewayEmulator, NhnAccount
+from nudge_local.gateway.emulator import Faults, GatewayEmulator, NhnAccount
 
 FALLBACK = SmsPart(
     "LMS",
@@ -160,7 +160,7 @@ def test_a_waiting_transport_sleeps_the_latency_and_a_timeout_for_as_long_as_its
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from nudge.sending.gateway import Transient
-    from nudge_local import gateway_emulator
+    from nudge_local.gateway import emulator as gateway_emulator
 
     slept: list[float] = []
     monkeypatch.setattr(gateway_emulator.time, "sleep", slept.append)

@@ -15,7 +15,7 @@ from nudge.reports.delivery import ReportDependencies, receive_report
 from nudge.sending.links import follow
 from nudge.sending.records import SendRecord, State
 from nudge.sending.service import send_fallback, send_notice
-from nudge_local.gateway_emulator import Report
+from nudge_local.gateway.emulator import Report
 from tests.fakes import RecordingPublisher
 from tests.unit.sending.world import BRAND_AD, SMS_AD, World
 

@@ -17,7 +17,7 @@ from nudge.sending.jobs import SendJob
 from nudge.sending.records import Claim, ClaimStatus, SendRecord, State
 from nudge.sending.service import SendDependencies, process
 from nudge.stores import Store
-from nudge_local.stores import DOGDAY, MAPLE, gateway_emulator
+from nudge_local.runtime.stores import DOGDAY, MAPLE, gateway_emulator
 from tests.fakes import InMemoryProfiles, InMemorySecrets, InMemoryStores
 
 KST = ZoneInfo("Asia/Seoul")

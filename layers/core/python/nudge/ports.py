@@ -4,7 +4,7 @@ tests implement them in memory."""
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from nudge.profiles.events import NormalizedEvent
 from nudge.profiles.profile import Profile
@@ -60,3 +60,23 @@ class ProfileRepository(Protocol):
 
 class EventPublisher(Protocol):
     def publish(self, events: list[NormalizedEvent]) -> None: ...
+
+
+# The catalog's kind for campaigns: the campaigns write it, and a segment some campaign uses is not deleted.
+CAMPAIGN = "campaign"
+
+
+class Catalog(Protocol):
+    """A store's saved definitions by kind (segment, campaign, automation …) and its campaigns' runs."""
+
+    def put(
+        self, store_id: str, kind: str, item_id: str, document: dict[str, Any], *, create: bool
+    ) -> bool: ...
+
+    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None: ...
+
+    def documents(self, store_id: str, kind: str) -> list[dict[str, Any]]: ...
+
+    def delete(self, store_id: str, kind: str, item_id: str) -> bool: ...
+
+    def runs(self, store_id: str, campaign_id: str) -> list[dict[str, Any]]: ...

@@ -20,12 +20,16 @@ if TYPE_CHECKING:
     from nudge.adapters.scheduler import QueueScheduler
     from nudge.adapters.segment_reader import SegmentReader
     from nudge.adapters.sqs import JsonQueue
-    from nudge.admin import AdminDependencies
     from nudge.automations.runs import AutomationDependencies
+    from nudge.automations.service import AutomationSetupDependencies
+    from nudge.campaigns.service import CampaignDependencies
     from nudge.ingest.service import IngestDependencies
     from nudge.reports.delivery import ReportDependencies
+    from nudge.reports.service import ReportReadDependencies
+    from nudge.segments.service import SegmentDependencies
     from nudge.sending.gateway import Gateway
     from nudge.sending.service import SendDependencies
+    from nudge.store_settings import StoreDependencies
 
 
 # ---------------------------------------------------------------- sending (sender, tracking, optouts)
@@ -175,11 +179,11 @@ def automation_dependencies() -> tuple["DynamoStoreDirectory", "AutomationDepend
     )
 
 
-# ---------------------------------------------------------------- the admin API
+# ---------------------------------------------------------------- the admin API, one area at a time
 
 
 class _MemberReader:
-    """The whole-store segment read, as the admin operations use it."""
+    """The whole-store segment read, as the segment and campaign previews use it."""
 
     def members(self, store: Store, segment: Any) -> Any:
         from nudge.adapters.segment_reader import SegmentReader
@@ -193,18 +197,64 @@ class _MemberReader:
 
 
 @cache
-def admin_dependencies() -> "AdminDependencies":
+def store_dependencies() -> "StoreDependencies":
+    from nudge.adapters.dynamodb import profile_repository, store_directory
+    from nudge.adapters.ssm import put_secret
+    from nudge.store_settings import StoreDependencies
+
+    return StoreDependencies(stores=store_directory(), profiles=profile_repository(), write_secret=put_secret)
+
+
+@cache
+def segment_dependencies() -> "SegmentDependencies":
     from nudge.adapters.catalog import catalog
     from nudge.adapters.dynamodb import profile_repository, store_directory
+    from nudge.segments.service import SegmentDependencies
+
+    return SegmentDependencies(
+        stores=store_directory(), catalog=catalog(), profiles=profile_repository(), members=_MemberReader()
+    )
+
+
+@cache
+def campaign_dependencies() -> "CampaignDependencies":
+    from nudge.adapters.catalog import catalog
+    from nudge.adapters.dynamodb import store_directory
     from nudge.adapters.scheduler import campaign_scheduler
     from nudge.adapters.sqs import campaign_runs_queue
-    from nudge.admin import AdminDependencies
+    from nudge.campaigns.service import CampaignDependencies
 
-    return AdminDependencies(
+    return CampaignDependencies(
         stores=store_directory(),
         catalog=catalog(),
-        profiles=profile_repository(),
         members=_MemberReader(),
         scheduler=campaign_scheduler(),
         run_requests=campaign_runs_queue(),
+    )
+
+
+@cache
+def automation_setup_dependencies() -> "AutomationSetupDependencies":
+    from nudge.adapters.catalog import catalog
+    from nudge.adapters.dynamodb import profile_repository, store_directory
+    from nudge.automations.service import AutomationSetupDependencies
+
+    return AutomationSetupDependencies(
+        stores=store_directory(), catalog=catalog(), profiles=profile_repository()
+    )
+
+
+@cache
+def report_read_dependencies() -> "ReportReadDependencies":
+    from nudge.adapters.catalog import catalog
+    from nudge.adapters.dynamodb import profile_repository, store_directory
+    from nudge.adapters.ledger import SEND_RECORD_TTL, send_ledger
+    from nudge.reports.service import ReportReadDependencies
+
+    return ReportReadDependencies(
+        stores=store_directory(),
+        catalog=catalog(),
+        profiles=profile_repository(),
+        ledger=send_ledger(),
+        records_kept=SEND_RECORD_TTL,
     )

@@ -1,0 +1,200 @@
+"""Campaigns, as the admin API keeps them: saved per store, scheduled (reserved or recurring) or started
+now, previewed. Each operation validates everything before it writes anything, so a refused request leaves
+nothing half-saved. The campaign function reads what is saved here (`load_campaign`) to run it."""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from nudge.campaigns.definitions import (
+    Campaign,
+    Immediate,
+    new_campaign_id,
+    runs_on,
+    schedule_of,
+    validate_campaign,
+)
+from nudge.errors import NotFound
+from nudge.ports import CAMPAIGN, Catalog, StoreDirectory
+from nudge.segments.evaluate import compile_segment
+from nudge.segments.service import SEGMENT, MemberReader
+from nudge.store_settings import get_store
+from nudge.stores import Store
+
+
+class Scheduler(Protocol):
+    def put(
+        self,
+        name: str,
+        expression: str,
+        timezone: str,
+        payload: dict[str, Any],
+        *,
+        one_time: bool,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        now: datetime | None = None,
+    ) -> bool: ...
+
+    def delete(self, name: str) -> None: ...
+
+
+class RunRequests(Protocol):
+    def send(self, bodies: list[str]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignDependencies:
+    stores: StoreDirectory
+    catalog: Catalog
+    members: MemberReader
+    scheduler: Scheduler
+    run_requests: RunRequests
+
+
+def _campaign_document(campaign: Campaign, definition: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "campaign_id": campaign.campaign_id,
+        "store_id": campaign.store_id,
+        "name": campaign.name,
+        "segment_id": campaign.segment_id,
+        "message": definition["message"],
+        "send": campaign.send.model_dump(mode="json"),
+        "tracking": campaign.tracking.model_dump(mode="json", exclude_none=True),
+        "created_at": campaign.created_at.isoformat(),
+        "updated_at": campaign.updated_at.isoformat(),
+    }
+
+
+def load_campaign(document: dict[str, Any]) -> Campaign:
+    return Campaign.model_validate({k: v for k, v in document.items() if k != "runs"})
+
+
+def run_request(campaign: Campaign, occurrence: str) -> dict[str, str]:
+    """What the campaign-runs queue carries (from the admin API, or from the schedule)."""
+    return {"store_id": campaign.store_id, "campaign_id": campaign.campaign_id, "occurrence": occurrence}
+
+
+def _schedule(deps: CampaignDependencies, campaign: Campaign, store: Store, now: datetime) -> None:
+    spec = schedule_of(campaign, store)
+    if spec is None:
+        return
+    # The schedule's own instant names the occurrence, the same on every retry of one firing.
+    payload = {**run_request(campaign, "<aws.scheduler.scheduled-time>")}
+    deps.scheduler.put(
+        spec.name,
+        spec.expression,
+        spec.timezone,
+        payload,
+        one_time=spec.one_time,
+        start=spec.start,
+        end=spec.end,
+        now=now,
+    )
+
+
+def list_campaigns(deps: CampaignDependencies, store_id: str) -> list[dict[str, Any]]:
+    get_store(deps.stores, store_id)
+    return deps.catalog.documents(store_id, CAMPAIGN)
+
+
+def create_campaign(deps: CampaignDependencies, store_id: str, payload: Any, now: datetime) -> dict[str, Any]:
+    store = get_store(deps.stores, store_id)
+    campaign_id = new_campaign_id()
+    campaign = validate_campaign(
+        payload, store, lambda s: deps.catalog.get(store_id, SEGMENT, s) is not None, now, campaign_id
+    )
+    document = _campaign_document(campaign, payload)
+    _schedule(deps, campaign, store, now)
+    try:
+        deps.catalog.put(store_id, CAMPAIGN, campaign_id, document, create=True)
+        if isinstance(campaign.send, Immediate):
+            deps.run_requests.send([_json(run_request(campaign, f"now-{now:%Y%m%dT%H%M%S}-{campaign_id}"))])
+    except Exception:
+        # Nothing half-saved: a campaign that cannot be stored (or started) leaves no schedule or document.
+        if (spec := schedule_of(campaign, store)) is not None:
+            deps.scheduler.delete(spec.name)
+        deps.catalog.delete(store_id, CAMPAIGN, campaign_id)
+        raise
+    return document
+
+
+def update_campaign(
+    deps: CampaignDependencies, store_id: str, campaign_id: str, payload: Any, now: datetime
+) -> dict[str, Any]:
+    store = get_store(deps.stores, store_id)
+    current = get_campaign(deps, store_id, campaign_id)
+    campaign = validate_campaign(
+        payload,
+        store,
+        lambda s: deps.catalog.get(store_id, SEGMENT, s) is not None,
+        now,
+        campaign_id,
+        created_at=datetime.fromisoformat(current["created_at"]),
+    )
+    old = load_campaign(current)
+    if (old_spec := schedule_of(old, store)) is not None and schedule_of(campaign, store) is None:
+        deps.scheduler.delete(old_spec.name)
+    _schedule(deps, campaign, store, now)
+    document = _campaign_document(campaign, payload)
+    deps.catalog.put(store_id, CAMPAIGN, campaign_id, document, create=False)
+    return document
+
+
+def get_campaign(deps: CampaignDependencies, store_id: str, campaign_id: str) -> dict[str, Any]:
+    get_store(deps.stores, store_id)
+    document = deps.catalog.get(store_id, CAMPAIGN, campaign_id)
+    if document is None:
+        raise NotFound(f"unknown campaign {campaign_id!r}")
+    return {**document, "runs": deps.catalog.runs(store_id, campaign_id)}
+
+
+def delete_campaign(deps: CampaignDependencies, store_id: str, campaign_id: str) -> None:
+    store = get_store(deps.stores, store_id)
+    document = get_campaign(deps, store_id, campaign_id)
+    if (spec := schedule_of(load_campaign(document), store)) is not None:
+        deps.scheduler.delete(spec.name)
+    deps.catalog.delete(store_id, CAMPAIGN, campaign_id)
+
+
+def run_campaign_now(
+    deps: CampaignDependencies, store_id: str, campaign_id: str, now: datetime
+) -> dict[str, str]:
+    campaign = load_campaign(get_campaign(deps, store_id, campaign_id))
+    request = run_request(campaign, f"now-{now:%Y%m%dT%H%M%S}-{campaign_id}")
+    deps.run_requests.send([_json(request)])
+    return request
+
+
+def preview_campaign(
+    deps: CampaignDependencies, store_id: str, campaign_id: str, now: datetime
+) -> dict[str, Any]:
+    """What a run now would do: the segment's members, those it would leave out on their consent or
+    channel friendship (by reason, as the run record counts them) and how many send jobs it would queue —
+    none on a day outside a recurring campaign's dates. The sender still decides each queued send (night
+    hours, frequency, a consent changed meanwhile)."""
+    from compliance.decision import screened_channel
+    from nudge.campaigns.runs import audience
+
+    store = get_store(deps.stores, store_id)
+    campaign = load_campaign(get_campaign(deps, store_id, campaign_id))
+    segment = deps.catalog.get(store_id, SEGMENT, campaign.segment_id)
+    if segment is None:
+        raise NotFound(f"campaign {campaign_id!r} uses segment {campaign.segment_id!r}, which is gone")
+    compiled = compile_segment(segment["definition"], store.zone, now)
+    members = deps.members.screened_members(store, compiled, screened_channel(campaign.message), now)
+    reached = audience(campaign.message, members, store.compliance, now)
+    within_dates = runs_on(campaign, now.astimezone(store.zone).date())  # a run outside them does nothing
+    return {
+        "campaign_id": campaign_id,
+        "segment_members": reached.members,
+        "left_out": reached.left_out,
+        "would_queue": reached.queued if within_dates else 0,
+        "within_dates": within_dates,
+        "evaluated_at": now.isoformat(),
+    }
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False)

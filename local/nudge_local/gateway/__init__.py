@@ -1,0 +1,1 @@
+"""The messaging gateways (NHN Cloud, Solapi) emulated in-process."""
