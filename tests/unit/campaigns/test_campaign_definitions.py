@@ -3,11 +3,10 @@ send mode — and every problem is reported at once, naming the field."""
 
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from nudge.campaigns.definitions import Recurring, Reserved, landing_url, schedule_of, validate_campaign
+from nudge.campaigns.definitions import Recurring, Reserved, schedule_of, validate_campaign
 from nudge.errors import InvalidPayload
 from nudge_local.runtime.stores import DOGDAY
 
@@ -95,25 +94,6 @@ def test_informational_channel_with_promotional_words_is_refused_by_the_complian
     with pytest.raises(InvalidPayload) as caught:
         _validate(_campaign(message=message))
     assert any(f.field.startswith("message") for f in caught.value.fields)
-
-
-def test_landing_url_carries_utm_and_campaign_code() -> None:
-    campaign = _validate(_campaign())
-    url = landing_url(campaign, STORE)
-    assert url is not None
-    query = parse_qs(urlsplit(url).query)
-    assert query["utm_source"] == ["nudge"] and query["utm_medium"] == ["brand_message"]
-    assert query["utm_campaign"] == ["cmp_test"] and query["nudge_campaign"] == ["DOGDAY01"]
-
-
-def test_a_landing_page_behind_login_goes_through_the_store_login_form_keeping_its_parameters() -> None:
-    payload = _campaign(
-        tracking={"landing_url": "https://dogday.example/order/basket.html", "login_required": True}
-    )
-    url = landing_url(_validate(payload), STORE)
-    assert url is not None and url.startswith("https://dogday.example/member/login.html?returnUrl=")
-    inner = unquote(url.split("returnUrl=", 1)[1])
-    assert inner.startswith("https://dogday.example/order/basket.html?") and "utm_campaign=cmp_test" in inner
 
 
 def test_reserved_mode_keeps_the_instant() -> None:

@@ -11,7 +11,6 @@ import secrets
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -178,26 +177,3 @@ def runs_on(campaign: Campaign, day: date) -> bool:
     """Whether a run on this store-local day is within the campaign's dates."""
     send = campaign.send
     return not isinstance(send, Recurring) or send.start <= day <= send.end
-
-
-def landing_url(campaign: Campaign, store: Store) -> str | None:
-    """The landing URL with UTM parameters and the campaign code, through the store's login form when the
-    page needs a login (otherwise the login redirect drops the parameters, seed 001)."""
-    tracking = campaign.tracking
-    if tracking.landing_url is None:
-        return None
-    parts = urlsplit(tracking.landing_url)
-    query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    query.update(
-        {
-            "utm_source": tracking.utm_source,
-            "utm_medium": tracking.utm_medium or campaign.message.channel,
-            "utm_campaign": tracking.utm_campaign or campaign.campaign_id,
-        }
-    )
-    if tracking.campaign_code:
-        query["nudge_campaign"] = tracking.campaign_code
-    url = urlunsplit(parts._replace(query=urlencode(query)))
-    if tracking.login_required and store.login_return_url:
-        return store.login_return_url.replace("{url}", quote(url, safe=""))
-    return url
