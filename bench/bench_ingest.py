@@ -39,6 +39,20 @@ _LOAD = (
 )
 
 
+# What a handler's first request builds, where it is not `module.dependencies()`: the admin API's routes
+# each build their own area's dependencies (nudge.adapters.wiring); this builds them all.
+_FIRST_REQUEST = {
+    "admin": "from nudge.adapters import wiring; "
+    + "; ".join(
+        f"wiring.{builder}()"
+        for builder in (
+            "store_dependencies", "segment_dependencies", "campaign_dependencies",
+            "automation_setup_dependencies", "report_read_dependencies",
+        )
+    ),
+}  # fmt: skip
+
+
 def _seconds(code: str, environment: dict[str, str] | None = None) -> float:
     program = f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)"
     env = {**_ENV, **(environment or {})}
@@ -57,10 +71,12 @@ def cold_starts() -> None:
         for function in functions:
             name = function.code_uri.name
             load = _LOAD.format(path=str(function.module_path))
-            samples.setdefault(name, []).append(_seconds(load, function.environment))
+            # Lambda puts the function's code on sys.path (a handler may import its sibling modules).
+            environment = {**function.environment, "PYTHONPATH": str(function.code_uri)}
+            samples.setdefault(name, []).append(_seconds(load, environment))
             # A first request also creates the handler's AWS clients: count that too.
             samples.setdefault(name + " + clients", []).append(
-                _seconds(load + "; module.dependencies()", function.environment)
+                _seconds(f"{load}; {_FIRST_REQUEST.get(name, 'module.dependencies()')}", environment)
             )
     base = statistics.median(samples["baseline"])
     print(f"Cold start (median of {RUNS} fresh interpreters, Python {sys.version.split()[0]})")
