@@ -35,7 +35,7 @@ from nudge.automations.definitions import (
     variables_of,
 )
 from nudge.automations.templates import LEGAL_NOTICE_TEMPLATES
-from nudge.profiles.consent import rule_consent
+from nudge.profiles.consent import recipient_of
 from nudge.profiles.events import CouponIssued, NormalizedEvent
 from nudge.profiles.profile import Profile
 from nudge.sending.jobs import SendJob
@@ -144,25 +144,12 @@ class Verdict:
     send_at: datetime | None = None
 
 
-def recipient_of(profile: Profile, variables: dict[str, str]) -> Recipient:
-    """The profile as the compliance rules see it (no phone number; the name only as a variable)."""
-    consents = {
-        channel: rule
-        for channel, consent in profile.consents.items()
-        if (rule := rule_consent(consent)) is not None
-    }
-    night = consents.pop("night", None)
+def _recipient(profile: Profile, variables: dict[str, str]) -> Recipient:
+    """The profile as the compliance rules see it when a step fires; the name only as a variable."""
     values = dict(variables)
     if profile.name:
         values.setdefault("name", profile.name)
-    return Recipient(
-        key=profile.customer_id,
-        consents=consents,
-        night_consent=night,
-        channel_friend=bool(profile.channel_friend),
-        age_verified=profile.adult_verified,
-        variables=values,
-    )
+    return recipient_of(profile, values)
 
 
 def verdict(
@@ -181,7 +168,7 @@ def verdict(
     from compliance.decision import Outcome, decide  # the rules engine, loaded when a step is decided
 
     message = automation.steps[due.step].message
-    decision = decide(message, recipient_of(profile, due.variables), store.compliance, now)
+    decision = decide(message, _recipient(profile, due.variables), store.compliance, now)
     reasons = ",".join(decision.reasons)
     if decision.outcome is Outcome.SEND:
         return Verdict("send", reasons)

@@ -39,10 +39,10 @@ from pydantic import ValidationError
 from compliance.content import Content
 from compliance.decision import Decision, Outcome, decide
 from compliance.message import Message, prepared
-from compliance.recipient import RecentSend, Recipient
+from compliance.recipient import RecentSend
 from nudge.ports import StoreDirectory
 from nudge.privacy import domestic_phone
-from nudge.profiles.consent import rule_consent
+from nudge.profiles.consent import recipient_of
 from nudge.profiles.profile import Profile
 from nudge.sending import links as tracking_links
 from nudge.sending.gateway import Accepted, Gateway, Link, Outbound, Rejected, SmsPart, Transient
@@ -162,22 +162,12 @@ def personalisation(names: tuple[str, ...], job: SendJob, profile: Profile) -> d
     return out
 
 
-def recipient_of(
-    profile: Profile, variables: Mapping[str, str], recent: list[SendRecord], zone_now: datetime
-) -> Recipient:
-    consents = {ch: c for ch, c in profile.consents.items() if ch != "night"}
-    return Recipient(
-        key=profile.customer_id,
-        consents={ch: rc for ch, c in consents.items() if (rc := rule_consent(c)) is not None},
-        night_consent=rule_consent(profile.consents.get("night")),
-        channel_friend=bool(profile.channel_friend),
-        age_verified=profile.adult_verified,
-        recent_sends=tuple(
-            RecentSend(at=r.sent_at or zone_now, promotion_group=r.promotion_group, is_ad=r.is_ad)
-            for r in recent
-            if r.state in (State.SENT, State.DELIVERED) and r.sent_at is not None
-        ),
-        variables=variables,
+def recent_sends(recent: list[SendRecord], zone_now: datetime) -> tuple[RecentSend, ...]:
+    """The customer's sends the frequency rules count: those that reached the gateway."""
+    return tuple(
+        RecentSend(at=r.sent_at or zone_now, promotion_group=r.promotion_group, is_ad=r.is_ad)
+        for r in recent
+        if r.state in (State.SENT, State.DELIVERED) and r.sent_at is not None
     )
 
 
@@ -309,7 +299,8 @@ def _prepare(job: SendJob, deps: SendDependencies, record: SendRecord, link_id: 
     recent = (
         deps.ledger.recent(job.store_id, job.customer_id, now - FREQUENCY_LOOKBACK) if message.is_ad else []
     )
-    decision = decide(message, recipient_of(profile, variables, recent, now), store.compliance, now)
+    recipient = recipient_of(profile, variables, recent_sends(recent, now))
+    decision = decide(message, recipient, store.compliance, now)
     record = replace(
         record,
         reasons=tuple(str(r) for r in decision.reasons),
@@ -404,7 +395,7 @@ def send_notice(
     profile = deps.profiles.load(store_id, customer_id)
     if store is None or profile is None or not profile.phone:
         return _finish(deps, record, State.SUPPRESSED, now, reasons=("no_phone",))
-    decision = decide(message, recipient_of(profile, {}, [], now), store.compliance, now)
+    decision = decide(message, recipient_of(profile, {}), store.compliance, now)
     record = replace(record, reasons=tuple(str(r) for r in decision.reasons), kind=None)
     if decision.outcome is not Outcome.SEND or store.gateway is None:
         return _finish(deps, record, State.SUPPRESSED, now)
