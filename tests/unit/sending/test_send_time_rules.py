@@ -150,7 +150,6 @@ def test_brand_message_targeting_m_without_approval_is_refused_with_1028() -> No
     world.stores.stores["dogday-mall"] = world.stores.stores["dogday-mall"].model_copy(
         update={"mn_targeting_approved": True}  # Nudge was told it is approved; Kakao says otherwise
     )
-    world.stores.stores["dogday-mall"].__dict__.pop("compliance", None)
     result = world.send(world.job(world.campaign("cmp1", {**BRAND_AD, "targeting": "M"}), "c1"))
     assert (result.state, result.code) == ("failed", "1028")
 

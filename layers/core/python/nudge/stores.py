@@ -1,12 +1,10 @@
 """A store: who it is, where its webhooks come from, and the settings every rule reads."""
 
-from functools import cached_property
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from compliance.settings import AdBudget, StoreSettings
+from compliance.settings import StoreSettings
 
 STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 StoreId = Annotated[str, Field(pattern=STORE_ID_PATTERN)]
@@ -32,58 +30,33 @@ class GatewayAccount(BaseModel):
     base_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
 
 
-class Store(BaseModel):
+class Store(StoreSettings):
+    """A store's settings. The ones every compliance rule reads (its name, contact and 080 numbers, time zone,
+    M/N approval, ad budget, the existing-customer exemption) are declared once, on `StoreSettings`, which a
+    store is: the compliance layer reads the store itself, never a copy that could go stale."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     store_id: StoreId
-    name: Annotated[str, Field(min_length=1, max_length=40)]
     platforms: Annotated[list[PlatformName], Field(min_length=1)]
-    timezone: str = "Asia/Seoul"
     # Platform account the webhooks must come from, when the platform says (Cafe24 mall_id, Shopify domain).
     cafe24_mall_id: str | None = None
     shopify_shop_domain: str | None = None
     # The storefront tracker: a public write key (it ships in the page) and the origins allowed to post.
     tracker_write_key: Annotated[str, Field(min_length=16, max_length=128)] | None = None
-    allowed_origins: list[Annotated[str, Field(pattern=r"^https?://[^/]+$")]] = []
-    # Read by the compliance rules when messages are sent.
-    contact_phone: str | None = None
-    optout_080_number: Annotated[str, Field(pattern=r"^080-?\d{3,4}-?\d{4}$")] | None = None
-    mn_targeting_approved: bool = False  # Kakao approved the channel for brand-message targeting M and N
-    ad_budget: AdBudget = AdBudget()
-    existing_customer_exemption: bool = False  # off by default (정보통신망법 §50 ① 1)
+    allowed_origins: list[Annotated[str, Field(pattern=r"^https?://[^/]+$")]] = Field(default_factory=list)
     # A landing page behind a login goes through the store's login form, which returns to it (seed 001):
     # e.g. "https://dogday.example/member/login.html?returnUrl={url}" ({url} is filled in, URL-encoded).
     login_return_url: Annotated[str, Field(pattern=r"^https://.*\{url\}")] | None = None
     gateway: GatewayAccount | None = None  # no gateway: the store cannot send yet
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {value!r}") from exc
-        return value
-
-    @cached_property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
     def accepts(self, platform: str) -> bool:
         return platform in self.platforms
 
-    @cached_property
+    @property
     def compliance(self) -> StoreSettings:
-        """The part of the settings the compliance layer reads, in its own terms."""
-        return StoreSettings(
-            name=self.name,
-            contact_phone=self.contact_phone,
-            optout_080_number=self.optout_080_number,
-            mn_targeting_approved=self.mn_targeting_approved,
-            timezone=self.timezone,
-            ad_budget=self.ad_budget,
-            existing_customer_exemption=self.existing_customer_exemption,
-        )
+        """The store as the compliance layer reads it."""
+        return self
 
 
 # The secrets a store may have, by the platform they authenticate. Kept in SSM Parameter Store as
