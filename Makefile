@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench build clean
+.PHONY: run test lint bench drill build clean
 
 # The functions' third-party packages at the versions the layer ships (layers/dependencies/requirements.txt).
 PINS := layers/dependencies/requirements.txt
@@ -36,6 +36,13 @@ test: lint  ## lint, then the whole suite: the same command .ci/run runs
 
 bench: $(STAMP)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+# A month of someone posting to the public tracker as fast as it allows, at one customer, while the
+# customer's orders and a consent withdrawal arrive (~5 minutes on 2 cores). HOURS=24: every hour of the day.
+HOURS ?= 1
+DAYS ?= 30
+drill: $(STAMP)  ## the tracker drill: the customer's orders and consent still apply; the item size against 400 KB
+	$(BIN)/python bench/drill_tracker_abuse.py --hours $(HOURS) --days $(DAYS)
 
 # The SAM CLI lives in its own virtual environment: its pinned dependencies are not Nudge's.
 SAM_VENV := .venv-sam

@@ -24,7 +24,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "layers/core/python"), str(ROOT / "layers/compliance/python"), str(ROOT / "local")]
+sys.path[:0] = [
+    str(ROOT / "layers/core/python"),
+    str(ROOT / "layers/compliance/python"),
+    str(ROOT / "local"),
+    str(ROOT),  # tests.fakes: the catalog
+]
 
 from boto3.dynamodb.types import TypeSerializer  # noqa: E402
 
@@ -33,11 +38,14 @@ from nudge.adapters.dynamodb import DynamoProfileRepository  # noqa: E402
 from nudge.adapters.ledger import DynamoSendLedger  # noqa: E402
 from nudge.adapters.ledger import to_item as send_item  # noqa: E402
 from nudge.adapters.profile_item import to_item as profile_item  # noqa: E402
+from nudge.ports import CAMPAIGN as CAMPAIGN_KIND  # noqa: E402
 from nudge.profiles.profile import Order, OrderStatus, Profile  # noqa: E402
 from nudge.reports import sources  # noqa: E402
 from nudge.sending.records import SendRecord, State  # noqa: E402
 from nudge_local.emulation import aws  # noqa: E402
+from nudge_local.runtime.resources import provision  # noqa: E402
 from nudge_local.runtime.template import parse_template  # noqa: E402
+from tests.fakes import InMemoryCatalog  # noqa: E402
 
 CUSTOMERS = 6_000
 LATENCY = 0.004  # seconds per request: DynamoDB's typical single-digit milliseconds in the same Region
@@ -86,15 +94,11 @@ def _store(client: Any) -> None:
     _write(client, SENDS, [send_item(record) for record in sends])
 
 
-class _Catalog:
-    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None:
-        return {"campaign_id": item_id, "name": "도그데이 오픈 알림"}
-
-    def documents(self, store_id: str, kind: str) -> list[dict[str, Any]]:
-        return []
-
-    def runs(self, store_id: str, campaign_id: str) -> list[dict[str, Any]]:
-        return []
+def _catalog() -> InMemoryCatalog:
+    catalog = InMemoryCatalog()
+    campaign = {"campaign_id": CAMPAIGN, "name": "도그데이 오픈 알림"}
+    catalog.put(STORE, CAMPAIGN_KIND, CAMPAIGN, campaign, create=True)
+    return catalog
 
 
 def _timed(client: Any, readers: int, requests: Counter[str]) -> tuple[float, dict[str, Any]]:
@@ -103,7 +107,7 @@ def _timed(client: Any, readers: int, requests: Counter[str]) -> tuple[float, di
     ledger = DynamoSendLedger(SENDS, client)
     profiles = DynamoProfileRepository(PROFILES, TEMPLATE.tables["EventsTable"].name, client)
     started = time.perf_counter()
-    _, data = sources.source_report(STORE, "campaign", CAMPAIGN, ledger, profiles, _Catalog())
+    _, data = sources.source_report(STORE, CAMPAIGN_KIND, CAMPAIGN, ledger, profiles, _catalog())
     return time.perf_counter() - started, data
 
 
@@ -112,7 +116,7 @@ def main() -> None:
     saved = aws.saved_environment()
     aws.start_in_process()
     try:
-        aws.provision(TEMPLATE)  # the template's tables, as the local runtime makes them
+        provision(TEMPLATE)  # the template's tables, as the local runtime makes them
         client = aws.client("dynamodb")
         _store(client)
         requests: Counter[str] = Counter()

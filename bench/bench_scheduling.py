@@ -18,18 +18,21 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "layers/core/python"), str(ROOT / "layers/compliance/python"), str(ROOT / "local")]
-
-from botocore.exceptions import ClientError  # noqa: E402
+sys.path[:0] = [
+    str(ROOT / "layers/core/python"),
+    str(ROOT / "layers/compliance/python"),
+    str(ROOT / "local"),
+    str(ROOT),  # tests.fakes: the Scheduler client
+]
 
 from nudge.adapters.scheduler import QueueScheduler, SlotSchedules  # noqa: E402
 from nudge.automations.runs import slot_of  # noqa: E402
 from nudge.schedules import at_expression  # noqa: E402
 from nudge_local.runtime.stores import DOGDAY  # noqa: E402
+from tests.fakes import CountingSchedulerClient  # noqa: E402
 
 KST = ZoneInfo("Asia/Seoul")
 REMINDERS = 1_000_000
@@ -41,23 +44,7 @@ NOW = DAY - timedelta(days=1)
 ARN = "arn:aws:sqs:ap-northeast-2:123456789012:"
 
 
-class CountingScheduler:
-    """Scheduler's create_schedule as far as these two designs use it."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-        self.calls = 0
-
-    def create_schedule(self, **request: Any) -> dict[str, str]:
-        self.calls += 1
-        name = request["Name"]
-        if name in self.names:
-            raise ClientError({"Error": {"Code": "ConflictException", "Message": "exists"}}, "CreateSchedule")
-        self.names.add(name)
-        return {"ScheduleArn": f"arn:aws:scheduler:::schedule/g/{name}"}
-
-
-def scheduler(client: CountingScheduler) -> QueueScheduler:
+def scheduler(client: CountingSchedulerClient) -> QueueScheduler:
     return QueueScheduler("nudge-slots", ARN + "role", ARN + "slots", ARN + "dlq", client=client)
 
 
@@ -72,8 +59,8 @@ def reminders(rng: random.Random) -> list[datetime]:
     return out
 
 
-def run_slots(due: list[datetime], rng: random.Random) -> tuple[CountingScheduler, float]:
-    client = CountingScheduler()
+def run_slots(due: list[datetime], rng: random.Random) -> tuple[CountingSchedulerClient, float]:
+    client = CountingSchedulerClient()
     containers = [SlotSchedules(scheduler(client)) for _ in range(WARM_CONTAINERS)]
     store = DOGDAY.store
     started = time.perf_counter()
@@ -84,8 +71,8 @@ def run_slots(due: list[datetime], rng: random.Random) -> tuple[CountingSchedule
     return client, time.perf_counter() - started
 
 
-def run_baseline(due: list[datetime]) -> tuple[CountingScheduler, float]:
-    client = CountingScheduler()
+def run_baseline(due: list[datetime]) -> tuple[CountingSchedulerClient, float]:
+    client = CountingSchedulerClient()
     one_each = scheduler(client)
     store = DOGDAY.store
     started = time.perf_counter()

@@ -13,7 +13,7 @@ Prints:
   - fault drills, each with messages sent, duplicates (must be 0) and lost (must be 0):
       gateway 30 % 5xx plus 5 % timeouts; a crash injected after every 4th gateway call; every job
       delivered twice (concurrently).
-Profiles and the campaign document are in memory (they are not what this measures).
+Profiles and the campaign document are in memory, tests/fakes' (they are not what this measures).
 Run: .venv/bin/python bench/bench_sender.py   (about 50 s)
 """
 
@@ -30,11 +30,12 @@ import boto3
 import httpx
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.fakes: the in-memory profiles
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.fakes: profiles, catalog, clock
 
 from nudge.adapters.gateway_accounts import gateway_for
 from nudge.adapters.gateways.nhn import NhnGateway
 from nudge.adapters.ledger import DynamoRateLimiter, DynamoSendLedger
+from nudge.ports import CAMPAIGN
 from nudge.profiles.profile import Consent, Profile
 from nudge.sending.gateway import Accepted, Gateway, Outbound
 from nudge.sending.jobs import SendJob
@@ -43,7 +44,15 @@ from nudge.stores import Store
 from nudge_local.emulation import aws
 from nudge_local.gateway.emulator import Faults
 from nudge_local.runtime.stores import DOGDAY, gateway_emulator
-from tests.fakes import InMemoryProfiles, InMemorySecrets, InMemoryStores
+from tests.fakes import (
+    Crash,
+    InMemoryCatalog,
+    InMemoryProfiles,
+    InMemorySecrets,
+    InMemoryStores,
+    RecordingDeferrals,
+    RunningClock,
+)
 
 LIMIT = 20  # messages per second, the gateway account's configured limit
 RATE_MESSAGES = 240  # ~12 s at the limit
@@ -77,34 +86,6 @@ def sends_table(client: Any, name: str) -> None:
     )
 
 
-class Catalog:
-    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None:
-        return {"message": SMS_AD, "tracking": {}}
-
-
-class Deferrals:
-    def defer(self, job: SendJob, send_id: str, at: datetime, store: Store) -> None:
-        raise AssertionError("nothing is deferred at noon")
-
-
-class Clock:
-    """Wall time, plus an offset a drill moves forward to let crashed attempts' leases run out."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-        # Elapsed time from the bench's own start: time.monotonic() alone counts from the machine's boot,
-        # which after nine hours of uptime would put "noon" inside the night window.
-        self.started = time.monotonic()
-
-    def now(self) -> datetime:
-        elapsed = timedelta(seconds=time.monotonic() - self.started)
-        return datetime(2026, 3, 18, 3, 0, tzinfo=UTC) + elapsed + self.offset
-
-
-class Crash(BaseException):
-    pass
-
-
 def world(tag: str, limit: int, base_url: str, transport_timeout: float = 5.0) -> dict[str, Any]:
     client = boto3.client("dynamodb")
     table = f"bench-sends-{tag}"
@@ -119,10 +100,13 @@ def world(tag: str, limit: int, base_url: str, transport_timeout: float = 5.0) -
     http = httpx.Client(
         timeout=httpx.Timeout(transport_timeout), limits=httpx.Limits(max_connections=WORKERS * 2)
     )
-    clock = Clock()
+    # Noon in Seoul, running: a drill advances it to let crashed attempts' leases run out.
+    clock = RunningClock(datetime(2026, 3, 18, 3, 0, tzinfo=UTC))
     return {
         "store": store,
         "profiles": profiles,
+        "catalog": InMemoryCatalog(),
+        "deferrals": RecordingDeferrals(),
         "ledger": DynamoSendLedger(table, client),
         "limiter": DynamoRateLimiter(table, client),
         "secrets": secrets,
@@ -139,12 +123,12 @@ def deps_of(w: dict[str, Any]) -> SendDependencies:
 
     return SendDependencies(
         stores=InMemoryStores([w["store"]]),
-        catalog=Catalog(),
+        catalog=w["catalog"],
         profiles=w["profiles"],
         ledger=w["ledger"],
         gateway_for=gateway,
         limiter=w["limiter"],
-        deferrals=Deferrals(),
+        deferrals=w["deferrals"],
         now=w["clock"].now,
         sleep=time.sleep,
         tracking_base_url="https://t.nudge.example",
@@ -152,6 +136,7 @@ def deps_of(w: dict[str, Any]) -> SendDependencies:
 
 
 def jobs_for(w: dict[str, Any], n: int, tag: str) -> list[SendJob]:
+    w["catalog"].put("dogday-mall", CAMPAIGN, tag, {"message": SMS_AD, "tracking": {}}, create=True)
     jobs = []
     for i in range(n):
         customer = f"{tag}-{i:05d}"
@@ -214,7 +199,8 @@ def run_queue(w: dict[str, Any], jobs: list[SendJob], workers: int = WORKERS) ->
         for job in retry:
             pending.put(job)
         retry.clear()
-        w["clock"].offset += LEASE + timedelta(seconds=1)  # SQS redelivers after the visibility timeout
+        w["clock"].advance(LEASE + timedelta(seconds=1))  # SQS redelivers after the visibility timeout
+    assert not w["deferrals"].deferred, "nothing is deferred at noon"
     return {"cpu": sum(cpu), "rounds": rounds, "outcomes": outcomes}
 
 

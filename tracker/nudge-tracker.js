@@ -5,9 +5,14 @@
  *   <script>
  *     window.nudgeConfig = { api: "https://xxxx.execute-api.ap-northeast-2.amazonaws.com",
  *                            store: "dogday-mall", key: "pk_live_...",
- *                            member: window.CAFE24 && CAFE24.MEMBER_ID || null };  // the store's member id, if logged in
+ *                            member: "<the store's member id, if logged in, else null>",
+ *                            memberToken: "<the store's token for that member id, else null>" };
  *   </script>
  *   <script src="/nudge-tracker.js" async></script>
+ *
+ * A member id counts only with the token the store's server made for it (docs/webhooks.md, "Who the
+ * visitor is": HMAC-SHA256 with the store's tracker-identity-secret, which never reaches the page);
+ * without one, or with an expired one, the visit is recorded as this browser's anonymous visitor.
  *
  * A visit starts when no page was seen for 30 minutes. The batch for a page is sent when the page is
  * hidden (sendBeacon, text/plain: no CORS preflight), so dwell time is known.
@@ -46,7 +51,7 @@
     events.push({ id: id(), type: "page_view", path: location.pathname, at: new Date(now).toISOString(),
                   dwell_seconds: Math.min(86400, Math.round(visibleMs / 1000)) });
     var body = JSON.stringify({ write_key: cfg.key, visitor_id: visitor, member_id: cfg.member || null,
-                                events: events });
+                                member_token: (cfg.member && cfg.memberToken) || null, events: events });
     var url = cfg.api.replace(/\/$/, "") + "/collect/" + encodeURIComponent(cfg.store);
     if (!(navigator.sendBeacon && navigator.sendBeacon(url, new Blob([body], { type: "text/plain" })))) {
       fetch(url, { method: "POST", body: body, headers: { "Content-Type": "text/plain" }, keepalive: true });

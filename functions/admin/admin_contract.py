@@ -12,6 +12,7 @@ from enum import StrEnum
 from functools import cached_property, wraps
 from typing import Annotated, Any, Literal, NamedTuple, cast, get_args, get_type_hints
 
+import admin_access
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -19,6 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.models import Example, OpenAPI
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import BaseModel, Field, TypeAdapter
 from pydantic.json_schema import SkipJsonSchema
 
@@ -47,6 +49,14 @@ class _Route(NamedTuple):
     methods: frozenset[str]
 
 
+class MatchedRoute(NamedTuple):
+    """The route a request goes to: its method, its path as documented, the path's parameters."""
+
+    method: str
+    path: str
+    arguments: dict[str, str]
+
+
 class AdminResolver(APIGatewayHttpResolver):
     """Powertools' resolver with an OpenAPI document that tells what this API answers (`_as_answered`)."""
 
@@ -57,6 +67,21 @@ class AdminResolver(APIGatewayHttpResolver):
     def document(self) -> dict[str, Any]:
         """The OpenAPI document as GET /admin/openapi.json answers it (built once per container)."""
         return self.get_openapi_schema().model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def routes(self) -> list[tuple[str, str]]:
+        """Every route the resolver serves, Swagger UI's too: (method, path as documented)."""
+        return [(route.method, route.openapi_path) for route in self._static_routes + self._dynamic_routes]
+
+    def route_of(self, event: dict[str, Any]) -> MatchedRoute | None:
+        """The route this event goes to, found as Powertools' resolver finds it (the same routes in the same
+        order, the same path): what admin_access decides on before the route is called."""
+        request = APIGatewayProxyEventV2(event)
+        method, path = request.http_method.upper(), self._remove_prefix(request.path)
+        for route in self._static_routes + self._dynamic_routes:
+            found = route.rule.match(path) if route.method == method else None
+            if found is not None:
+                return MatchedRoute(method, route.openapi_path, found.groupdict())
+        return None
 
     @cached_property
     def documented_routes(self) -> list[_Route]:
@@ -128,12 +153,15 @@ def answers(
 
 def _as_answered(document: OpenAPI) -> OpenAPI:
     """Powertools documents a 422 for request validation on every route; Nudge answers it 400 with an
-    `Error` body, which each route declares. A 204 has no body."""
+    `Error` body, which each route declares. A 204 has no body. A 403 says which callers the route refuses
+    (admin_access: by the caller's stores)."""
     data = document.model_dump(mode="json", by_alias=True, exclude_none=True)
-    for operations in data.get("paths", {}).values():
-        for operation in operations.values():
+    for path, operations in data.get("paths", {}).items():
+        for method, operation in operations.items():
             responses = operation.get("responses", {})
             responses.pop("422", None)
+            if "403" in responses:
+                responses["403"]["description"] = admin_access.FORBIDDEN[admin_access.reach(method, path)]
             if "204" in responses:
                 responses["204"].pop("content", None)
     schemas = data.get("components", {}).get("schemas", {})

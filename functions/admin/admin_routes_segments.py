@@ -61,7 +61,7 @@ def segment_templates() -> dict[str, Any]:
     "/admin/stores/<store_id>/segments",
     summary="The store's segments",
     tags=["segments"],
-    responses=answers(200, "The segments"),
+    responses=answers(200, "The segments (one saved nested too deep: `definition` null, `problems` named)"),
 )
 def list_segments(store_id: StorePath) -> list[dict[str, Any]]:
     return segments.list_segments(dependencies(), store_id)
@@ -85,7 +85,12 @@ def create_segment(
     "/admin/stores/<store_id>/segments/<segment_id>",
     summary="One segment",
     tags=["segments"],
-    responses=answers(200, "The segment", missing="Unknown store or segment"),
+    responses=answers(
+        200,
+        "The segment. One saved before groups' nesting was limited, nested deeper: `definition` null and "
+        "`problems` naming the group (replace or delete it)",
+        missing="Unknown store or segment",
+    ),
 )
 def get_segment(store_id: StorePath, segment_id: SegmentPath) -> dict[str, Any]:
     return segments.get_segment(dependencies(), store_id, segment_id)

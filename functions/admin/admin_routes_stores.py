@@ -82,7 +82,8 @@ def get_store(store_id: StorePath) -> dict[str, Any]:
 )
 @json_as_documented(router)
 def put_store(store_id: StorePath, settings: Annotated[StoreSettingsRequest, Body()]) -> dict[str, Any]:
-    store = store_settings.put_store(dependencies().stores, store_id, settings.model_dump())
+    deps = dependencies()
+    store = store_settings.put_store(deps.stores, store_id, settings.model_dump(), deps.deployment_gateway)
     return store.model_dump(mode="json")
 
 

@@ -1,21 +1,25 @@
 """The admin API: stores and their settings, segments (with a live preview), campaigns, automations.
 
-Requests are IAM-signed (API Gateway checks SigV4 before this runs; locally a bearer token stands in). The
+Requests are IAM-signed (API Gateway checks SigV4 before this runs; locally a bearer token stands in), and
+each caller administers only the stores its IAM principal's `nudge:stores` tag names (admin_access). The
 OpenAPI document at GET /admin/openapi.json (Swagger UI at GET /admin/swagger) is the contract: each route
 declares every status it answers, and tests/contract/test_admin_openapi.py holds the API to it.
 
 This module builds the resolver and its document's header, includes one router per business area
-(admin_routes_stores, _segments, _campaigns, _automations, _reports: parse, call the area's service, answer)
-and the contract's (admin_contract: the document's route and every refusal), and gates each request.
+(admin_routes_stores, _segments, _campaigns, _automations, _reports, _customers: parse, call the area's
+service, answer) and the contract's (admin_contract: the document's route and every refusal), and gates
+each request.
 """
 
 import json
 from functools import partial
 from typing import Any
 
+import admin_access
 import admin_contract
 import admin_routes_automations
 import admin_routes_campaigns
+import admin_routes_customers
 import admin_routes_reports
 import admin_routes_segments
 import admin_routes_stores
@@ -27,8 +31,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from nudge.errors import FieldError, Forbidden, InvalidPayload, NudgeError
-from nudge.http import check_content_type, error_response, raw_body
+from nudge.errors import Forbidden, NudgeError
+from nudge.http import check_content_type, error_response, raw_body, read_json
 
 metrics = Metrics()
 
@@ -54,7 +58,11 @@ app.configure_openapi(
         Tag(name="automations", description="자동화 — journeys started by an event: delays, messages, exits"),
         Tag(name="templates", description="템플릿 — ready-made segments and automations"),
         Tag(name="reports", description="리포트 — what a campaign or automation did"),
-        Tag(name="customers", description="고객 — why one customer was (or was not) sent each message"),
+        Tag(
+            name="customers",
+            description="고객 — what Nudge holds about one customer, why they were (or were not) sent each "
+            "message, and erasing them (개인정보 파기)",
+        ),
         Tag(name="documentation", description="This document"),
     ],
     security_schemes={
@@ -62,12 +70,14 @@ app.configure_openapi(
             name="Authorization",
             in_=APIKeyIn.header,
             description="AWS: a SigV4-signed request (service `execute-api`), checked by API Gateway's IAM "
-            "authorizer; the caller needs `execute-api:Invoke` on the admin routes.",
+            "authorizer; the caller needs `execute-api:Invoke` on the admin routes, and its IAM user or role "
+            "a `nudge:stores` tag naming the stores it administers (`*`: every store).",
             openapi_extensions={"x-amazon-apigateway-authtype": "awsSigv4"},
         ),
         "localBearer": HTTPBearer(
             description="The local runtime (`nudge local serve`): `Authorization: Bearer local-admin-token` "
-            "stands in for the signature.",
+            "(the operator: every store) or `Bearer local-store-token-{store_id}` (that store only) stands "
+            "in for the signature.",
         ),
     },
     security=[{"awsSigv4": []}, {"localBearer": []}],
@@ -82,6 +92,7 @@ for router in (
     admin_routes_campaigns.router,
     admin_routes_automations.router,
     admin_routes_reports.router,
+    admin_routes_customers.router,
     admin_contract.router,
 ):
     app.include_router(router)
@@ -98,21 +109,35 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     metrics.add_metric(name="AdminRequests", unit=MetricUnit.Count, value=1)
     if not _authorized(event):
         return error_response(Forbidden("admin requests must be IAM-signed"))
+    if (forbidden := _out_of_scope(event)) is not None:
+        return error_response(forbidden)
     if (refused := _unreadable_body(event)) is not None:
         return error_response(refused)
     return app.resolve(event, context)
 
 
+def _out_of_scope(event: dict[str, Any]) -> NudgeError | None:
+    """A caller administers its own stores only (admin_access): decided before the request is read. A request
+    no route takes is answered by the resolver (404, 405), which shows no store's data."""
+    route = app.route_of(event)
+    if route is None:
+        return None
+    forbidden = admin_access.refusal(event, route.method, route.path, route.arguments)
+    if forbidden is not None:
+        logger.info("admin request refused", extra={"status": forbidden.status, "detail": str(forbidden)})
+    return forbidden
+
+
 def _unreadable_body(event: dict[str, Any]) -> NudgeError | None:
-    """Every body the admin API reads is UTF-8 JSON: one gate for all routes, before any is parsed."""
+    """Every body the admin API reads is UTF-8 JSON, read as the public endpoints read theirs (`read_json`:
+    nested at most 32 deep, numbers JSON can carry): one gate for all routes, before Powertools parses it.
+    The size is API Gateway's to hold (6 MB)."""
     body = raw_body(event)
     if not body:
         return None
     try:
         check_content_type({k.lower(): v for k, v in (event.get("headers") or {}).items()})
-        body.decode("utf-8")
+        read_json(body, max_bytes=len(body))
     except NudgeError as refused:
         return refused
-    except UnicodeDecodeError as exc:
-        return InvalidPayload("body is not valid JSON", [FieldError("body", f"not UTF-8 (byte {exc.start})")])
     return None

@@ -14,11 +14,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from compliance.decision import screened_channel
 from nudge import clock
 from nudge.adapters.wiring import campaign_run_dependencies as dependencies
+from nudge.campaigns.definitions import Campaign
 from nudge.campaigns.runs import run_campaign
-from nudge.campaigns.service import load_campaign
+from nudge.catalog import read
 from nudge.observability import logger as make_logger
-from nudge.ports import CAMPAIGN
-from nudge.segments.service import SEGMENT
+from nudge.segments.service import SavedSegment
 from nudge.sending.jobs import occurrence_of
 
 logger = make_logger()
@@ -40,22 +40,21 @@ def handle_run(record: SQSRecord) -> None:
     stores, campaigns, queue, reader = dependencies()
     store_id, campaign_id = request["store_id"], request["campaign_id"]
     store = stores.get(store_id)
-    document = campaigns.get(store_id, CAMPAIGN, campaign_id)
-    if store is None or document is None:
+    campaign = None if store is None else read(campaigns, store_id, Campaign, campaign_id)
+    if store is None or campaign is None:
         # Deleted since it was scheduled: nothing to send, and nothing to retry.
         logger.info(
             "campaign run skipped: campaign gone", extra={"store_id": store_id, "campaign_id": campaign_id}
         )
         metrics.add_metric(name="CampaignRunsSkipped", unit=MetricUnit.Count, value=1)
         return
-    campaign = load_campaign(document)
-    segment = campaigns.get(store_id, SEGMENT, campaign.segment_id)
+    segment = read(campaigns, store_id, SavedSegment, campaign.segment_id)
     if segment is None:
         logger.warning("campaign run skipped: segment gone", extra={"campaign_id": campaign_id})
         metrics.add_metric(name="CampaignRunsSkipped", unit=MetricUnit.Count, value=1)
         return
     now = clock.now()
-    members = reader.screened_members(store, segment["definition"], screened_channel(campaign.message), now)
+    members = reader.screened_members(store, segment.definition, screened_channel(campaign.message), now)
     result = run_campaign(
         campaign, _occurrence(request["occurrence"]), members, queue, campaigns, now, store.compliance
     )

@@ -57,6 +57,9 @@ def collect(request: HttpRequest, store_id: str) -> dict[str, Any]:
         )
         metrics.add_metric(name="TrackerRefused", unit=MetricUnit.Count, value=1)
         return error_response(error, _cors(store_id, request.headers.get("origin")))
+    if result.trimmed:
+        # The oldest page views went to keep the profile within its budget (nudge.profiles.budget).
+        logger.info("profile trimmed", extra={"store_id": store_id, "trimmed": list(result.trimmed)})
     metrics.add_metric(name="TrackerEvents", unit=MetricUnit.Count, value=len(result.event_types))
     return json_response(200, result.as_dict(), _cors(store_id, request.headers.get("origin")))
 

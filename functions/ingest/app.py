@@ -42,6 +42,9 @@ def receive(request: HttpRequest) -> dict[str, Any]:
     if result.not_kept:
         # Which fields were left out and why; never their values (a phone number is personal data).
         extra["not_kept"] = [f"{f.field}: {f.message}" for f in result.not_kept]
+    if result.trimmed:
+        # These parts' oldest detail went to keep the profile within its budget (nudge.profiles.budget).
+        extra["trimmed"] = list(result.trimmed)
     logger.info("webhook %s", result.status, extra=extra)
     metrics.add_metric(name=f"Webhook{result.status.capitalize()}", unit=MetricUnit.Count, value=1)
     return json_response(200, result.as_dict())

@@ -33,7 +33,8 @@ _CloudFormationLoader.add_multi_constructor("!", lambda loader, suffix, node: No
 def _table_definition() -> dict[str, Any]:
     template = yaml.load(Path("template.yaml").read_text(), Loader=_CloudFormationLoader)
     props = template["Resources"]["JourneysTable"]["Properties"]
-    return {k: props[k] for k in ("KeySchema", "AttributeDefinitions", "BillingMode")}
+    wanted = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode")
+    return {k: props[k] for k in wanted if k in props}
 
 
 @pytest.fixture

@@ -109,7 +109,7 @@ def test_every_shard_is_read_through_all_its_pages(store_profiles: Any) -> None:
     client, profiles = store_profiles
     reader = SegmentReader(client, TABLE, page_limit=7)
     reads = list(reader.shards(STORE, promotion_recipes(DOG_DAY)["1_all_members"], NOW))
-    assert sorted(r.shard for r in reads) == list(range(SHARDS))
+    assert [r.shard for r in reads] == list(range(SHARDS))  # in shard order, whichever read ends first
     per_shard = {
         s: sum(1 for p in profiles if partition_key(STORE.store_id, p.customer_id).endswith(f"#{s:02d}"))
         for s in range(SHARDS)

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
-from nudge.adapters.profile_item import from_item
 from nudge.profiles.profile import Profile
 from nudge_local.demo.samples import SampleRequest
+from nudge_local.emulation.kms import reading_profiles
 from nudge_local.runtime.apigw import LOCAL_ADMIN_TOKEN
 from nudge_local.runtime.runtime import LocalRuntime
 
@@ -50,8 +50,10 @@ def scan(runtime: LocalRuntime, table_logical_id: str) -> list[dict[str, Any]]:
 
 
 def profiles(runtime: LocalRuntime) -> dict[tuple[str, str], Profile]:
+    """Every profile, its phone number opened as the sender opens it (nudge.adapters.phones)."""
+    reader = reading_profiles(runtime.template, runtime.client("dynamodb"), runtime.client("kms"))
     return {
-        (item["pk"].rsplit("#", 1)[0], item["sk"]): from_item(item["pk"].rsplit("#", 1)[0], item)
+        (item["pk"].rsplit("#", 1)[0], item["sk"]): reader.profile_of(item["pk"].rsplit("#", 1)[0], item)
         for item in scan(runtime, "ProfilesTable")
     }
 

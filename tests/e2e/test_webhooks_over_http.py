@@ -178,13 +178,14 @@ def test_an_older_update_arriving_late_does_not_move_the_order_back(runtime: Loc
 
 def test_dynamodb_requests_per_webhook_stay_at_two_idempotency_included(runtime: LocalRuntime) -> None:
     send(runtime, samples.cafe24_login("warmup"))  # store settings and secret are cached after this
-    for request in (
-        samples.cafe24_added_to_cart("dogfan01", 12),
-        samples.cafe24_added_to_cart("dogfan01", 12),
+    # One more when the webhook creates the profile: was its customer erased after the event (nudge.erasure)?
+    for request, requests in (
+        (samples.cafe24_added_to_cart("dogfan01", 12), 3),
+        (samples.cafe24_added_to_cart("dogfan01", 12), 2),
     ):
         before = runtime.counters.calls_by_service()["dynamodb"]
         send(runtime, request)
-        assert runtime.counters.calls_by_service()["dynamodb"] - before <= 2
+        assert runtime.counters.calls_by_service()["dynamodb"] - before <= requests
 
 
 def test_tracker_preflight_and_post_answer_cors_for_the_store_origin_only(runtime: LocalRuntime) -> None:

@@ -12,10 +12,11 @@ wall times against the emulator, a stand-in for Lambda's billed duration (rounde
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from nudge_local.bill.counters import Counters, Tally, function_of, trigger_of
-from nudge_local.runtime.template import Template
 
 PRICE_REGION = "us-east-1 list prices (ap-northeast-2 to be verified), on-demand, arm64, no free tier"
 
@@ -29,6 +30,8 @@ class Prices:
     scheduler_invocation: float = 1.00 / 1e6
     http_api_request: float = 1.00 / 1e6
     sqs_request: float = 0.40 / 1e6
+    # Symmetric and HMAC requests alike (the keys themselves, US$1 a month each, do not grow with traffic).
+    kms_request: float = 0.03 / 1e4
     logs_gb: float = 0.50
     # Lambda writes START / END / REPORT lines of about this size for every invocation.
     platform_log_bytes_per_invocation: int = 300
@@ -105,7 +108,19 @@ class Bill:
         self.sides[side] += dollars
 
 
-def bill(counters: Counters, template: Template, log_bytes: int, prices: Prices = LIST_PRICES) -> Bill:
+class _Function(Protocol):
+    @property
+    def memory_mb(self) -> int: ...
+
+
+class Functions(Protocol):
+    """What the bill reads of the template (the runtime's Template is one): each function's memory."""
+
+    @property
+    def functions(self) -> Mapping[str, _Function]: ...
+
+
+def bill(counters: Counters, template: Functions, log_bytes: int, prices: Prices = LIST_PRICES) -> Bill:
     out = Bill()
     memory_mb = {name: function.memory_mb for name, function in template.functions.items()}
     out.gateway_wait_per_second = memory_mb.get(SENDER_FUNCTION, 128) / 1024 * prices.lambda_gb_second
@@ -133,6 +148,8 @@ def bill(counters: Counters, template: Template, log_bytes: int, prices: Prices 
         side, name = side_of(label), function_of(label)
         sqs = sum(n for action, n in calls.items() if action.startswith("sqs:"))
         out.add("SQS requests", sqs * prices.sqs_request, side=side, quantity=sqs, origin=name)
+        kms = sum(n for action, n in calls.items() if action.startswith("kms:"))
+        out.add("KMS requests", kms * prices.kms_request, side=side, quantity=kms, origin=name)
         fired = calls.get("scheduler:Invocation", 0)
         out.add("Scheduler invocations", fired * prices.scheduler_invocation, side=side, quantity=fired,
                 origin=name)  # fmt: skip
@@ -157,6 +174,7 @@ def _price_list(p: Prices) -> str:
         ("Scheduler", p.scheduler_invocation, "invocations"),
         ("HTTP API", p.http_api_request, "requests"),
         ("SQS", p.sqs_request, "requests"),
+        ("KMS", p.kms_request, "requests"),
     ]
     parts = [f"{service} US${price * 1e6:.3f}/M {unit}" for service, price, unit in per_million]
     parts += [f"Lambda US${p.lambda_gb_second:.10f}/GB-s (arm64)", f"Logs US${p.logs_gb:.2f}/GB"]

@@ -487,9 +487,10 @@ def _capture(runtime: Any) -> dict[str, Any]:
     queues and every log line."""
     from nudge.adapters.ledger import from_item as send_record
     from nudge.adapters.ledger import send_pk
-    from nudge.adapters.profile_item import from_item
+    from nudge_local.emulation.kms import reading_profiles
 
     deserializer = TypeDeserializer()
+    reader = reading_profiles(runtime.template, runtime.client("dynamodb"), runtime.client("kms"))
 
     def items(table: str) -> list[dict[str, Any]]:
         return [item for page in _scan(runtime, table) for item in page["Items"]]
@@ -497,7 +498,7 @@ def _capture(runtime: Any) -> dict[str, Any]:
     profiles = {}
     for raw in items("ProfilesTable"):
         item = {k: deserializer.deserialize(v) for k, v in raw.items()}
-        profile = from_item(str(item["pk"]).split("#", 1)[0], item)
+        profile = reader.profile_of(str(item["pk"]).split("#", 1)[0], item)
         profiles[(profile.store_id, profile.customer_id)] = profile
     ledger = [send_record(raw) for raw in items("SendsTable") if raw["pk"]["S"].startswith(send_pk(""))]
     dead_letters = {
@@ -510,6 +511,8 @@ def _capture(runtime: Any) -> dict[str, Any]:
         "ledger": ledger,
         "dead_letters": dead_letters,
         "logs": list(runtime.logs.lines),
+        # Every table's items as DynamoDB holds them (its JSON), by the template's logical id.
+        "tables": {name: items(name) for name in sorted(runtime.template.tables)},
     }
 
 

@@ -57,6 +57,7 @@ SLOT = datetime(2026, 3, 18, 11, 0, tzinfo=KST)  # a minute slot an automation s
 
 _JISOO = samples.shopify_customer(7001, "Jisoo", "Park", "+82 10-0000-2001", AT)
 _MUG = [(51, 2, "15000.00")]
+_AT = AT.isoformat()
 
 
 def _nudge_order() -> SampleRequest:
@@ -149,8 +150,13 @@ SAMPLES: dict[str, Callable[[], SampleRequest]] = {
     ),
     "shopify_orders_cancelled": lambda: samples.shopify_request(
         "orders/cancelled",
-        samples.shopify_order(9001, _JISOO, AT, _MUG, financial_status="refunded"),
+        {**samples.shopify_order(9001, _JISOO, AT, _MUG, financial_status="refunded"), "cancelled_at": _AT},
         "ev-2007",
+    ),
+    "shopify_refunds_create": lambda: samples.shopify_request(
+        "refunds/create",
+        samples.shopify_refund(77, samples.shopify_order(9001, _JISOO, AT, _MUG), AT),
+        "ev-2010",
     ),
     "shopify_fulfillments_create": lambda: samples.shopify_request(
         "fulfillments/create", samples.shopify_fulfillment(1, 9001, AT, None), "ev-2008"
@@ -172,6 +178,7 @@ SAMPLES: dict[str, Callable[[], SampleRequest]] = {
             },
         ],
         member_id="dogfan01",
+        token_expires=AT + timedelta(days=1),  # the store's page vouches for its member for a day
     ),
     "collect_preflight": _preflight,
     "admin_get_store": _admin_get_store,

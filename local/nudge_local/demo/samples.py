@@ -10,10 +10,12 @@ import hmac
 import json
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from nudge.ingest.identity import member_token
 from nudge.ingest.platforms.nudge_json import signature as nudge_signature
+from nudge.stores import SECRET_NAMES
 from nudge_local.runtime.stores import DOGDAY, MAPLE
 
 
@@ -268,6 +270,66 @@ def shopify_fulfillment(
     }
 
 
+def shopify_refund(
+    refund_id: int,
+    order: dict[str, Any],
+    at: datetime,
+    lines: list[tuple[int, int]] | None = None,
+    *,
+    amount: str | None = None,
+    status: str = "success",
+) -> dict[str, Any]:
+    """`refunds/create`: a refund of `order` (a `shopify_order` payload), shaped as Shopify's REST Refund
+    resource. `lines`: (index of the order's line, quantity) returned; None: every line in full. `amount`: the
+    money the refund transaction returns; None: the returned lines' subtotal."""
+    order_lines = order["line_items"]
+    if lines is None:
+        returned = [(li, li["quantity"]) for li in order_lines]
+    else:
+        returned = [(order_lines[i], q) for i, q in lines]
+    subtotal = sum(q * float(li["price"]) for li, q in returned)
+    money = amount if amount is not None else f"{subtotal:.2f}"
+    return {
+        "id": refund_id,
+        "order_id": order["id"],
+        "created_at": at.isoformat(),
+        "processed_at": at.isoformat(),
+        "note": "단순 변심 반품",
+        "restock": True,
+        "user_id": None,
+        "admin_graphql_api_id": f"gid://shopify/Refund/{refund_id}",
+        "refund_line_items": [
+            {
+                "id": refund_id * 10 + n,
+                "quantity": q,
+                "line_item_id": li["id"],
+                "location_id": None,
+                "restock_type": "return",
+                "subtotal": round(q * float(li["price"]), 2),
+                "total_tax": 0.0,
+                "line_item": {k: li[k] for k in ("id", "product_id", "variant_id", "quantity", "price")},
+            }
+            for n, (li, q) in enumerate(returned)
+        ],
+        "transactions": [
+            {
+                "id": refund_id * 100,
+                "order_id": order["id"],
+                "kind": "refund",
+                "gateway": "shopify_payments",
+                "status": status,
+                "amount": money,
+                "currency": order.get("currency", "KRW"),
+                "created_at": at.isoformat(),
+                "processed_at": at.isoformat(),
+                "parent_id": order["id"] * 100,
+            }
+        ],
+        "order_adjustments": [],
+        "duties": [],
+    }
+
+
 def shopify_checkout(
     token: str,
     customer: dict[str, Any],
@@ -319,6 +381,11 @@ def nudge_request(
     )
 
 
+# When a sample's member token expires unless it says (`token_expires`): the tests replay their requests at
+# any simulated time, before this.
+MEMBER_TOKEN_EXPIRES = datetime(2099, 12, 31, tzinfo=UTC)
+
+
 def tracker_request(
     visitor_id: str,
     events: list[dict[str, Any]],
@@ -328,11 +395,20 @@ def tracker_request(
     store_id: str = DOGDAY.store.store_id,
     origin: str = "https://dogday.example",
     content_type: str = "text/plain",
+    token_expires: datetime | None = None,
 ) -> SampleRequest:
+    """A tracker batch; with a member id, the member token the store's page carries for that member (made
+    with the store's tracker identity secret, as the store's server makes it: nudge.ingest.identity)."""
+    store = {local.store.store_id: local for local in (DOGDAY, MAPLE)}.get(store_id, DOGDAY)
+    token = None
+    if member_id is not None:
+        secret = store.secrets[SECRET_NAMES["tracker"]]
+        token = member_token(secret, store_id, member_id, token_expires or MEMBER_TOKEN_EXPIRES)
     body = {
-        "write_key": write_key if write_key is not None else DOGDAY.store.tracker_write_key,
+        "write_key": write_key if write_key is not None else store.store.tracker_write_key,
         "visitor_id": visitor_id,
         "member_id": member_id,
+        "member_token": token,
         "events": events,
     }
     headers = {"content-type": content_type, "origin": origin}

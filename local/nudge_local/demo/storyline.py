@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nudge.adapters.profile_item import from_item
 from nudge.privacy import mask_name, mask_phone
 from nudge.profiles.profile import Profile
 from nudge_local.bill import cost
 from nudge_local.demo import samples, text_width
 from nudge_local.demo.samples import SampleRequest
+from nudge_local.emulation.kms import reading_profiles
 
 KST = ZoneInfo("Asia/Seoul")
 START = datetime(2026, 3, 16, 9, 0, tzinfo=KST)
@@ -276,11 +276,12 @@ def _profiles(runtime: Any) -> list[Profile]:
     from boto3.dynamodb.types import TypeDeserializer
 
     deserializer = TypeDeserializer()
+    reader = reading_profiles(runtime.template, client, runtime.client("kms"))  # numbers opened, to mask
     out = []
     for page in client.get_paginator("scan").paginate(TableName=table):
         for raw in page["Items"]:
             item = {k: deserializer.deserialize(v) for k, v in raw.items()}
-            out.append(from_item(item["pk"].rsplit("#", 1)[0], item))
+            out.append(reader.profile_of(item["pk"].rsplit("#", 1)[0], item))
     return sorted(out, key=lambda p: (p.store_id, p.customer_id))
 
 

@@ -10,12 +10,10 @@ The plan is process-wide (one runtime at a time) and seeded, so a drill is repea
 
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from nudge_local.bill import counters
-
-# Origins that are AWS itself or the harness, never a function that could crash.
 from nudge_local.emulation import hooks
 
 # Origins that are AWS itself or the harness, never a function that could crash.
@@ -48,6 +46,13 @@ class FaultPlan:
 _plan: FaultPlan | None = None
 
 
+def _harness() -> str:
+    return "local"
+
+
+_origin: Callable[[], str] = _harness  # who makes the request in progress (install_hooks)
+
+
 def activate(plan: FaultPlan | None) -> None:
     global _plan
     _plan = plan
@@ -67,12 +72,16 @@ def should_redeliver() -> bool:
 
 def _maybe_crash(event_name: str, **_: Any) -> None:
     plan = _plan
-    if plan is None or counters.current_origin() in _NOT_FUNCTIONS:
+    if plan is None or _origin() in _NOT_FUNCTIONS:
         return
     if plan.roll(plan.crash_rate):
         plan.crashes += 1
         raise InjectedCrash(f"injected crash before {event_name.split('.', 1)[-1]}")
 
 
-def install_hooks() -> None:
+def install_hooks(origin: Callable[[], str]) -> None:
+    """Crash before AWS requests while a plan is active; `origin` names who makes the request in progress
+    (a function's logical id, or one of _NOT_FUNCTIONS): the runtime passes the bill's attribution."""
+    global _origin
+    _origin = origin
     hooks.register(("before-send", _maybe_crash))

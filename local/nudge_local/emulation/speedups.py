@@ -12,8 +12,9 @@ slower. It applies to what is not yet installed: a process that installed the sp
 cannot be taken back out of moto's classes), so a plain run is a process of its own (`make test` runs the
 adapter contract suite once more that way).
 
-Not speed-ups, and installed whatever this switch says (aws.py): IAM enforcement (runtime/iam.py), the
-counters of the bill (bill/counters.py) and the crash drills (chaos.py).
+Not speed-ups, and installed whatever this switch says (by the runtime, which composes them with the
+emulation: runtime/runtime.py): IAM enforcement (runtime/iam.py), the counters of the bill
+(bill/counters.py) and the crash drills (chaos.py).
 """
 
 import os

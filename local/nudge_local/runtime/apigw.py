@@ -25,8 +25,13 @@ _TEXT_TYPES = re.compile(
 NOT_FOUND = (404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
 INTERNAL_ERROR = (500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}')
 FORBIDDEN = (403, {"content-type": "application/json"}, b'{"message":"Forbidden"}')
-# Locally, `Authorization: Bearer local-admin-token` stands in for a SigV4-signed request on AWS_IAM routes.
+# Locally a bearer token stands in for a SigV4-signed request on AWS_IAM routes, and names the principal
+# that signed it: `local-admin-token` the operator (the IAM user local-admin, tagged nudge:stores = *),
+# `local-store-token-{store_id}` a marketer of that store only (a session of the IAM role
+# local-store-{store_id}, tagged nudge:stores = {store_id}). The runtime makes each principal in the emulated
+# IAM on first use; the admin function reads its tag there as it does in AWS (nudge.adapters.principals).
 LOCAL_ADMIN_TOKEN = "local-admin-token"
+LOCAL_STORE_TOKEN_PREFIX = "local-store-token-"
 TOO_LARGE = (413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
 
 
@@ -79,19 +84,56 @@ class RouteTable:
         return None
 
 
+@dataclass(frozen=True)
+class LocalPrincipal:
+    """The IAM principal a local token stands for."""
+
+    kind: str  # "user" (the operator) or "role" (a store's marketer)
+    name: str
+    stores: str  # its nudge:stores tag
+
+
+OPERATOR = LocalPrincipal("user", "local-admin", "*")
+
+
+def local_store_token(store_id: str) -> str:
+    """The local token of a marketer who administers this store only."""
+    return f"{LOCAL_STORE_TOKEN_PREFIX}{store_id}"
+
+
+def local_principal(headers: list[tuple[str, str]]) -> LocalPrincipal | None:
+    """The principal the request's local token stands for, or None (no token, or not a local one)."""
+    given = next((v for k, v in headers if k.lower() == "authorization"), "").strip()
+    token = given.removeprefix("Bearer ") if given.startswith("Bearer ") else ""
+    if token == LOCAL_ADMIN_TOKEN:
+        return OPERATOR
+    store_id = token.removeprefix(LOCAL_STORE_TOKEN_PREFIX)
+    if token.startswith(LOCAL_STORE_TOKEN_PREFIX) and re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}", store_id):
+        return LocalPrincipal("role", f"local-store-{store_id}", store_id)
+    return None
+
+
+def iam_caller(principal: LocalPrincipal, account: str) -> dict[str, Any]:
+    """The requestContext.authorizer.iam API Gateway adds for a request this principal signed (payload 2.0:
+    an IAM user's ARN, or the assumed-role session's for a role)."""
+    if principal.kind == "user":
+        arn, caller = f"arn:aws:iam::{account}:user/{principal.name}", "AIDALOCALADMIN"
+    else:
+        arn, caller = f"arn:aws:sts::{account}:assumed-role/{principal.name}/local", "AROALOCALSTORE:local"
+    return {
+        "accessKey": "ASIALOCALADMIN" if principal.kind == "user" else "ASIALOCALSTORE",
+        "accountId": account,
+        "callerId": caller,
+        "principalOrgId": None,
+        "userArn": arn,
+        "userId": caller,
+    }
+
+
 def local_iam_caller(headers: list[tuple[str, str]], account: str) -> dict[str, Any] | None:
     """The requestContext.authorizer.iam API Gateway adds for a signed request, or None if unauthorised."""
-    given = next((v for k, v in headers if k.lower() == "authorization"), "")
-    if given.strip() != f"Bearer {LOCAL_ADMIN_TOKEN}":
-        return None
-    return {
-        "accessKey": "ASIALOCALADMIN",
-        "accountId": account,
-        "callerId": "AIDALOCALADMIN",
-        "principalOrgId": None,
-        "userArn": f"arn:aws:iam::{account}:user/local-admin",
-        "userId": "AIDALOCALADMIN",
-    }
+    principal = local_principal(headers)
+    return None if principal is None else iam_caller(principal, account)
 
 
 def is_text(content_type: str | None, content_encoding: str | None) -> bool:

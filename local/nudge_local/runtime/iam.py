@@ -507,6 +507,12 @@ _SQS_ACTIONS = {
 _SCHEDULE_OPERATIONS = frozenset({"CreateSchedule", "UpdateSchedule", "DeleteSchedule", "GetSchedule"})
 _SSM_BY_NAME = frozenset({"GetParameter", "PutParameter", "DeleteParameter", "GetParameterHistory"})
 _SSM_BY_NAMES = frozenset({"GetParameters", "DeleteParameters"})
+# KMS operations IAM authorizes on the key they name (its ARN is their resource in the Service Authorization
+# Reference's table of KMS actions).
+_KMS_ON_KEY = frozenset(
+    {"GenerateMac", "VerifyMac", "Encrypt", "Decrypt", "GenerateDataKey", "DescribeKey"}
+)
+_IAM_BY_NAME = {"ListUserTags": ("user", "UserName"), "ListRoleTags": ("role", "RoleName")}
 
 
 def _table_arn(name: str, region: str, account: str) -> str:
@@ -532,6 +538,16 @@ def parameter_arn(name: str, region: str, account: str) -> str:
     if name.startswith("arn:"):
         return name
     return f"arn:aws:ssm:{region}:{account}:parameter/{name.split(':', 1)[0].lstrip('/')}"
+
+
+def kms_key_arn(key_id: str, region: str, account: str) -> str:
+    """The key a request names by its ARN or its id. An alias (alias/…) would be authorized on the key it
+    points to, which only KMS knows: the local runtime names no key so, and refuses it as unmapped."""
+    if key_id.startswith("arn:"):
+        return key_id
+    if key_id.startswith("alias/"):
+        raise UnknownOperation(f"kms key named by its alias {key_id}")
+    return f"arn:aws:kms:{region}:{account}:key/{key_id}"
 
 
 def function_arn(name: str, region: str, account: str) -> str:
@@ -584,6 +600,13 @@ def requested(
         return [(action, f"{arn}:{qualifier}" if qualifier else arn)]
     if service == "sts" and operation == "GetCallerIdentity":
         return []  # needs no permission (STS API reference)
+    if service == "kms" and operation in _KMS_ON_KEY:
+        return [(f"kms:{operation}", kms_key_arn(params["KeyId"], region, account))]
+    if service == "iam" and operation in _IAM_BY_NAME:
+        # IAM authorizes it on the user's or role's ARN, whose path the request does not carry: the local
+        # principals have none (a template's grant on user/* or role/* covers any path in AWS).
+        kind, parameter = _IAM_BY_NAME[operation]
+        return [(f"iam:{operation}", f"arn:aws:iam::{account}:{kind}/{params[parameter]}")]
     raise UnknownOperation(f"{service}:{operation}")
 
 
@@ -682,7 +705,8 @@ class AccessDenied(ClientError):
 
 
 _ERROR_CODES = {"sqs": ("AccessDenied", 403), "dynamodb": ("AccessDeniedException", 400),
-                "ssm": ("AccessDeniedException", 400)}  # fmt: skip
+                "ssm": ("AccessDeniedException", 400), "iam": ("AccessDenied", 403),
+                "kms": ("AccessDeniedException", 400)}  # fmt: skip
 
 
 def _refusal(policies: Policies, service: str, operation: str, message: str) -> AccessDenied:

@@ -24,19 +24,29 @@ import boto3
 
 from nudge_local.bill import counters
 from nudge_local.bill.counters import Counters
-from nudge_local.emulation import aws
+from nudge_local.emulation import aws, chaos
 from nudge_local.gateway.emulator import Faults, GatewayEmulator, Report
 from nudge_local.runtime import apigw, iam
 from nudge_local.runtime.clock import ClockError, SimulatedClock, parse_duration, parse_instant
 from nudge_local.runtime.functions import FunctionError, FunctionHost, process_sink
+from nudge_local.runtime.ids import SeededIds
 from nudge_local.runtime.local_routes import PREFIX, LocalRequest, LocalResponse, LocalRoutes, registered
 from nudge_local.runtime.pumps import SchedulerPump, SqsEventSourcePump
+from nudge_local.runtime.resources import provision
 from nudge_local.runtime.template import DEFAULT_TEMPLATE, Template, parse_template
 
 MAX_IDLE_ROUNDS = 100
 # The functions' GATEWAY_BASE_URL: never resolved, the emulator's transport answers every request.
 LOCAL_GATEWAY_URL = "http://gateway.nudge.local"
 REPORT_ATTEMPTS = 5  # Solapi retries a report 5 times in all; NHN's policy is not documented
+
+# The runtime composes the rooms: the emulation of AWS knows nothing of IAM, the bill or the drills' plan
+# (it sits below them); their botocore hooks are installed here, when the runtime is imported, whatever
+# NUDGE_LOCAL_PLAIN_MOTO says, so that no boto3 client (each copies the hooks registered when it is made;
+# aws.client makes its own again once more are) escapes IAM enforcement, the counters or the crash drills.
+iam.install_hooks()
+counters.install_hooks()
+chaos.install_hooks(origin=counters.current_origin)
 
 _open_lock = threading.Lock()
 _open: "LocalRuntime | None" = None
@@ -100,6 +110,9 @@ class LocalRuntime:
         self.routes: apigw.RouteTable
         # One thing moves time and runs the pumps at a time (an HTTP thread, the background pump, a test).
         self._pump_lock = threading.RLock()
+        # The IAM principals the local tokens stand for, made in the emulated IAM (ensure_principal).
+        self._principals: set[str] = set()
+        self._principals_lock = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -130,17 +143,21 @@ class LocalRuntime:
             # Each function's requests are checked against its execution role from here on (iam.py).
             iam.activate(iam.load(self.template), log=self.logs.write)
             self._refused_before = iam.refusal_count()
-            aws.provision(self.template)
+            provision(self.template)
             self.functions = FunctionHost(self.template, self.counters, self.logs)
             self.scheduler = SchedulerPump(self.template, self.functions, self.clock, self.logs)
             self.sqs = SqsEventSourcePump(self.template, self.functions, self.logs)
             self.routes = apigw.RouteTable(self.template.routes)
             from nudge import clock as nudge_clock
+            from nudge import ids as nudge_ids
 
             nudge_clock.set_source(self.clock.now, sleep=self._wait)
+            nudge_ids.set_source(SeededIds())  # a replay names its campaigns and automations alike
             counters.activate(self.counters)
             if self.seed_stores:
                 self._seed_stores()
+            self._principals.clear()
+            self.ensure_principal(apigw.OPERATOR)  # sample events and direct invocations name the operator
             self._started = True
         except BaseException:
             self.close()
@@ -161,6 +178,7 @@ class LocalRuntime:
         global _open
         iam.activate(None)  # first: nothing after a failed close may be checked against this template
         from nudge import clock as nudge_clock
+        from nudge import ids as nudge_ids
 
         if self.gateway is not None:
             from nudge.adapters import gateway_accounts
@@ -168,6 +186,7 @@ class LocalRuntime:
             gateway_accounts.use_transport(None)
 
         nudge_clock.set_source(None)
+        nudge_ids.set_source(None)
         counters.activate(None)
         self._report_refusals()
         aws.stop_in_process()
@@ -311,9 +330,11 @@ class LocalRuntime:
         if match.route.authorizer == "AWS_IAM":
             # API Gateway checks a SigV4 signature before the function runs; locally a bearer token
             # stands in for it, and the function sees the same requestContext.authorizer.iam.
-            caller = apigw.local_iam_caller(headers, self.template.account)
-            if caller is None:
+            principal = apigw.local_principal(headers)
+            if principal is None:
                 return _as_list(apigw.FORBIDDEN)
+            self.ensure_principal(principal)
+            caller = apigw.iam_caller(principal, self.template.account)
         event = apigw.build_event(
             match, method, path, query, headers, body, self.clock.now(),
             source_ip=source_ip, domain=domain, account=self.template.account,
@@ -327,6 +348,37 @@ class LocalRuntime:
         except FunctionError:
             return _as_list(apigw.INTERNAL_ERROR)
         return apigw.translate_response(result)
+
+    def ensure_principal(self, principal: apigw.LocalPrincipal) -> None:
+        """Make the IAM user or role a local token stands for in the emulated IAM, with its nudge:stores
+        tag, where the admin function reads it (once per runtime: moto forgets it when the runtime closes)."""
+        with self._principals_lock:
+            if principal.name in self._principals:
+                return
+            from nudge.adapters.principals import STORES_TAG
+
+            client, tags = self.client("iam"), [{"Key": STORES_TAG, "Value": principal.stores}]
+            with counters.paused():
+                try:
+                    if principal.kind == "user":
+                        client.create_user(UserName=principal.name, Tags=tags)
+                    else:
+                        trust = {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Principal": {"AWS": f"arn:aws:iam::{self.template.account}:root"},
+                                    "Action": "sts:AssumeRole",
+                                }
+                            ],
+                        }
+                        client.create_role(
+                            RoleName=principal.name, AssumeRolePolicyDocument=json.dumps(trust), Tags=tags
+                        )
+                except client.exceptions.EntityAlreadyExistsException:
+                    pass
+            self._principals.add(principal.name)
 
     def _local(
         self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes

@@ -44,6 +44,7 @@ DOGDAY = LocalStore(
     {
         SECRET_NAMES["cafe24"]: "local-cafe24-app-key",
         SECRET_NAMES["nudge"]: "local-nudge-signing-secret",
+        SECRET_NAMES["tracker"]: "local-dogday-tracker-identity-secret",
         GATEWAY_SECRET_NAMES["nhn-kakao"]: "local-dogday-kakao-secret",
         GATEWAY_SECRET_NAMES["nhn-sms"]: "local-dogday-sms-secret",
         GATEWAY_SECRET_NAMES["report-signature"]: "local-dogday-webhook-signature",
@@ -71,6 +72,7 @@ MAPLE = LocalStore(
     ),
     {
         SECRET_NAMES["shopify"]: "local-shopify-client-secret",
+        SECRET_NAMES["tracker"]: "local-maple-tracker-identity-secret",
         GATEWAY_SECRET_NAMES["solapi"]: "local-maple-solapi-secret",
         GATEWAY_SECRET_NAMES["report-signature"]: "local-maple-report-signature",
     },

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -95,6 +96,21 @@ class Queue:
 
 
 @dataclass(frozen=True)
+class KmsKey:
+    """A KMS key of the template. KMS names a key by a random id; locally the id is derived from the stack
+    and the logical id (`kms_key_id`), so the key's ARN is known before the emulated KMS has made it."""
+
+    logical_id: str
+    key_id: str
+    arn: str
+    properties: dict[str, Any]
+
+
+def kms_key_id(stack: str, logical_id: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"nudge-local/{stack}/{logical_id}"))
+
+
+@dataclass(frozen=True)
 class ScheduleGroup:
     logical_id: str
     name: str
@@ -176,6 +192,7 @@ class Template:
     tables: dict[str, Table] = field(default_factory=dict)
     queues: dict[str, Queue] = field(default_factory=dict)
     schedule_groups: dict[str, ScheduleGroup] = field(default_factory=dict)
+    kms_keys: dict[str, KmsKey] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
     sqs_sources: list[SqsEventSource] = field(default_factory=list)
@@ -255,6 +272,8 @@ class _Resolver:
                 return f"arn:aws:iam::{a}:role/{name}"
             case "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion":
                 return f"arn:aws:lambda:{r}:{a}:layer:{name}:1"
+            case "AWS::KMS::Key":
+                return f"arn:aws:kms:{r}:{a}:key/{kms_key_id(self.stack, logical_id)}"
             case _:
                 return f"arn:aws:cloudformation:{r}:{a}:{logical_id}/{name}"
 
@@ -283,6 +302,8 @@ class _Resolver:
             return self.arn(name)
         if kind in ("AWS::Serverless::HttpApi", "AWS::Serverless::Api"):
             return LOCAL_API_ID
+        if kind == "AWS::KMS::Key":
+            return kms_key_id(self.stack, name)  # a key's Ref is its id
         return self.physical_name(name)
 
     def get_att(self, logical_id: str, attribute: str) -> Any:
@@ -538,6 +559,10 @@ def parse_template(
         elif kind == "AWS::Scheduler::ScheduleGroup":
             template.schedule_groups[logical_id] = ScheduleGroup(
                 logical_id, resolver.physical_name(logical_id), resolver.arn(logical_id)
+            )
+        elif kind == "AWS::KMS::Key":
+            template.kms_keys[logical_id] = KmsKey(
+                logical_id, kms_key_id(stack, logical_id), resolver.arn(logical_id), props
             )
     for logical_id, spec in resources.items():
         if included(spec) and spec.get("Type") == "AWS::Serverless::Function":

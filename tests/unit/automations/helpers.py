@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from pydantic import TypeAdapter
 
 from nudge.automations.definitions import validate_automation
+from nudge.ports import AUTOMATION
 from nudge.profiles.events import NormalizedEvent
 from nudge.profiles.profile import Profile, apply_event
 from nudge_local.runtime.stores import DOGDAY
@@ -53,7 +54,7 @@ CART = {
 
 def install(world: World, definition: dict[str, Any], automation_id: str, now: datetime) -> None:
     _, document = validate_automation(definition, STORE, now, automation_id)
-    world.catalog.documents_by_id[(STORE.store_id, automation_id)] = document
+    world.catalog.items[(STORE.store_id, AUTOMATION, automation_id)] = document
 
 
 def event(type_: str, event_id: str, at: datetime, customer: str = "c1", **data: Any) -> NormalizedEvent:

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from nudge.automations.definitions import load_automation, trigger_matches, validate_automation
+from nudge.automations.definitions import Automation, trigger_matches, validate_automation
 from nudge.errors import InvalidPayload
 from nudge.profiles.profile import Profile
 from tests.unit.automations.helpers import CART, KST, REVIEW, REVIEW_MESSAGE, STORE, event
@@ -31,7 +31,7 @@ def test_the_document_keeps_status_and_each_steps_message_where_the_sender_reads
     assert document["status"] == "active"
     assert document["steps"][0]["message"] == REVIEW_MESSAGE
     assert document["steps"][0]["delay"] == {"days": 3, "at": "16:00:00"}
-    assert load_automation(document) == automation
+    assert Automation.from_document(document) == automation
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_cart_trigger_filter_counts_the_cart_after_the_event() -> None:
 
 
 def test_page_path_filter_and_first_visit() -> None:
-    visit_join = {**REVIEW, "exit": {}, "trigger": {"event": "page.viewed",
+    visit_join = {**CART, "exit": {}, "trigger": {"event": "page.viewed",
                   "filter": {"path_prefix": "/member/join", "first_visit": True}}}  # fmt: skip
     automation, _ = validate_automation(visit_join, STORE, NOW, "join")
     profile = Profile(STORE.store_id, "v1", visit_count=1)

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from nudge.automations.definitions import (
     Delay,
+    LearnedCycles,
     add_business_days,
     due_at,
     is_business_day,
@@ -88,7 +89,9 @@ def test_slots_round_up_to_the_minute_so_nothing_fires_early() -> None:
 
 
 def test_a_repurchase_delay_uses_the_shortest_learned_cycle_of_what_was_bought() -> None:
-    cycles = {"store": {"days": 40}, "products": {"P-7": {"days": 20}, "P-8": {"days": 25}}}
+    cycles = LearnedCycles.from_document(
+        {"store": {"days": 40}, "products": {"P-7": {"days": 20}, "P-8": {"days": 25}}}
+    )
     assert repurchase_cycle_days(cycles, ["P-8", "P-7"]) == 20
     assert repurchase_cycle_days(cycles, ["P-9"]) == 40  # not learned: the store's cycle
     assert repurchase_cycle_days(None, ["P-7"]) == 32  # nothing learned yet: seed 004's average

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from nudge.automations.runs import fire_slot, start_journeys
 from nudge.profiles.events import NormalizedEvent
-from nudge.profiles.profile import Consent
+from nudge.profiles.profile import Consent, Profile
 from nudge.sending.jobs import SendJob
 from tests.unit.automations.fakes import World
 from tests.unit.automations.helpers import CART, KST, REVIEW, STORE, event, happen, install, placed
@@ -191,3 +191,21 @@ REVIEW_WELCOME = {
     "template_message_type": "BA",
 }
 AD_SMS = {"message_class": "advertising", "channel": "sms", "content": "장바구니에 담아 두신 상품이 있어요."}
+
+
+def test_a_declared_fallback_is_filled_when_the_step_fires_as_the_sender_fills_it() -> None:
+    """The check when a step fires fills the message's variables as the sender does
+    (nudge.sending.variables.fill): `#{name|고객}` is filled for a customer with a name and one without,
+    and the step is queued, not stopped `missing_variable`."""
+    world = World()
+    message = {**REVIEW_WELCOME, "content": "#{name|고객}님, 주문번호 #{order_id} 상품은 잘 받으셨나요?"}
+    steps = [{"delay": {"days": 3, "at": "16:00"}, "message": message}]
+    install(world, {**REVIEW, "steps": steps}, "review", ORDERED)
+    for customer, name in (("c1", "김민지"), ("c2", None)):
+        world.profiles.profiles[(STORE.store_id, customer)] = Profile(STORE.store_id, customer, name=name)
+        for e in placed(f"O-{customer}", ORDERED, customer):
+            _trigger(world, e)
+        delivered = event("order.delivered", f"d-{customer}", DELIVERED, customer, order_id=f"O-{customer}")
+        _trigger(world, delivered)
+    result = fire_slot(STORE, REVIEW_SLOT, world.deps, REVIEW_SLOT)
+    assert (result.queued, result.stopped) == (2, {})

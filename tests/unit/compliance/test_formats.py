@@ -168,6 +168,7 @@ PRODUCT = Commerce(title="강아지 사료 2kg", regular_price=30000, discount_p
 COMMERCE_CARD = Card(buttons=(LINK,), commerce=PRODUCT)
 COUPON = Coupon(title="10% 할인 쿠폰", description="오늘까지")
 KAKAO_TV = "https://tv.kakao.com/v/123"
+IMAGE = "https://cdn.example.com/i.png"  # an image URL is a web link (compliance.links)
 
 BRAND = [
     ("text_max_1300_chars", bm(content="가" * 1300), ("content", Reason.TOO_LONG)),
@@ -180,15 +181,15 @@ BRAND = [
     ),
     ("text_button_name_max_14", bm(buttons=(Button(name="가" * 15),)), ("buttons[0].name", Reason.TOO_LONG)),
     ("image_needs_image", bm("IMAGE"), ("image_url", Reason.MISSING_FIELD)),
-    ("wide_max_76_chars", bm("WIDE", "가" * 77, image_url="i.png"), ("content", Reason.TOO_LONG)),
+    ("wide_max_76_chars", bm("WIDE", "가" * 77, image_url=IMAGE), ("content", Reason.TOO_LONG)),
     (
         "wide_max_2_buttons",
-        bm("WIDE", image_url="i.png", buttons=(LINK,) * 3),
+        bm("WIDE", image_url=IMAGE, buttons=(LINK,) * 3),
         ("buttons[2]", Reason.TOO_MANY),
     ),
     (
         "wide_button_name_max_8",
-        bm("WIDE", image_url="i.png", buttons=(Button(name="가" * 9),)),
+        bm("WIDE", image_url=IMAGE, buttons=(Button(name="가" * 9),)),
         ("buttons[0].name", Reason.TOO_LONG),
     ),
     (
@@ -300,7 +301,7 @@ def test_brand_message_limits(rule: str, message: Message, problem: tuple[str, R
 VALID_BRAND = [
     ("text", bm(content="가" * 1290, buttons=(LINK,) * 5)),
     ("text_with_coupon", bm(buttons=(LINK,) * 4, coupon=COUPON)),
-    ("wide", bm("WIDE", "가" * 70, image_url="i.png", buttons=(Button(name="가" * 8),) * 2)),
+    ("wide", bm("WIDE", "가" * 70, image_url=IMAGE, buttons=(Button(name="가" * 8),) * 2)),
     ("wide_item_list", bm("WIDE_ITEM_LIST", items=(Item(title="가" * 25),) + (Item(title="가" * 30),) * 3)),
     ("carousel_feed", bm("CAROUSEL_FEED", "", cards=(CARD,) * 6)),
     ("commerce", bm("COMMERCE", buttons=(LINK,), commerce=PRODUCT)),
@@ -337,10 +338,10 @@ def ft(format: str = "TEXT", content: str = "신상품 입고", **changes: Any) 
 FRIENDTALK = [
     ("text_1000_chars", ft(content="가" * 1001), ("content", Reason.TOO_LONG)),
     ("text_5_buttons", ft(buttons=(LINK,) * 6), ("buttons[5]", Reason.TOO_MANY)),
-    ("image_400_chars", ft("IMAGE", "가" * 401, image_url="i.png"), ("content", Reason.TOO_LONG)),
+    ("image_400_chars", ft("IMAGE", "가" * 401, image_url=IMAGE), ("content", Reason.TOO_LONG)),
     ("image_needs_image", ft("IMAGE"), ("image_url", Reason.MISSING_FIELD)),
-    ("wide_76_chars", ft("WIDE", "가" * 77, image_url="i.png"), ("content", Reason.TOO_LONG)),
-    ("wide_2_buttons", ft("WIDE", image_url="i.png", buttons=(LINK,) * 3), ("buttons[2]", Reason.TOO_MANY)),
+    ("wide_76_chars", ft("WIDE", "가" * 77, image_url=IMAGE), ("content", Reason.TOO_LONG)),
+    ("wide_2_buttons", ft("WIDE", image_url=IMAGE, buttons=(LINK,) * 3), ("buttons[2]", Reason.TOO_MANY)),
     ("carousel_feed_10_items", ft("CAROUSEL_FEED", "", cards=(CARD,) * 11), ("cards[10]", Reason.TOO_MANY)),
     ("premium_video_76", ft("PREMIUM_VIDEO", "가" * 77, video_url=KAKAO_TV), ("content", Reason.TOO_LONG)),
 ]

@@ -76,7 +76,10 @@ CASES = [
         "shopify orders/cancelled",
         samples.shopify_request(
             "orders/cancelled",
-            samples.shopify_order(9001, CUSTOMER, T0, [(51, 2, "15000.00")], financial_status="voided"),
+            {
+                **samples.shopify_order(9001, CUSTOMER, T0, [(51, 2, "15000.00")], financial_status="voided"),
+                "cancelled_at": T0.isoformat(),
+            },
             "e5",
         ),
         ["order.canceled", "member.updated", "consent.changed", "consent.changed"],

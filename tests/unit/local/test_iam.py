@@ -169,6 +169,17 @@ def test_a_schedule_is_authorized_in_its_group_and_its_target_role_must_be_passa
     ]
 
 
+def test_reading_a_principals_tags_is_authorized_on_the_user_or_the_role() -> None:
+    assert requested("iam", "ListUserTags", {"UserName": "local-admin"}, R, A) == [
+        ("iam:ListUserTags", f"arn:aws:iam::{A}:user/local-admin")
+    ]
+    assert requested("iam", "ListRoleTags", {"RoleName": "local-store-dogday-mall"}, R, A) == [
+        ("iam:ListRoleTags", f"arn:aws:iam::{A}:role/local-store-dogday-mall")
+    ]
+    with pytest.raises(UnknownOperation):
+        requested("iam", "TagRole", {"RoleName": "r", "Tags": []}, R, A)
+
+
 def test_an_operation_the_mapping_does_not_know_is_not_guessed() -> None:
     with pytest.raises(UnknownOperation):
         requested("dynamodb", "DeleteTable", {"TableName": "t"}, R, A)

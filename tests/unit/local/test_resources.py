@@ -2,7 +2,7 @@
 
 import json
 
-from nudge_local.emulation import aws
+from nudge_local.runtime.resources import provision
 
 
 def test_tables_match_the_template(runtime):
@@ -37,7 +37,7 @@ def test_schedule_group_and_template_schedules_exist(runtime):
 
 
 def test_provisioning_twice_is_harmless(runtime):
-    aws.provision(runtime.template)
+    provision(runtime.template)
     queues = runtime.client("sqs").list_queues()["QueueUrls"]
     assert len(queues) == len(runtime.template.queues)
 

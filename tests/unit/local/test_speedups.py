@@ -21,6 +21,7 @@ import botocore.handlers
 from moto.dynamodb.models.table import Table
 original = Table.query
 from nudge_local.emulation import aws, speedups
+import nudge_local.runtime.runtime  # the runtime composes the emulation with IAM, the bill and the drills
 seen = {
     "after_import": Table.query is not original,
     "modules": "nudge_local.emulation.moto_patches" in sys.modules,
@@ -38,6 +39,7 @@ try:
         "fast_calls": "nudge_local.emulation.fast_calls.answer" in handlers,
         "iam": any(name.startswith("nudge_local.runtime.iam.") for name in handlers),
         "counters": any(name.startswith("nudge_local.bill.counters.") for name in handlers),
+        "chaos": any(name.startswith("nudge_local.emulation.chaos.") for name in handlers),
     }
 finally:
     aws.stop_in_process()
@@ -63,6 +65,7 @@ def test_an_import_changes_nothing_and_the_emulation_opening_installs_them() -> 
         "fast_calls": True,
         "iam": True,
         "counters": True,
+        "chaos": True,
     }
 
 
@@ -76,6 +79,7 @@ def test_plain_moto_keeps_iam_enforcement_and_the_counters() -> None:
         "fast_calls": False,
         "iam": True,
         "counters": True,
+        "chaos": True,
     }
 
 

@@ -76,6 +76,36 @@ def test_broken_json_is_refused_as_such() -> None:
     assert _errors('{"include": [') == ["segment: not JSON (Expecting value at line 1)"]
 
 
+def _groups(depth: int) -> dict[str, object]:
+    condition: dict[str, object] = VISITED_TODAY
+    for level in range(depth):
+        condition = {"field": "all" if level % 2 else "any", "conditions": [VISITED_TODAY, condition]}
+    return condition
+
+
+def test_groups_nest_five_deep_and_one_deeper_is_refused_naming_it() -> None:
+    parse_segment({"include": [_groups(5)]})
+    assert _errors({"include": [VISITED_TODAY], "exclude": [_groups(6)]}) == [
+        "exclude[0]" + ".conditions[1]" * 5 + ": groups (any, all) nest at most 5 deep"
+    ]
+
+
+def test_a_stored_segment_of_any_depth_is_refused_not_crashed_on() -> None:
+    # Python's parser (the compiled segment) stops near 200 parentheses; json.loads near 1,000 levels.
+    for depth in (200, 10_000):
+        (error,) = _errors({"include": [_groups(depth)]})
+        assert error.endswith("groups (any, all) nest at most 5 deep")
+    (error,) = _errors('{"include": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert error == "segment: groups nest at most 5 deep"
+
+
+def test_a_number_must_be_finite() -> None:
+    for number in (float("nan"), float("inf")):
+        assert _errors({"include": [{"field": "score", "op": ">=", "value": number}]}) == [
+            "include[0].value: Input should be a finite number"
+        ]
+
+
 def test_every_template_survives_a_round_trip_through_its_stored_json() -> None:
     for segment in [*promotion_recipes(DOG_DAY).values(), *friendtalk_segments().values()]:
         stored = json.dumps(segment_json(segment), ensure_ascii=False)

@@ -7,8 +7,8 @@ from typing import Any
 
 from nudge.profiles.profile import Order, OrderStatus
 from nudge.reports.sources import attribute, report, report_html, source_report
+from nudge.sending.notices import CONSENT_RESULT_NOTICE
 from nudge.sending.records import SendRecord, State
-from nudge.sending.service import CONSENT_RESULT_NOTICE
 
 T0 = datetime(2026, 3, 18, 1, 0, tzinfo=UTC)
 

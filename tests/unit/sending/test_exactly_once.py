@@ -8,7 +8,8 @@ import pytest
 from nudge.sending.gateway import Accepted, Gateway, Outbound
 from nudge.sending.records import State, send_id_of
 from nudge.sending.service import LEASE, Busy
-from tests.unit.sending.world import SMS_AD, Crash, World
+from tests.fakes import Crash
+from tests.unit.sending.world import SMS_AD, World
 
 
 def test_a_redelivered_job_is_acknowledged_without_a_second_message() -> None:

@@ -68,6 +68,24 @@ def test_a_brand_message_is_a_freestyle_message_with_its_fallback_as_a_complete_
     }
 
 
+def test_an_app_buttons_links_go_as_each_gateway_names_them() -> None:
+    """An AL button opens the app: NHN `schemeAndroid` / `schemeIos`, Solapi `linkAndroid` / `linkIos`."""
+    app = Link("앱에서 보기", "AL", scheme_android="dogdayapp://event/1", scheme_ios="dogdayapp://event/1")
+    message = Outbound("s6", "01012345678", "BRAND_MESSAGE", "(광고) 안녕", True, "02-1234-5678",
+                       targeting="I", buttons=(app,))  # fmt: skip
+    assert _nhn().request(message)[2]["buttons"] == [
+        {"ordering": 1, "type": "AL", "name": "앱에서 보기",
+         "schemeAndroid": "dogdayapp://event/1", "schemeIos": "dogdayapp://event/1"}
+    ]  # fmt: skip
+    solapi = SolapiGateway("acct", httpx.Client(), base_url="https://api.solapi.example", api_key="K",
+                           api_secret="S", pf_id="PF")  # fmt: skip
+    [item] = solapi.body(message)["messages"]
+    assert item["kakaoOptions"]["bms"]["buttons"] == [
+        {"linkType": "AL", "name": "앱에서 보기",
+         "linkAndroid": "dogdayapp://event/1", "linkIos": "dogdayapp://event/1"}
+    ]  # fmt: skip
+
+
 def test_an_ad_lms_goes_to_the_ad_mms_endpoint_and_a_plain_sms_to_sms() -> None:
     ad = Outbound("s2", "01012345678", "LMS", FALLBACK.text, True, "02-1234-5678", title="도그데이")
     url, _, body = _nhn().request(ad)

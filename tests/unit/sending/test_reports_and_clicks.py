@@ -2,7 +2,7 @@
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,7 +13,7 @@ from nudge.errors import InvalidPayload, Unauthenticated
 from nudge.ingest.service import IngestDependencies
 from nudge.reports.delivery import ReportDependencies, receive_report
 from nudge.sending.links import follow
-from nudge.sending.records import SendRecord, State
+from nudge.sending.records import State
 from nudge.sending.service import send_fallback, send_notice
 from nudge_local.gateway.emulator import Report
 from tests.fakes import RecordingPublisher
@@ -22,36 +22,10 @@ from tests.unit.sending.world import BRAND_AD, SMS_AD, World
 SIGNATURE = {"x-toast-webhook-signature": "local-dogday-webhook-signature"}
 
 
-class ReportingLedger:
-    """The in-memory ledger with the report and click updates of DynamoSendLedger."""
-
-    def __init__(self, world: World) -> None:
-        self.records = world.ledger.records
-
-    def get_many(self, send_ids: list[str]) -> dict[str, SendRecord]:
-        return {i: self.records[i] for i in send_ids if i in self.records}
-
-    def update_report(
-        self, send_id: str, *, state: State, code: str | None, fell_back: bool, at: datetime
-    ) -> SendRecord | None:
-        record = self.records.get(send_id)
-        if record is None or record.state not in (State.SENT, State.SENDING, state):
-            return record
-        self.records[send_id] = replace(record, state=state, code=code, fell_back=fell_back, delivered_at=at)
-        return self.records[send_id]
-
-    def record_click(self, send_id: str, at: datetime) -> SendRecord | None:
-        record = self.records.get(send_id)
-        if record is None:
-            return None
-        self.records[send_id] = replace(record, clicked_at=record.clicked_at or at, clicks=record.clicks + 1)
-        return self.records[send_id]
-
-
 def _deps(world: World) -> tuple[ReportDependencies, RecordingPublisher]:
     publisher = RecordingPublisher()
     ingest = IngestDependencies(world.stores, world.secrets, world.profiles, publisher)
-    return ReportDependencies(ReportingLedger(world), ingest, REPORT_FORMATS), publisher
+    return ReportDependencies(world.ledger, ingest, REPORT_FORMATS), publisher
 
 
 def _reports(world: World, provider: str) -> list[Report]:
@@ -158,7 +132,7 @@ def test_a_click_is_recorded_and_lands_with_utm_parameters_through_the_login_for
     result = world.send(
         world.job(world.campaign("cmp1", SMS_AD, login_required=True, campaign_code="DOG26"), "c1")
     )
-    ledger = ReportingLedger(world)
+    ledger = world.ledger
     destination = follow(f"{result.send_id}0", ledger, world.now)
     assert destination is not None and destination.startswith(
         "https://dogday.example/member/login.html?returnUrl="

@@ -52,7 +52,7 @@ def test_a_night_time_ad_is_deferred_to_the_morning_not_dropped() -> None:
     [(deferred_job, at)] = world.deferrals.deferred
     assert deferred_job == job and at.astimezone(KST).date().day == 19 and at.astimezone(KST).hour == 8
     assert world.send(job).state == "not_due"  # a redelivery before then sends nothing
-    world.clock[0] = at
+    world.clock.set(at)
     assert world.send(job).state == "sent"
     assert len(world.emulator.outbox) == 1
 
@@ -62,7 +62,7 @@ def test_a_deleted_campaign_or_a_paused_automation_sends_nothing_and_says_why() 
     world.customer("c1")
     gone = world.send(world.job("campaign:cmp-gone", "c1"))
     assert (gone.state, gone.reasons) == ("suppressed", ("source_deleted",))
-    world.catalog.documents[("dogday-mall", "automation", "auto1")] = {
+    world.catalog.items[("dogday-mall", "automation", "auto1")] = {
         "status": "paused",
         "steps": [{"message": SMS_AD}],
     }
@@ -74,7 +74,7 @@ def test_a_deleted_campaign_or_a_paused_automation_sends_nothing_and_says_why() 
 def test_an_active_automation_step_sends_its_message_with_the_jobs_variables() -> None:
     world = World()
     world.customer("c1")
-    world.catalog.documents[("dogday-mall", "automation", "shipped")] = {
+    world.catalog.items[("dogday-mall", "automation", "shipped")] = {
         "status": "active",
         "steps": [{"message": ALIMTALK}],
     }
@@ -93,7 +93,7 @@ def test_an_active_automation_step_sends_its_message_with_the_jobs_variables() -
 def test_an_automation_made_from_a_legal_notice_template_marks_its_sends_owed_by_law() -> None:
     world = World()
     world.customer("c1")
-    world.catalog.documents[("dogday-mall", "automation", "result")] = {
+    world.catalog.items[("dogday-mall", "automation", "result")] = {
         "status": "active",
         "template": "consent_result",
         "steps": [
@@ -105,7 +105,7 @@ def test_an_automation_made_from_a_legal_notice_template_marks_its_sends_owed_by
     assert result.state == "sent"
     assert world.ledger.records[result.send_id].owed_by_law is True  # reports never credit it an order
     # A job queued as owed is recorded so, even if its automation no longer says it (edited meanwhile).
-    del world.catalog.documents[("dogday-mall", "automation", "result")]["template"]
+    del world.catalog.items[("dogday-mall", "automation", "result")]["template"]
     world.customer("c2")
     again = world.send(world.job("automation:result", "c2", step=0, owed_by_law=True))
     assert again.state == "sent" and world.ledger.records[again.send_id].owed_by_law is True
@@ -115,7 +115,7 @@ def test_an_alimtalk_to_someone_without_kakaotalk_falls_back_to_one_sms() -> Non
     world = World()
     world.customer("c1")
     world.emulator.non_kakao.add("01012345678")
-    world.catalog.documents[("dogday-mall", "automation", "shipped")] = {
+    world.catalog.items[("dogday-mall", "automation", "shipped")] = {
         "status": "active",
         "steps": [{"message": ALIMTALK}],
     }

@@ -1,9 +1,7 @@
 """A sender with everything in memory except the gateway protocol: the local gateway emulator answers the
 real NHN / Solapi requests through an in-process httpx transport (no socket)."""
 
-import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,14 +9,23 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from nudge.adapters.gateway_accounts import gateway_for
+from nudge.ports import CAMPAIGN
 from nudge.profiles.profile import Consent, Profile
 from nudge.sending.gateway import Gateway
 from nudge.sending.jobs import SendJob
-from nudge.sending.records import Claim, ClaimStatus, SendRecord, State
 from nudge.sending.service import SendDependencies, process
 from nudge.stores import Store
 from nudge_local.runtime.stores import DOGDAY, MAPLE, gateway_emulator
-from tests.fakes import InMemoryProfiles, InMemorySecrets, InMemoryStores
+from tests.fakes import (
+    CountingLimiter,
+    InMemoryCatalog,
+    InMemoryLedger,
+    InMemoryProfiles,
+    InMemorySecrets,
+    InMemoryStores,
+    ManualClock,
+    RecordingDeferrals,
+)
 
 KST = ZoneInfo("Asia/Seoul")
 NOON = datetime(2026, 3, 18, 12, 0, tzinfo=KST)
@@ -45,83 +52,10 @@ ALIMTALK = {
 }
 
 
-class InMemoryLedger:
-    """The DynamoSendLedger's conditional writes, in memory."""
-
-    def __init__(self) -> None:
-        self.records: dict[str, SendRecord] = {}
-        self.finish_calls = 0
-        self.recent_calls = 0
-
-    def claim(self, record: SendRecord, now: datetime, lease: timedelta) -> Claim:
-        current = self.records.get(record.send_id)
-        if current is None:
-            first = replace(record, attempt=1, lease_until=now + lease, created_at=now)
-            self.records[record.send_id] = first
-            return Claim(ClaimStatus.NEW, first)
-        if current.state in (State.SENT, State.DELIVERED, State.FAILED, State.SUPPRESSED):
-            return Claim(ClaimStatus.DONE, current)
-        if current.state is State.DEFERRED:
-            if current.deferred_until is not None and current.deferred_until > now:
-                return Claim(ClaimStatus.NOT_DUE, current)
-            status = ClaimStatus.NEW
-        elif current.lease_until is not None and current.lease_until > now:
-            return Claim(ClaimStatus.BUSY, current)
-        else:
-            status = ClaimStatus.TAKEOVER
-        taken = replace(current, attempt=current.attempt + 1, lease_until=now + lease, state=State.SENDING)
-        self.records[record.send_id] = taken
-        return Claim(status, taken)
-
-    def finish(self, record: SendRecord, now: datetime) -> bool:
-        self.finish_calls += 1
-        current = self.records[record.send_id]
-        if current.attempt != record.attempt or current.state is not State.SENDING:
-            return False
-        self.records[record.send_id] = record
-        return True
-
-    def recent(self, store_id: str, customer_id: str, since: datetime) -> list[SendRecord]:
-        self.recent_calls += 1
-        return [
-            r
-            for r in self.records.values()
-            if r.store_id == store_id and r.customer_id == customer_id and (r.created_at or since) >= since
-        ]
-
-
-class InMemoryCatalog:
-    def __init__(self) -> None:
-        self.documents: dict[tuple[str, str, str], dict[str, Any]] = {}
-
-    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.documents.get((store_id, kind, item_id)))
-
-
-@dataclass
-class CountingLimiter:
-    calls: list[str] = field(default_factory=list)
-
-    def acquire(self, account_id: str, per_second: int) -> None:
-        self.calls.append(account_id)
-
-
-@dataclass
-class RecordingDeferrals:
-    deferred: list[tuple[SendJob, datetime]] = field(default_factory=list)
-
-    def defer(self, job: SendJob, send_id: str, at: datetime, store: Store) -> None:
-        self.deferred.append((job, at))
-
-
-class Crash(BaseException):
-    """What a Lambda timeout or an out-of-memory kill looks like to the code: nothing after it runs."""
-
-
 class World:
     def __init__(self, now: datetime = NOON) -> None:
-        self.clock = [now]
-        self.emulator = gateway_emulator(lambda: self.clock[0])
+        self.clock = ManualClock(now)
+        self.emulator = gateway_emulator(self.clock.now)
         self.ledger = InMemoryLedger()
         self.catalog = InMemoryCatalog()
         self.profiles = InMemoryProfiles()
@@ -137,10 +71,10 @@ class World:
 
     @property
     def now(self) -> datetime:
-        return self.clock[0]
+        return self.clock.now()
 
     def advance(self, by: timedelta) -> None:
-        self.clock[0] += by
+        self.clock.advance(by)
 
     def deps(self) -> SendDependencies:
         client = httpx.Client(transport=self.transport, base_url="http://gateway.local")
@@ -156,7 +90,7 @@ class World:
             gateway_for=gateway,
             limiter=self.limiter,
             deferrals=self.deferrals,
-            now=lambda: self.clock[0],
+            now=self.clock.now,
             sleep=self.sleeps.append,
             tracking_base_url="https://t.nudge.example",
             jitter=lambda: 0.0,
@@ -187,7 +121,7 @@ class World:
     def campaign(
         self, campaign_id: str, message: dict[str, Any], *, store_id: str = "dogday-mall", **tracking: Any
     ) -> str:
-        self.catalog.documents[(store_id, "campaign", campaign_id)] = {
+        self.catalog.items[(store_id, CAMPAIGN, campaign_id)] = {
             "campaign_id": campaign_id,
             "message": message,
             "tracking": {"landing_url": "https://dogday.example/event/dogday", **tracking},

@@ -32,6 +32,7 @@ _EXPORTS = {
     "RecentSend": "recipient",
     "Recipient": "recipient",
     "StoreSettings": "settings",
+    "app_link_problem": "links",
     "build_fallback_sms": "content",
     "consent_state": "consent",
     "decide": "decision",
@@ -47,6 +48,7 @@ _EXPORTS = {
     "result_notice_deadline": "consent",
     "sms_bytes": "formats",
     "validate_message": "message",
+    "web_link_problem": "links",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -81,6 +81,13 @@ def variables_in(text: str) -> list[str]:
     return list(dict.fromkeys(VARIABLE.findall(text)))
 
 
+def variable_parts(token: str) -> tuple[str, str | None]:
+    """A variable's name and the fallback it declares for a missing value: `#{name|고객}` is
+    ("name", "고객"), `#{name}` is ("name", None). What a fallback is, for the sender and for validation."""
+    base, bar, default = token.partition("|")
+    return base.strip(), (default if bar else None)
+
+
 def without_variables(text: str) -> str:
     return VARIABLE.sub("", text) if "#{" in text else text
 

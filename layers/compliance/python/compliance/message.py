@@ -3,15 +3,22 @@
 `validate_message` returns every problem at once, each naming its field ("buttons[5]: brand message TEXT
 allows at most 5 buttons"); `parse_message` builds the model or raises `MessageInvalid` with them all.
 A definition is validated once, then `decide` reuses it for every recipient.
+
+Every link it carries is held to `links` (web links https:// or http://, app links never a forbidden
+scheme: `invalid_link`), and every `#{variable}` must stand where the sender fills it: the text (content,
+title, fallback_text) and, in AlimTalk, the rest of the approved template (extra_info, button links), whose
+values go to the gateway as template parameters (`unfillable_variable`). Which names can be filled depends
+on where the message is sent from (a campaign, an automation's trigger): the caller says, with
+`validate_message(…, variables=…)`, and a variable outside them needs a declared fallback (`#{name|고객}`).
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from compliance import formats, labelling
+from compliance import formats, labelling, links
 from compliance.classes import MessageClass, promotional_words
 from compliance.problems import MessageInvalid, Problem
 from compliance.quiet_hours import NightWindow, night_window
@@ -48,8 +55,14 @@ class _Model(BaseModel):
 class Button(_Model):
     name: str
     type: str = "WL"  # WL AL DS BK MD BC BT AC BF P1 P2 P3 TN
-    link_mo: str | None = None
+    link_mo: str | None = None  # web links (links.web_link_problem)
     link_pc: str | None = None
+    scheme_android: str | None = None  # AL: the app's own links (links.app_link_problem)
+    scheme_ios: str | None = None
+
+
+BUTTON_LINKS = ("link_mo", "link_pc", "scheme_android", "scheme_ios")
+APP_LINKS = frozenset({"scheme_android", "scheme_ios"})
 
 
 class Coupon(_Model):
@@ -148,8 +161,8 @@ def prepared(message: Message) -> Prepared:
     cached = private["_prepared"] if private else None
     if cached is None:
         problems = tuple(_problems(message, None))
-        texts = (message.content, message.title or "", message.fallback_text or "")
-        names = tuple(dict.fromkeys(name for text in texts for name in formats.variables_in(text)))
+        texts = filled_texts(message)
+        names = tuple(dict.fromkeys(name for _, text in texts for name in formats.variables_in(text)))
         cached = Prepared(
             problems=problems,
             problem_reasons=tuple(dict.fromkeys(problem.code for problem in problems)),
@@ -164,12 +177,17 @@ def prepared(message: Message) -> Prepared:
 
 
 def validate_message(
-    definition: Message | Mapping[str, Any], store: StoreSettings | None = None
+    definition: Message | Mapping[str, Any],
+    store: StoreSettings | None = None,
+    *,
+    variables: Collection[str] | None = None,
 ) -> list[Problem]:
     """Every problem in a message definition, each with its field path. Empty means it may be scheduled.
 
     With the store's settings, also the store-dependent rules: the ad label and 080 line must fit the SMS
     limits, an ad SMS needs an 080 number and a sender contact, M/N targeting needs the channel's approval.
+    With `variables`, the names the sender can fill for this message's source: any other `#{variable}`
+    without a declared fallback is `unfillable_variable`.
     """
     if isinstance(definition, Message):
         message = definition
@@ -178,7 +196,10 @@ def validate_message(
             message = Message.model_validate(definition)
         except ValidationError as error:
             return [_from_pydantic(detail) for detail in error.errors()]
-    return list(_problems(message, store))
+    problems = _problems(message, store)
+    if variables is not None:
+        _check_variables(message, variables, problems)
+    return problems
 
 
 def parse_message(definition: Mapping[str, Any], store: StoreSettings | None = None) -> Message:
@@ -233,7 +254,119 @@ def _problems(message: Message, store: StoreSettings | None) -> list[Problem]:
         _check_kakao(message, store, out)
     if store is not None and message.is_ad and (channel == "sms" or message.fallback_sms):
         _check_store_for_ad_sms(store, out)
+    _check_links(message, out)
+    _check_variable_places(message, out)
     return out
+
+
+def _button_links(buttons: tuple[Button, ...], prefix: str) -> Iterator[tuple[str, str]]:
+    for i, button in enumerate(buttons):
+        for name in BUTTON_LINKS:
+            value = getattr(button, name)
+            if value:
+                yield f"{prefix}[{i}].{name}", value
+
+
+def _cards(message: Message) -> list[tuple[str, Card]]:
+    cards = [(f"cards[{i}]", card) for i, card in enumerate(message.cards)]
+    return [*cards, ("intro", message.intro)] if message.intro is not None else cards
+
+
+def links_of(message: Message) -> Iterator[tuple[str, str]]:
+    """(field, link) for every link the message carries: buttons (cards' and the intro's too), the coupon,
+    images and the video."""
+    yield from _button_links(message.buttons, "buttons")
+    if message.coupon is not None and message.coupon.link_mo:
+        yield "coupon.link_mo", message.coupon.link_mo
+    for field in ("image_url", "video_url"):
+        if value := getattr(message, field):
+            yield field, value
+    for i, item in enumerate(message.items):
+        if item.image_url:
+            yield f"items[{i}].image_url", item.image_url
+    for prefix, card in _cards(message):
+        if card.image_url:
+            yield f"{prefix}.image_url", card.image_url
+        yield from _button_links(card.buttons, f"{prefix}.buttons")
+
+
+def _check_links(message: Message, out: list[Problem]) -> None:
+    for field, link in links_of(message):
+        app = field.rpartition(".")[2] in APP_LINKS
+        problem = links.app_link_problem(link) if app else links.web_link_problem(link)
+        if problem is not None:
+            out.append(Problem(field, Reason.INVALID_LINK, problem))
+
+
+def filled_texts(message: Message) -> list[tuple[str, str]]:
+    """(field, text) for every field whose `#{variables}` the sender fills: the text a recipient reads
+    (content, title, the fallback SMS's text) and, in AlimTalk, the rest of the approved template (extra
+    info, button links), whose values go to the gateway as template parameters."""
+    texts = [("content", message.content)]
+    if message.title:
+        texts.append(("title", message.title))
+    if message.fallback_text:
+        texts.append(("fallback_text", message.fallback_text))
+    if message.channel == "alimtalk":
+        if message.extra_info:
+            texts.append(("extra_info", message.extra_info))
+        texts += _button_links(message.buttons, "buttons")
+    return texts
+
+
+def _other_texts(message: Message) -> Iterator[tuple[str, str]]:
+    """(field, text) for every other text of the definition (button names have their own rule)."""
+    yield ("extra_info", message.extra_info)
+    yield from links_of(message)
+    for i, item in enumerate(message.items):
+        yield from ((f"items[{i}].title", item.title), (f"items[{i}].description", item.description))
+    if message.coupon is not None:
+        coupon = message.coupon
+        yield from (("coupon.title", coupon.title), ("coupon.description", coupon.description))
+    commerces = [("commerce", message.commerce)]
+    for prefix, card in _cards(message):
+        yield from ((f"{prefix}.header", card.header), (f"{prefix}.text", card.text))
+        commerces.append((f"{prefix}.commerce", card.commerce))
+    for prefix, commerce in commerces:
+        if commerce is not None:
+            yield f"{prefix}.title", commerce.title or ""
+            yield f"{prefix}.additional_info", commerce.additional_info
+
+
+def _check_variable_places(message: Message, out: list[Problem]) -> None:
+    filled = {field for field, _ in filled_texts(message)}
+    for field, text in _other_texts(message):
+        if field in filled or "#{" not in text:
+            continue
+        names = formats.variables_in(text)
+        if names:
+            out.append(
+                Problem(
+                    field,
+                    Reason.UNFILLABLE_VARIABLE,
+                    f"#{{{names[0]}}} would reach the customer as written: variables are filled in content, "
+                    "title and fallback_text (in AlimTalk also extra_info and button links)",
+                )
+            )
+
+
+def _check_variables(message: Message, variables: Collection[str], out: list[Problem]) -> None:
+    known = ", ".join(sorted(variables)) or "none"
+    for field, text in filled_texts(message):
+        seen: set[str] = set()
+        for token in formats.variables_in(text):
+            name, fallback = formats.variable_parts(token)
+            if fallback is not None or name in variables or name in seen:
+                continue
+            seen.add(name)
+            out.append(
+                Problem(
+                    field,
+                    Reason.UNFILLABLE_VARIABLE,
+                    f"#{{{token}}}: nothing Nudge knows when it sends this message fills {name!r} "
+                    f"(it fills {known}); use one of those, or declare a fallback: #{{{name}|…}}",
+                )
+            )
 
 
 def _texts(message: Message) -> list[tuple[str, str]]:

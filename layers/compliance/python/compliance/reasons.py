@@ -49,6 +49,8 @@ class Reason(StrEnum):
     INVALID_COUPON = "invalid_coupon"
     INVALID_BUTTON = "invalid_button"
     MISSING_FIELD = "missing_field"
+    INVALID_LINK = "invalid_link"  # not an https:// (or http://) web link, or a forbidden app link (links.py)
+    UNFILLABLE_VARIABLE = "unfillable_variable"  # a #{variable} nothing can fill where it stands, no fallback
 
 
 SEND_REASONS: frozenset[Reason] = frozenset(

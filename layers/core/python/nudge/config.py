@@ -74,10 +74,23 @@ def send_queue_arn() -> str:
 
 
 def gateway_base_url() -> str | None:
-    """Set by the local runtime to its gateway emulator; empty in AWS (each store's account decides)."""
+    """Set by the local runtime to its gateway emulator; empty in AWS (each store's account decides). The one
+    address besides the gateways' own hosts a store's gateway.base_url may name (nudge.stores)."""
     return os.environ.get("GATEWAY_BASE_URL") or None
 
 
 def tracking_base_url() -> str:
     """The public address of the click redirect (`{base}/r/{token}`)."""
     return os.environ.get("TRACKING_BASE_URL", "")
+
+
+def phone_key_arn() -> str | None:
+    """The KMS HMAC key phone numbers are sealed and hashed with (nudge.adapters.phones): set only for the
+    functions whose role may use it. Unset: the function loads profiles without their number."""
+    return os.environ.get("PHONE_KEY_ARN") or None
+
+
+def pseudonym_key_arn() -> str | None:
+    """The KMS HMAC key customer pseudonyms are made with (erasure records): set only for the functions whose
+    role may use it. Unset: the function neither writes nor checks erasure records."""
+    return os.environ.get("PSEUDONYM_KEY_ARN") or None

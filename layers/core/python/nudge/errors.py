@@ -77,6 +77,14 @@ class UnsupportedMediaType(NudgeError):
     code = "unsupported_media_type"
 
 
+class TooManyRequests(NudgeError):
+    """A public route's limit for this caller is used up for now (the storefront tracker's): nothing
+    written."""
+
+    status = 429
+    code = "too_many_requests"
+
+
 def field_path(loc: tuple[int | str, ...], prefix: str = "") -> str:
     """A pydantic location as the client wrote it: `members[3].phone`; `body` for the whole payload."""
     path = prefix

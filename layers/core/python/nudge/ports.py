@@ -62,8 +62,10 @@ class EventPublisher(Protocol):
     def publish(self, events: list[NormalizedEvent]) -> None: ...
 
 
-# The catalog's kind for campaigns: the campaigns write it, and a segment some campaign uses is not deleted.
+# The catalog's kinds the sender reads a message from (a send job's source is "{kind}:{id}"): the campaigns
+# write one (and a segment some campaign uses is not deleted), the automations the other.
 CAMPAIGN = "campaign"
+AUTOMATION = "automation"
 
 
 class Catalog(Protocol):

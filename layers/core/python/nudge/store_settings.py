@@ -7,9 +7,10 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from nudge.errors import InvalidPayload, NotFound, field_errors
+from compliance.links import web_link_problem
+from nudge.errors import FieldError, InvalidPayload, NotFound, field_errors
 from nudge.ports import ProfileRepository, StoreDirectory
-from nudge.stores import Store
+from nudge.stores import Store, gateway_url_problem
 
 
 class StoreSettings(StoreDirectory, Protocol):
@@ -25,6 +26,9 @@ class StoreDependencies:
     stores: StoreSettings
     profiles: ProfileRepository  # a member import writes the store's first profiles
     write_secret: SecretWriter
+    # The deployment's own gateway address (GatewayBaseUrl: the local runtime's emulator; empty in AWS), the
+    # one address besides the providers' hosts a store's gateway.base_url may name.
+    deployment_gateway: str | None = None
 
 
 def get_store(stores: StoreDirectory, store_id: str) -> Store:
@@ -34,12 +38,23 @@ def get_store(stores: StoreDirectory, store_id: str) -> Store:
     return store
 
 
-def put_store(stores: StoreSettings, store_id: str, payload: Any) -> Store:
+def put_store(
+    stores: StoreSettings, store_id: str, payload: Any, deployment_gateway: str | None = None
+) -> Store:
     data = {**payload, "store_id": store_id} if isinstance(payload, dict) else payload
     try:
         store = Store.model_validate(data)
     except ValidationError as exc:
         raise InvalidPayload("store settings are not valid", field_errors(exc)) from exc
+    if store.login_return_url is not None:
+        problem = web_link_problem(store.login_return_url.replace("{url}", ""))
+        if problem is not None:
+            raise InvalidPayload("store settings are not valid", [FieldError("login_return_url", problem)])
+    account = store.gateway
+    if account is not None and account.base_url is not None:
+        problem = gateway_url_problem(account.provider, account.base_url, deployment_gateway)
+        if problem is not None:
+            raise InvalidPayload("store settings are not valid", [FieldError("gateway.base_url", problem)])
     stores.put(store)
     return store
 

@@ -1,6 +1,8 @@
 """A store: who it is, where its webhooks come from, and the settings every rule reads."""
 
+import re
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -9,6 +11,55 @@ from compliance.settings import StoreSettings
 STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 StoreId = Annotated[str, Field(pattern=STORE_ID_PATTERN)]
 PlatformName = Literal["cafe24", "shopify", "nudge"]
+
+# The messaging gateways' production addresses: NHN Cloud's KakaoTalk Bizmessage and SMS APIs, Solapi's API.
+# A store's messages and its gateway secrets go there (nudge.adapters.gateways.transport.PRODUCTION).
+GATEWAY_PRODUCTION: dict[str, str] = {
+    "nhn-kakao": "https://kakaotalk-bizmessage.api.nhncloudservice.com",
+    "nhn-sms": "https://api-sms.cloud.toast.com",
+    "solapi": "https://api.solapi.com",
+}
+# The only hosts a store's `gateway.base_url` may name, by provider: the production ones, and NHN Cloud's SMS
+# API under the domain its API guide documents (TOAST-DOCS/SMS ko/api-guide.md: sms.api.nhncloudservice.com).
+# Anything else would receive every message of the store and its gateway secret (X-Secret-Key, Solapi's
+# HMAC): an instance metadata address, someone's server.
+GATEWAY_HOSTS: dict[str, frozenset[str]] = {
+    "nhn": frozenset(
+        {
+            str(urlsplit(GATEWAY_PRODUCTION["nhn-kakao"]).hostname),
+            str(urlsplit(GATEWAY_PRODUCTION["nhn-sms"]).hostname),
+            "sms.api.nhncloudservice.com",
+        }
+    ),
+    "solapi": frozenset({str(urlsplit(GATEWAY_PRODUCTION["solapi"]).hostname)}),
+}
+_PROVIDER_NAMES = {"nhn": "NHN Cloud", "solapi": "Solapi"}
+# An origin and nothing else: https, a host in lower case, at most the default port and a final slash. No
+# credentials, path, query or fragment, no backslash or space: nothing two URL parsers could read apart.
+_GATEWAY_ORIGIN = re.compile(r"https://([a-z0-9.-]+)(?::443)?/?")
+_BASE_URL_TEXT = "Where the gateway answers; absent: the provider's production address. Only " + "; ".join(
+    f"{_PROVIDER_NAMES[provider]}: " + ", ".join(f"https://{host}" for host in sorted(hosts))
+    for provider, hosts in GATEWAY_HOSTS.items()
+)
+
+
+def gateway_url_problem(provider: str, url: str, deployment_gateway: str | None = None) -> str | None:
+    """Why `url` may not be the address of a `provider` gateway account, or None if it may: https on one of
+    GATEWAY_HOSTS[provider], or exactly the deployment's own gateway address (`deployment_gateway`: the
+    template parameter GatewayBaseUrl, which the local runtime sets to its emulator and which is empty in
+    AWS). The one check both the admin API (before a store is written) and the sender (before a gateway is
+    called) make."""
+    if deployment_gateway and url.rstrip("/") == deployment_gateway.rstrip("/"):
+        return None
+    hosts = GATEWAY_HOSTS.get(provider, frozenset())
+    allowed = ", ".join(f"https://{host}" for host in sorted(hosts))
+    name = _PROVIDER_NAMES.get(provider, provider)
+    found = _GATEWAY_ORIGIN.fullmatch(url)
+    if found is None:
+        return f"must be https://{{host}} with nothing after it, the host one of {name}'s: {allowed}"
+    if found.group(1) not in hosts:
+        return f"{found.group(1)} is not a {name} host; one of {allowed}"
+    return None
 
 
 class GatewayAccount(BaseModel):
@@ -25,9 +76,9 @@ class GatewayAccount(BaseModel):
     sender_key: str | None = None  # NHN Kakao sender key (the channel)
     api_key: str | None = None  # Solapi API key
     pf_id: str | None = None  # Solapi Kakao channel id
-    # Where the gateway answers; None = the provider's production address
-    # (nudge.adapters.gateways.transport.PRODUCTION).
-    base_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    # Where the gateway answers; None = the provider's production address (GATEWAY_PRODUCTION). Only one of
+    # the provider's own hosts (GATEWAY_HOSTS; gateway_url_problem), checked before a store is written.
+    base_url: Annotated[str, Field(pattern=r"^https?://", description=_BASE_URL_TEXT)] | None = None
 
 
 class Store(StoreSettings):
@@ -59,12 +110,15 @@ class Store(StoreSettings):
         return self
 
 
-# The secrets a store may have, by the platform they authenticate. Kept in SSM Parameter Store as
-# SecureString parameters at {STORE_SECRETS_PATH}/{store_id}/{name}; never in the template or a table.
+# The secrets a store may have, by what they authenticate (a platform's webhooks, the tracker's members).
+# Kept in SSM Parameter Store as SecureString parameters at {STORE_SECRETS_PATH}/{store_id}/{name}; never in
+# the template or a table.
 SECRET_NAMES: dict[str, str] = {
     "cafe24": "cafe24-api-key",
     "shopify": "shopify-client-secret",
     "nudge": "nudge-signing-secret",
+    # Not a platform: the storefront tracker's member tokens (nudge.ingest.identity) are made with it.
+    "tracker": "tracker-identity-secret",
 }
 
 # The gateway secrets, in the same place as the webhook secrets ({STORE_SECRETS_PATH}/{store_id}/{name}).

@@ -1,4 +1,8 @@
-"""DynamoDB adapters: profiles with their delivery records, the order index, and store settings."""
+"""DynamoDB adapters: profiles with their delivery records, the order index, and store settings.
+
+A profile's phone number is never stored as such: `ph` is its keyed hash and `pe` its sealed copy
+(nudge.adapters.phones); the repository seals and opens them, so the domain sees the E.164 number only in
+memory, and only in the functions that may read it."""
 
 import contextvars
 import itertools
@@ -7,14 +11,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from nudge import config
+from nudge import clock, config
 from nudge.adapters.profile_item import (
     ORDERS_PROJECTION,
     SHARDS,
@@ -26,6 +30,9 @@ from nudge.adapters.profile_item import (
 from nudge.ports import DeliveryRecord, SaveOutcome
 from nudge.profiles.profile import Order, Profile
 from nudge.stores import Store
+
+if TYPE_CHECKING:  # loaded when a repository is made (nudge.adapters.phones), not on a cold start
+    from nudge.adapters.phones import PhonesAtRest
 
 # Delivery records only need to outlive the platforms' retry windows (Shopify: 4 hours; Cafe24: ❓) and
 # a reasonable replay of old webhooks; the order index lives as long as orders are kept on a profile.
@@ -118,13 +125,34 @@ def batch_get(
     return [item for items in concurrently(chunk_items, chunks) for item in items]
 
 
-class DynamoProfileRepository:
-    """Profiles in PROFILES_TABLE; delivery records and the order index in EVENTS_TABLE."""
+# Profiles loaded without their number (a function that may not read numbers) whose stored number is kept
+# for their next write, by (store, customer, version): at most this many (a load is written back at once).
+CARRIED = 4096
 
-    def __init__(self, profiles_table: str, events_table: str, client: Any | None = None) -> None:
+
+class DynamoProfileRepository:
+    """Profiles in PROFILES_TABLE; delivery records and the order index in EVENTS_TABLE. `phones`: how the
+    function sees numbers (nudge.adapters.phones); by default as its environment says (PHONE_KEY_ARN: it
+    may read them), asked at each use."""
+
+    def __init__(
+        self,
+        profiles_table: str,
+        events_table: str,
+        client: Any | None = None,
+        phones: "PhonesAtRest | None" = None,
+    ) -> None:
         self.profiles_table = profiles_table
         self.events_table = events_table
         self.client = client or dynamodb_client()
+        self._phones = phones
+        self._carried: dict[tuple[str, str, int], dict[str, Any]] = {}
+
+    @property
+    def phones(self) -> "PhonesAtRest":
+        # From the environment at each use: in Lambda it never changes; the local runtime runs every function
+        # in one process, sharing the wiring's objects, and each must still see numbers as its role allows.
+        return self._phones if self._phones is not None else phones_at_rest()
 
     def load(self, store_id: str, customer_id: str) -> Profile | None:
         response = self.client.get_item(
@@ -133,7 +161,27 @@ class DynamoProfileRepository:
             ConsistentRead=True,  # the version we read is the one the write is conditioned on
         )
         item = response.get("Item")
-        return None if item is None else from_item(store_id, _decode(item))
+        return None if item is None else self.profile_of(store_id, _decode(item))
+
+    def profile_of(self, store_id: str, item: dict[str, Any]) -> Profile:
+        """The profile of a decoded item, its number opened (or carried, see PhonesAtRest)."""
+        stored = self.phones.take(item)
+        profile = from_item(store_id, item)
+        profile.phone = self.phones.reveal(store_id, profile.customer_id, stored)
+        if stored and not self.phones.readable:
+            if len(self._carried) >= CARRIED:
+                self._carried.pop(next(iter(self._carried)))
+            self._carried[(store_id, profile.customer_id, profile.version)] = stored
+        return profile
+
+    def _item(self, profile: Profile, expected_version: int | None) -> dict[str, Any]:
+        """The profile's item with its number at rest (to_item's `ph` is the number in memory)."""
+        item = to_item(profile)
+        item.pop("ph", None)
+        key = (profile.store_id, profile.customer_id, expected_version or 0)
+        carried = self._carried.pop(key, None) if expected_version else None
+        item.update(self.phones.stored(profile.store_id, profile.customer_id, profile.phone, carried))
+        return item
 
     def orders_many(self, store_id: str, customer_ids: Iterable[str]) -> dict[str, dict[str, Order]]:
         """The orders of these customers (those with a profile), by customer id, then order id: a report's
@@ -156,21 +204,58 @@ class DynamoProfileRepository:
                 ExpressionAttributeValues={":pk": {"S": f"{store_id}#{shard:02d}"}},
             ):
                 for item in page["Items"]:
-                    yield from_item(store_id, _decode(item))
+                    yield self.profile_of(store_id, _decode(item))
+
+    def seal_plain_phones(self, store_id: str) -> int:
+        """Seal the numbers of a store's profiles written before numbers were sealed (the one-off after an
+        upgrade: nudge.adapters.seal_phones); the next write of a profile would do it anyway. Each item is
+        changed only if it still holds the same plain number, and nothing else of it changes. Answers how
+        many were sealed."""
+        sealed = 0
+        for shard in range(SHARDS):
+            for page in self.client.get_paginator("query").paginate(
+                TableName=self.profiles_table,
+                KeyConditionExpression="pk = :pk",
+                FilterExpression="begins_with(ph, :plus)",
+                ProjectionExpression="pk, sk, ph",
+                ExpressionAttributeValues={":pk": {"S": f"{store_id}#{shard:02d}"}, ":plus": {"S": "+"}},
+            ):
+                for item in page["Items"]:
+                    customer_id, plain = item["sk"]["S"], item["ph"]["S"]
+                    stored = _encode(self.phones.stored(store_id, customer_id, plain, None))
+                    try:
+                        self.client.update_item(
+                            TableName=self.profiles_table,
+                            Key={"pk": item["pk"], "sk": item["sk"]},
+                            UpdateExpression="SET ph = :ph, pe = :pe",
+                            ConditionExpression="ph = :plain",
+                            ExpressionAttributeValues={
+                                ":ph": stored["ph"],
+                                ":pe": stored["pe"],
+                                ":plain": {"S": plain},
+                            },
+                        )
+                        sealed += 1
+                    except ClientError as exc:
+                        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                            raise  # a profile written meanwhile was sealed by its own write
+        return sealed
 
     def customers_with_phone(self, store_id: str, phone: str) -> list[str]:
         """The store's customers whose profile has this phone (E.164), through the keys-only `by_phone`
-        index (one number may be a customer of several stores in one deployment)."""
+        index: under the number's keyed hash, or the number itself in an item not sealed yet (one number
+        may be a customer of several stores in one deployment)."""
         prefix = f"{store_id}#"
         found: list[str] = []
-        for page in self.client.get_paginator("query").paginate(
-            TableName=self.profiles_table,
-            IndexName="by_phone",
-            KeyConditionExpression="ph = :ph",
-            ExpressionAttributeValues={":ph": {"S": phone}},
-        ):
-            found.extend(item["sk"]["S"] for item in page["Items"] if item["pk"]["S"].startswith(prefix))
-        return found
+        for value in self.phones.lookup_keys(store_id, phone):
+            for page in self.client.get_paginator("query").paginate(
+                TableName=self.profiles_table,
+                IndexName="by_phone",
+                KeyConditionExpression="ph = :ph",
+                ExpressionAttributeValues={":ph": {"S": value}},
+            ):
+                found.extend(i["sk"]["S"] for i in page["Items"] if i["pk"]["S"].startswith(prefix))
+        return list(dict.fromkeys(found))
 
     def customer_for_order(self, store_id: str, order_id: str) -> str | None:
         response = self.client.get_item(
@@ -185,7 +270,7 @@ class DynamoProfileRepository:
         profile.version = expected_version + 1
         profile_put: dict[str, Any] = {
             "TableName": self.profiles_table,
-            "Item": _encode(to_item(profile)),
+            "Item": _encode(self._item(profile, expected_version)),
         }
         if expected_version == 0:
             profile_put["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -226,7 +311,7 @@ class DynamoProfileRepository:
                 puts = []
                 for index in pending:
                     profiles[index].version = 1
-                    item = _encode(to_item(profiles[index]))
+                    item = _encode(self._item(profiles[index], None))
                     puts.append(
                         {"Put": {"TableName": self.profiles_table, "Item": item,
                                  "ConditionExpression": "attribute_not_exists(pk)"}}
@@ -256,12 +341,43 @@ class DynamoProfileRepository:
             raise
         return SaveOutcome.APPLIED
 
+    def erase(self, store_id: str, customer_id: str, order_ids: Iterable[str] = ()) -> tuple[int, int]:
+        """Delete the customer's entries in the order index (the profile's orders, and `order_ids`), then the
+        profile itself: last, so that a retry after a failure still finds the orders to take out of the
+        index. Answers (order index entries deleted, profiles deleted); (0, 0) the second time."""
+        key = {"pk": {"S": partition_key(store_id, customer_id)}, "sk": {"S": customer_id}}
+        item = self.client.get_item(
+            TableName=self.profiles_table,
+            Key=key,
+            ConsistentRead=True,
+            ProjectionExpression=ORDERS_PROJECTION,
+        ).get("Item")
+        orders = orders_from_item(_decode(item)) if item is not None else {}
+        unindexed = 0
+        for order_id in dict.fromkeys([*orders, *order_ids]):
+            try:
+                self.client.delete_item(
+                    TableName=self.events_table,
+                    Key={"pk": {"S": order_index_key(store_id, order_id)}},
+                    ConditionExpression="c = :c",  # an entry of this customer's: never another's order
+                    ExpressionAttributeValues={":c": {"S": customer_id}},
+                )
+                unindexed += 1
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+        if item is None:
+            return unindexed, 0
+        self.client.delete_item(TableName=self.profiles_table, Key=key)
+        return unindexed, 1
+
     def _record_put(self, record: DeliveryRecord) -> dict[str, Any]:
+        # No customer id: a delivery record is a dedupe marker, and nothing finds it by customer, so an
+        # erasure could not find it either (records written before kept one in `c`; they expire in 90 days).
         item = {
             "pk": delivery_key(record.store_id, record.key),
             "st": record.status,
             "at": int(record.received_at.timestamp()),
-            "c": record.customer_id,
             "ty": list(record.event_types) or None,
             "why": record.reason,
             "ttl": _epoch(record, DELIVERY_RECORD_TTL),
@@ -291,14 +407,16 @@ def _cancellation_outcome(exc: ClientError) -> SaveOutcome:
 
 
 class DynamoStoreDirectory:
-    """Store settings in STORES_TABLE (pk store#{id}, sk settings), cached briefly per container."""
+    """Store settings in STORES_TABLE (pk store#{id}, sk settings), cached briefly per container. The cache's
+    age is read on nudge.clock (the local runtime's simulated clock locally, so a replayed month reads the
+    settings as often however fast the machine runs it)."""
 
     def __init__(
         self,
         table: str,
         client: Any | None = None,
         max_age_seconds: float = 60.0,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] = clock.timestamp,
     ) -> None:
         self.table = table
         self.client = client or dynamodb_client()
@@ -365,7 +483,21 @@ def store_directory() -> DynamoStoreDirectory:
 
 
 def profile_repository() -> DynamoProfileRepository:
+    """The function's profiles: numbers readable when its role may derive the phone keys (PHONE_KEY_ARN)."""
     return DynamoProfileRepository(config.profiles_table(), config.events_table())
+
+
+def phones_at_rest() -> "PhonesAtRest":
+    """Numbers as this function may see them: readable with PHONE_KEY_ARN, not without."""
+    return _phones_at_rest(config.phone_key_arn())
+
+
+@cache
+def _phones_at_rest(key: str | None) -> "PhonesAtRest":
+    from nudge.adapters.keys import StoreKeys
+    from nudge.adapters.phones import PhonesAtRest, PhoneVault
+
+    return PhonesAtRest(PhoneVault(StoreKeys(key)) if key else None)
 
 
 def sync_cursors() -> DynamoSyncCursors:

@@ -11,12 +11,12 @@ from nudge.adapters.gateways import nhn, solapi
 from nudge.adapters.gateways.nhn import NhnGateway
 from nudge.adapters.gateways.solapi import SolapiGateway
 from nudge.adapters.gateways.transport import PRODUCTION
-from nudge.adapters.scheduler import QueueScheduler
+from nudge.adapters.scheduler import QueueScheduler, deferred_send_name
 from nudge.ports import SecretStore
 from nudge.schedules import at_expression
 from nudge.sending.gateway import Gateway, ReportFormat
 from nudge.sending.jobs import SendJob
-from nudge.stores import GATEWAY_SECRET_NAMES, Store
+from nudge.stores import GATEWAY_SECRET_NAMES, Store, gateway_url_problem
 
 # A gateway that does not answer within these limits is "unclear" (nudge.sending.service: ask, then retry).
 TIMEOUT = httpx.Timeout(5.0, connect=2.0)
@@ -48,6 +48,12 @@ def gateway_for(
     account = store.gateway
     if account is None:
         raise ValueError(f"store {store.store_id} has no gateway account")
+    if not base_url and account.base_url:
+        # The admin API refuses such an address before the store is written; a store item written around
+        # it (before the check existed, or straight into the table) sends nothing and hands out no secret.
+        problem = gateway_url_problem(account.provider, account.base_url)
+        if problem is not None:
+            raise ValueError(f"store {store.store_id}: gateway.base_url {problem}; nothing is sent there")
     base = base_url or account.base_url
     if account.provider == "nhn":
         return NhnGateway(
@@ -79,7 +85,7 @@ class ScheduledDeferrals:
 
     def defer(self, job: SendJob, send_id: str, at: datetime, store: Store) -> None:
         self._scheduler().put(
-            f"send-{send_id}",
+            deferred_send_name(send_id),
             at_expression(at, store.zone),
             store.timezone,
             job.model_dump(mode="json"),

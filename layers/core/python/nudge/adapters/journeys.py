@@ -5,6 +5,8 @@ Items (the only place that knows these attribute names):
   with its journey's facts, `state` (due → queued | deferred | stopped), `detail` (why) and `ttl`;
 - entry     pk `entry#{store}#{automation}#{customer}`, sk `key#{business key}` (once per business key)
   or `last` (at most once per N days), with the occurrence that entered and `ttl`.
+Both carry `cust` (`{store}|{customer}`), the key of the keys-only `by_customer` index: an erasure finds
+every item that names a customer there (items written before the index lack it: see `erase_customer`).
 TTL only removes old items; it never times anything.
 """
 
@@ -34,6 +36,10 @@ def _step_sk(step: DueStep) -> dict[str, str]:
     return {"S": f"step#{step.key}"}
 
 
+def _customer(store_id: str, customer_id: str) -> dict[str, str]:
+    return {"S": f"{store_id}|{customer_id}"}
+
+
 def _conditional(call: Any, **request: Any) -> bool:
     try:
         call(**request)
@@ -56,6 +62,7 @@ class DynamoJourneys:
             "sk": _step_sk(step),
             "automation_id": {"S": step.automation_id},
             "customer_id": {"S": step.customer_id},
+            "cust": _customer(step.store_id, step.customer_id),
             "business_key": {"S": step.business_key},
             "step": {"N": str(step.step)},
             "occurrence": {"S": step.occurrence},
@@ -158,6 +165,7 @@ class DynamoJourneys:
             Item={
                 "pk": {"S": f"entry#{store_id}#{automation_id}#{customer_id}"},
                 "sk": {"S": sk},
+                "cust": _customer(store_id, customer_id),
                 "business_key": {"S": business_key},
                 "occurrence": {"S": occurrence},
                 "entered_at": {"N": str(int(at.timestamp()))},
@@ -166,6 +174,39 @@ class DynamoJourneys:
             ConditionExpression=condition,
             ExpressionAttributeValues=values,
         )
+
+    # ------------------------------------------------------------ erasure
+    def erase_customer(
+        self, store_id: str, customer_id: str, automation_ids: list[str]
+    ) -> tuple[int, int]:
+        """Delete every due step and journey entry of a customer: those the `by_customer` index lists, and
+        the entries of `automation_ids` written before it (their key names the automation and customer).
+        Answers (due steps deleted, entries deleted). A due step written before the index is not found: it
+        stops when its slot fires (the profile is gone) and expires DUE_STEP_TTL after its slot."""
+        keys: dict[tuple[str, str], None] = {}
+        for page in self.client.get_paginator("query").paginate(
+            TableName=self.table,
+            IndexName="by_customer",
+            KeyConditionExpression="cust = :cust",
+            ExpressionAttributeValues={":cust": _customer(store_id, customer_id)},
+        ):
+            keys.update(((i["pk"]["S"], i["sk"]["S"]), None) for i in page["Items"])
+        for automation_id in automation_ids:
+            for page in self.client.get_paginator("query").paginate(
+                TableName=self.table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": f"entry#{store_id}#{automation_id}#{customer_id}"}},
+                ProjectionExpression="pk, sk",
+            ):
+                keys.update(((i["pk"]["S"], i["sk"]["S"]), None) for i in page["Items"])
+        steps = entries = 0
+        for pk, sk in keys:
+            self.client.delete_item(TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}})
+            if pk.startswith("slot#"):
+                steps += 1
+            else:
+                entries += 1
+        return steps, entries
 
 
 def journeys() -> DynamoJourneys:

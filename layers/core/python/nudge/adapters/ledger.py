@@ -5,6 +5,14 @@ Indexes: `by_source` (src = store|source) for a campaign's or automation's repor
 (cust = store|customer, at = created) for the frequency rules and conversion attribution.
 Both indexes hold keys only (records are then read with BatchGetItem). Items expire (TTL) after
 SEND_RECORD_TTL: the report window and the longest attribution window fit in it.
+
+An erased customer's records (`erase_customer`) keep what the reports and exactly-once need (the send key's
+hash, source, state, kind, reasons, times, clicks) and lose what names the person: `cust` (so the
+`by_customer` index no longer lists them), the job kept for a fallback (its variables), the tracked links'
+destinations and the gateway's message id; `erased` says when. Such a record is done for good: a retried or
+late job for it sends nothing (`claim` answers DONE) and a sender attempt that was in flight cannot write
+the customer back (`finish` is conditioned on `erased` being absent). A record suppressed because the
+customer has no profile (`no_profile`: erased, or never known) is written without `cust` either.
 """
 
 from collections import deque
@@ -45,12 +53,22 @@ def send_pk(send_id: str) -> str:
     return f"s#{send_id}"
 
 
+# The customer of a record that names nobody (erased, or suppressed for want of a profile): never a store's
+# member id (Cafe24's are letters and digits, Shopify's digits; guests are guest:…, visitors anon:…).
+ERASED_CUSTOMER = "~erased"
+NO_PROFILE = "no_profile"  # the sender's reason when the customer has no profile (nudge.sending.reasons)
+
+
+def _names_customer(record: SendRecord) -> bool:
+    return record.customer_id != ERASED_CUSTOMER and NO_PROFILE not in record.reasons
+
+
 def to_item(record: SendRecord) -> dict[str, Any]:
     created = record.created_at or datetime.now(UTC)
     item: dict[str, Any] = {
         "pk": send_pk(record.send_id),
         "src": f"{record.store_id}|{record.source}",
-        "cust": f"{record.store_id}|{record.customer_id}",
+        "cust": f"{record.store_id}|{record.customer_id}" if _names_customer(record) else None,
         "at": _ts(created),
         "st": record.state.value,
         "n": record.attempt,
@@ -82,7 +100,7 @@ def to_item(record: SendRecord) -> dict[str, Any]:
 def from_item(raw: dict[str, Any]) -> SendRecord:
     item = {k: _deserializer.deserialize(v) for k, v in raw.items()}
     store_id, _, source = item["src"].partition("|")
-    customer_id = item["cust"].partition("|")[2]
+    customer_id = item["cust"].partition("|")[2] if "cust" in item else ERASED_CUSTOMER
     return SendRecord(
         send_id=item["pk"][2:],
         store_id=store_id,
@@ -149,6 +167,8 @@ class DynamoSendLedger:
             return self.claim(record, now, lease)
         if current.state in (State.SENT, State.DELIVERED, State.FAILED, State.SUPPRESSED):
             return Claim(ClaimStatus.DONE, current)
+        if current.customer_id == ERASED_CUSTOMER:
+            return Claim(ClaimStatus.DONE, current)  # the customer was erased: nothing more is sent
         if current.state is State.DEFERRED:
             if current.deferred_until is not None and current.deferred_until > now:
                 return Claim(ClaimStatus.NOT_DUE, current)
@@ -179,12 +199,13 @@ class DynamoSendLedger:
         return Claim(status, taken)
 
     def finish(self, record: SendRecord, now: datetime) -> bool:
-        """The outcome of attempt `record.attempt`, written only while that attempt holds the record."""
+        """The outcome of attempt `record.attempt`, written only while that attempt holds the record (and
+        the customer was not erased meanwhile: the attempt's copy still names them)."""
         try:
             self.client.put_item(
                 TableName=self.table,
                 Item=to_item(record),
-                ConditionExpression="n = :n AND st = :sending",
+                ConditionExpression="n = :n AND st = :sending AND attribute_not_exists(erased)",
                 ExpressionAttributeValues={
                     ":n": {"N": str(record.attempt)},
                     ":sending": {"S": State.SENDING.value},
@@ -242,6 +263,28 @@ class DynamoSendLedger:
         items = batch_get(self.client, self.table, [{"pk": {"S": pk}} for pk in keys], consistent)
         found = {item["pk"]["S"]: from_item(item) for item in items}
         return [found[pk] for pk in keys if pk in found]  # one that expired meanwhile is simply gone
+
+    def customer_records(self, store_id: str, customer_id: str) -> list[SendRecord]:
+        """Every record of a customer the `by_customer` index lists (all that SEND_RECORD_TTL keeps)."""
+        keys = self._index_keys("by_customer", "cust", f"{store_id}|{customer_id}")
+        return self._records(keys, consistent=True)
+
+    def erase(self, send_id: str, now: datetime) -> bool:
+        """Take what names the customer out of one record (see the module's docstring); False when the
+        record is gone (expired)."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": send_pk(send_id)}},
+                UpdateExpression="REMOVE cust, job, links, gid SET erased = :at",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":at": {"N": str(_ts(now))}},
+            )
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
 
     def update_report(
         self, send_id: str, *, state: State, code: str | None, fell_back: bool, at: datetime

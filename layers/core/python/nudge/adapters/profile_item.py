@@ -62,6 +62,7 @@ def to_item(profile: Profile) -> dict[str, Any]:
             for k, v in {
                 "l": cart.lines or None,
                 "p": cart.prices or None,
+                "t": {p: _ts(at) for p, at in cart.added.items()} or None,
                 "la": _ts(cart.last_added_at),
                 "ua": _ts(cart.updated_at),
                 "ca": _ts(cart.cleared_at),
@@ -81,6 +82,10 @@ def to_item(profile: Profile) -> dict[str, Any]:
         "cam": cart.amount or None,
         "cr": _ts(profile.created_at),
         "up": _ts(profile.updated_at),
+        "tr": None
+        if profile.tracker_window is None
+        else [_ts(profile.tracker_window), profile.tracker_batches],
+        "ttl": _ts(profile.expires_at),  # the table's TTL attribute
     }
     return {k: v for k, v in item.items() if v is not None}
 
@@ -99,7 +104,7 @@ def _checkout_item(checkout: Checkout | None) -> dict[str, Any] | None:
 
 
 def _order_item(order: Order) -> list[Any]:
-    return [
+    item = [
         order.status.value,
         _ts(order.status_at),
         _ts(order.placed_at),
@@ -109,6 +114,8 @@ def _order_item(order: Order) -> list[Any]:
         _ts(order.delivered_at),
         order.checkout_id,
     ]
+    # Only a refunded order has the ninth element: every other order is stored as before.
+    return item if order.refunded is None else [*item, order.refunded]
 
 
 def from_item(store_id: str, item: dict[str, Any]) -> Profile:
@@ -138,6 +145,7 @@ def from_item(store_id: str, item: dict[str, Any]) -> Profile:
         cart=Cart(
             lines={p: int(q) for p, q in cart_item.get("l", {}).items()},
             prices={p: Decimal(v) for p, v in cart_item.get("p", {}).items()},
+            added={p: _instant(at) for p, at in cart_item.get("t", {}).items()},
             last_added_at=_dt(cart_item.get("la")),
             updated_at=_dt(cart_item.get("ua")),
             cleared_at=_dt(cart_item.get("ca")),
@@ -157,6 +165,9 @@ def from_item(store_id: str, item: dict[str, Any]) -> Profile:
         last_purchase_at=_dt(item.get("lp")),
         created_at=_dt(item.get("cr")),
         updated_at=_dt(item.get("up")),
+        tracker_window=_dt(item.get("tr", [None])[0]),
+        tracker_batches=int(item.get("tr", [None, 0])[1]),
+        expires_at=_dt(item.get("ttl")),
         version=int(item.get("v", 0)),
     )
 
@@ -171,7 +182,7 @@ def orders_from_item(item: dict[str, Any]) -> dict[str, Order]:
 
 
 def _order(order_id: str, o: list[Any]) -> Order:
-    status, status_at, placed_at, amount, products, paid_at, delivered_at, checkout_id = o
+    status, status_at, placed_at, amount, products, paid_at, delivered_at, checkout_id, *refunded = o
     return Order(
         order_id=order_id,
         status=OrderStatus(status),
@@ -182,4 +193,5 @@ def _order(order_id: str, o: list[Any]) -> Order:
         paid_at=_dt(paid_at),
         delivered_at=_dt(delivered_at),
         checkout_id=checkout_id,
+        refunded=refunded[0] if refunded else None,
     )

@@ -133,6 +133,34 @@ def campaign_scheduler() -> QueueScheduler:
     )
 
 
+def deferred_send_name(send_id: str) -> str:
+    """The one-time schedule that brings a deferred send back (gateway_accounts.ScheduledDeferrals): its
+    target's input is the send job, which names the customer."""
+    return f"send-{send_id}"
+
+
+class DeferredSends:
+    """Deferred sends' schedules, as an erasure cancels them."""
+
+    def __init__(self, group: str, client: Any | None = None) -> None:
+        self.group = group
+        self.client = client or scheduler_client()
+
+    def cancel(self, send_id: str) -> bool:
+        """Delete the send's schedule; False when there is none (it fired, and Scheduler deleted it)."""
+        try:
+            self.client.delete_schedule(Name=deferred_send_name(send_id), GroupName=self.group)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+                return False
+            raise
+        return True
+
+
+def deferred_sends() -> DeferredSends:
+    return DeferredSends(config.schedule_group())
+
+
 def slot_schedule_name(store_id: str, slot: datetime) -> str:
     """`slot-{store}-{yyyymmddhhmm}` (UTC minute); a store id too long for Scheduler's 64 characters is
     replaced by a hash of it."""

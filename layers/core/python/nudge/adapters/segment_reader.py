@@ -13,7 +13,7 @@ projection saves network, memory and CPU, not read units (see docs/segments.md f
 
 import contextvars
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -105,8 +105,12 @@ class SegmentReader:
         now: datetime | None = None,
         consent_channel: str | None = None,
     ) -> Iterator[ShardRead]:
-        """Each shard's result as soon as that shard has been read to its end; with a consent channel, the
-        members come with that consent and their channel friendship (`ShardRead.screened`)."""
+        """Each shard's result once that shard has been read to its end, in shard order (the shards are read
+        in parallel all the same); with a consent channel, the members come with that consent and their
+        channel friendship (`ShardRead.screened`). Shard order, not the order the reads finish in: a
+        campaign run queues its members in the order read, the gateway's rate limit spaces their sends, so
+        which send goes when must not depend on thread timing (on the local runtime's simulated clock a
+        month would not replay the same)."""
         compiled = (
             segment
             if isinstance(segment, CompiledSegment)
@@ -128,7 +132,7 @@ class SegmentReader:
                 for s in range(SHARDS)
             ]
             try:
-                for future in as_completed(futures):
+                for future in futures:
                     yield future.result()
             finally:
                 for future in futures:
@@ -137,7 +141,7 @@ class SegmentReader:
     def members(
         self, store: Store, segment: Segment | CompiledSegment | dict[str, Any], now: datetime | None = None
     ) -> Iterator[str]:
-        """Customer ids in the segment (each once; shard by shard, in no particular order)."""
+        """Customer ids in the segment (each once; shard by shard, in shard order)."""
         for read in self.shards(store, segment, now):
             yield from read.members
 

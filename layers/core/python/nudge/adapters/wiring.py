@@ -17,12 +17,14 @@ if TYPE_CHECKING:
     from nudge.adapters.catalog import DynamoCatalog
     from nudge.adapters.dynamodb import DynamoProfileRepository, DynamoStoreDirectory, DynamoSyncCursors
     from nudge.adapters.ledger import DynamoSendLedger
+    from nudge.adapters.principals import PrincipalScopes
     from nudge.adapters.scheduler import QueueScheduler
     from nudge.adapters.segment_reader import SegmentReader
     from nudge.adapters.sqs import JsonQueue
     from nudge.automations.runs import AutomationDependencies
     from nudge.automations.service import AutomationSetupDependencies
     from nudge.campaigns.service import CampaignDependencies
+    from nudge.erasure.service import ErasureDependencies
     from nudge.ingest.service import IngestDependencies
     from nudge.reports.delivery import ReportDependencies
     from nudge.reports.service import ReportReadDependencies
@@ -91,12 +93,58 @@ def sender_dependencies() -> "SendDependencies":
 
 @cache
 def ingest_dependencies() -> "IngestDependencies":
+    from nudge.adapters.counters import tracker_counters
     from nudge.adapters.dynamodb import profile_repository, store_directory
+    from nudge.adapters.erasures import ErasedCustomers
     from nudge.adapters.sqs import events_publisher
     from nudge.adapters.ssm import SsmSecretStore
     from nudge.ingest.service import IngestDependencies
 
-    return IngestDependencies(store_directory(), SsmSecretStore(), profile_repository(), events_publisher())
+    return IngestDependencies(
+        store_directory(),
+        SsmSecretStore(),
+        profile_repository(),
+        events_publisher(),
+        tracker_counters(),
+        erased=ErasedCustomers(),
+        eraser=_erase_for_platform,
+    )
+
+
+def _erase_for_platform(
+    store_id: str, customer_id: str, requested_by: str, now: datetime, order_ids: tuple[str, ...]
+) -> object:
+    """A platform's erasure request (Shopify's customers/redact), as the admin API's DELETE erases."""
+    from nudge.erasure.service import erase_customer
+
+    return erase_customer(erasure_dependencies(), store_id, customer_id, requested_by, now, order_ids)
+
+
+# ---------------------------------------------------------------- erasure (admin, ingest)
+
+
+@cache
+def erasure_dependencies() -> "ErasureDependencies":
+    from nudge.adapters.catalog import catalog
+    from nudge.adapters.dynamodb import profile_repository, store_directory
+    from nudge.adapters.erasures import erasure_log
+    from nudge.adapters.journeys import journeys
+    from nudge.adapters.ledger import send_ledger
+    from nudge.adapters.scheduler import deferred_sends
+    from nudge.erasure.service import ErasureDependencies
+
+    log = erasure_log()
+    if log is None:
+        raise RuntimeError("this function cannot erase customers: PSEUDONYM_KEY_ARN is not set")
+    return ErasureDependencies(
+        stores=store_directory(),
+        catalog=catalog(),
+        log=log,
+        profiles=profile_repository(),
+        journeys=journeys(),
+        sends=send_ledger(),
+        deferrals=deferred_sends(),
+    )
 
 
 # ---------------------------------------------------------------- reports (tracking, optouts)
@@ -202,7 +250,20 @@ def store_dependencies() -> "StoreDependencies":
     from nudge.adapters.ssm import put_secret
     from nudge.store_settings import StoreDependencies
 
-    return StoreDependencies(stores=store_directory(), profiles=profile_repository(), write_secret=put_secret)
+    return StoreDependencies(
+        stores=store_directory(),
+        profiles=profile_repository(),
+        write_secret=put_secret,
+        deployment_gateway=config.gateway_base_url(),
+    )
+
+
+@cache
+def admin_scopes() -> "PrincipalScopes":
+    """Which stores each admin API caller may administer (its IAM principal's nudge:stores tag)."""
+    from nudge.adapters.principals import PrincipalScopes
+
+    return PrincipalScopes()
 
 
 @cache

@@ -13,21 +13,21 @@ since couriers neither collect nor deliver on them.
 """
 
 import re
-import secrets
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.json_schema import GetJsonSchemaHandler, JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from compliance.consent import CHANNEL_NAMES
 from compliance.message import CONSENT_CHANNEL, Message, validate_message
+from nudge import ids
 from nudge.errors import FieldError, InvalidPayload, field_errors
+from nudge.ports import AUTOMATION
 from nudge.profiles.events import (
     GATEWAY_OPTOUT_SOURCE,
     ORDER_EVENT_TYPES,
@@ -45,9 +45,10 @@ from nudge.profiles.events import (
 from nudge.profiles.profile import OrderStatus, Profile
 from nudge.segments.repurchase import DEFAULT_CYCLE_DAYS, RepurchaseCycles
 from nudge.sending.links import Tracking
+from nudge.sending.reasons import NudgeReason, detailed
+from nudge.sending.variables import STEP_MESSAGE_TEXT, event_values, fillable
 from nudge.stores import Store
 
-AUTOMATION = "automation"  # the catalog kind: the sender reads steps[step].message from this document
 MAX_STEPS = 10
 MAX_DELAY_DAYS = 800  # the 2-year consent re-confirmation notice is the longest journey
 IMMEDIATE_WINDOW = timedelta(seconds=60)  # a step due sooner than this goes straight to the send queue
@@ -225,7 +226,7 @@ def due_at(
 # ---------------------------------------------------------------- exit and re-entry
 
 ExitWhen = Literal[
-    "order_canceled",  # the order (business key) was canceled or refunded
+    "order_canceled",  # the order (business key) was canceled or refunded, in full or in part
     "cart_emptied",  # the cart was checked out or emptied since the trigger
     "checkout_completed",  # the checkout (business key) became an order
     "purchased",  # any purchase since the trigger
@@ -234,6 +235,7 @@ ExitWhen = Literal[
     "order_paid",  # the order (business key) was paid: for unpaid-order reminders
     "consent_changed",  # the consent (business key) was answered again since: withdrawn or re-given
 ]
+CUSTOMER_GONE = "customer_gone"  # an exit no condition names: the profile is gone
 
 
 class ExitConditions(_Model):
@@ -258,7 +260,7 @@ class ReEntry(_Model):
 class StepDefinition(_Model):
     name: Annotated[str, Field(max_length=100)] = ""
     delay: Delay
-    message: dict[str, Any]  # validated by the compliance layer
+    message: Annotated[dict[str, Any], Field(description=STEP_MESSAGE_TEXT)]  # the compliance layer checks it
     tracking: Tracking = Tracking()
 
 
@@ -282,6 +284,8 @@ class Step(_Model):
 
 
 class Automation(_Model):
+    catalog_kind: ClassVar[str] = AUTOMATION  # the sender reads steps[step].message of its document
+
     automation_id: Identifier
     store_id: str
     name: str
@@ -294,6 +298,29 @@ class Automation(_Model):
     created_at: AwareDatetime
     updated_at: AwareDatetime
 
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> Self:
+        """An automation from its catalog document (`document_of`, validated when it was saved); a step's
+        name and tracking may be absent. Anything missing is pydantic's ValidationError, not a KeyError."""
+
+        def step(s: Any) -> Any:
+            if not isinstance(s, dict):
+                return s
+            return {
+                "name": s.get("name", ""),
+                "delay": s.get("delay"),
+                "message": s.get("message"),
+                "tracking": s.get("tracking", {}),
+            }
+
+        steps = document.get("steps")
+        return cls.model_validate(
+            {
+                **{k: v for k, v in document.items() if k != "steps"},
+                "steps": [step(s) for s in steps] if isinstance(steps, list) else steps,
+            }
+        )
+
     @property
     def source(self) -> str:
         """How send jobs and the ledger name this automation."""
@@ -305,7 +332,7 @@ class Automation(_Model):
 
 
 def new_automation_id() -> str:
-    return "aut_" + secrets.token_hex(8)
+    return "aut_" + ids.token_hex(8)
 
 
 def _segment_problems(definition: dict[str, Any], prefix: str) -> list[FieldError]:
@@ -334,11 +361,12 @@ def validate_automation(
     except ValidationError as exc:
         raise InvalidPayload("automation is not valid", field_errors(exc)) from exc
     problems: list[FieldError] = []
+    variables = fillable(definition.trigger.event)  # the profile's, and those the trigger's event gives
     for index, step in enumerate(definition.steps):
         prefix = f"steps[{index}].message"
         problems.extend(
             FieldError(f"{prefix}.{p.field}" if p.field != "message" else prefix, p.message)
-            for p in validate_message(step.message, store.compliance)
+            for p in validate_message(step.message, store.compliance, variables=variables)
         )
     if definition.trigger.segment is not None:
         problems.extend(_segment_problems(definition.trigger.segment, "trigger.segment"))
@@ -412,24 +440,6 @@ def document_of(automation: Automation, definition: AutomationDefinition) -> dic
         "created_at": automation.created_at.isoformat(),
         "updated_at": automation.updated_at.isoformat(),
     }
-
-
-def load_automation(document: dict[str, Any]) -> Automation:
-    """An automation from its catalog document (validated when it was saved)."""
-    return Automation.model_validate(
-        {
-            **{k: v for k, v in document.items() if k != "steps"},
-            "steps": [
-                {
-                    "name": s.get("name", ""),
-                    "delay": s["delay"],
-                    "message": s["message"],
-                    "tracking": s.get("tracking", {}),
-                }
-                for s in document["steps"]
-            ],
-        }
-    )
 
 
 # ---------------------------------------------------------------- matching events
@@ -518,60 +528,10 @@ def business_key(event: NormalizedEvent, profile: Profile) -> str:
     return "customer"
 
 
-def _answered_together(event: ConsentChanged, profile: Profile) -> list[str]:
-    """The channels this answer covers: the event's, and any other the same webhook answered the same way
-    (the profile holds them all by the time the events are read)."""
-    channels = {event.channel.value}
-    for channel, consent in profile.consents.items():
-        if (
-            consent.granted == event.granted
-            and consent.at == event.occurred_at
-            and consent.source == event.source
-        ):
-            channels.add(channel)
-    return sorted(channels, key=lambda c: (c != event.channel.value, c))
-
-
-def _korean_date(instant: datetime, zone: ZoneInfo) -> str:
-    day = instant.astimezone(zone).date()
-    return f"{day.year}년 {day.month}월 {day.day}일"
-
-
 def variables_of(event: NormalizedEvent, profile: Profile, zone: ZoneInfo) -> dict[str, str]:
-    """Personalisation values known when the journey starts (the profile supplies the rest at send time)."""
-    out: dict[str, str] = {}
-    order_id = _order_id(event)
-    if order_id is not None:
-        out["order_id"] = order_id
-        order = profile.orders.get(order_id)
-        if order is not None and order.products:
-            out["product_id"] = order.products[0]
-        if order is not None and order.amount is not None:
-            out["order_amount"] = f"{order.amount:,.0f}"
-    match event:
-        case CheckoutStarted():
-            out["checkout_id"] = event.checkout_id
-            if event.recovery_url:
-                out["checkout_url"] = event.recovery_url
-            if event.amount is not None:
-                out["checkout_amount"] = f"{event.amount:,.0f}"
-        case CartUpdated():
-            out["cart_items"] = str(profile.cart.item_count)
-            if profile.cart.amount:
-                out["cart_amount"] = f"{profile.cart.amount:,.0f}"
-        case ConsentChanged():
-            out["consent_channel"] = "·".join(
-                CHANNEL_NAMES.get(channel, "야간 광고") for channel in _answered_together(event, profile)
-            )
-            out["consent_result"] = "수신동의" if event.granted else "수신거부"
-            out["consent_date"] = _korean_date(event.occurred_at, zone)
-        case PageViewed():
-            out["path"] = event.path
-        case CouponIssued():
-            out["coupon_id"] = event.coupon_id
-            out["coupon_name"] = event.name or event.coupon_id
-            out["coupon_expires"] = _korean_date(event.expires_at, zone)
-    return out
+    """Personalisation values known when the journey starts (the profile supplies the rest at send time):
+    nudge.sending.variables, the one table of what a message may use."""
+    return event_values(event, profile, zone)
 
 
 # ---------------------------------------------------------------- exit conditions at firing time
@@ -588,12 +548,12 @@ def exit_reason(
 ) -> str | None:
     """Why this step must not be sent any more (`exited:<condition>`), or None to go on."""
     if profile is None:
-        return "exited:customer_gone"
+        return detailed(NudgeReason.EXITED, CUSTOMER_GONE)
     for condition in automation.exit.when:
         if _exited(condition, automation, step, key, trigger_at, profile):
-            return f"exited:{condition}"
+            return detailed(NudgeReason.EXITED, condition)
     if automation.exit.segment is not None and _in_segment(automation.exit.segment, profile, zone, now):
-        return "exited:segment"
+        return detailed(NudgeReason.EXITED, "segment")
     return None
 
 
@@ -611,8 +571,11 @@ def _exited(
     kind, _, value = key.partition(":")
     match condition:
         case "order_canceled":
+            # Any refund counts: a review request or a repurchase reminder for goods sent back is unwelcome.
             order = profile.orders.get(value) if kind == "order" else None
-            return order is not None and order.status in (OrderStatus.CANCELED, OrderStatus.REFUNDED)
+            return order is not None and (
+                order.status in (OrderStatus.CANCELED, OrderStatus.REFUNDED) or order.refunded is not None
+            )
         case "cart_emptied":
             cart = profile.cart
             return cart.item_count == 0 or (cart.cleared_at is not None and cart.cleared_at > trigger_at)
@@ -641,14 +604,36 @@ def _exited(
 REPURCHASE_CYCLES = "repurchase-cycles"  # catalog kind; one document, id "learned"
 
 
-def repurchase_cycle_days(cycles: dict[str, Any] | None, products: Iterable[str]) -> int:
+class LearnedCycle(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")  # `intervals`, `source`: for the marketer
+
+    days: int
+
+
+class LearnedCycles(BaseModel):
+    """The store's learned repurchase cycles as the catalog keeps them (`cycles_document`), as far as a
+    repurchase delay reads them."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    catalog_kind: ClassVar[str] = REPURCHASE_CYCLES
+
+    store: LearnedCycle | None = None
+    products: dict[str, LearnedCycle] = {}
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> Self:
+        return cls.model_validate(document)
+
+
+def repurchase_cycle_days(cycles: LearnedCycles | None, products: Iterable[str]) -> int:
     """The cycle for a purchase of these products: the shortest learned one (the first to run out),
     else the store's, else seed 004's 32 days."""
-    if not cycles:
+    if cycles is None:
         return DEFAULT_CYCLE_DAYS
-    learned = cycles.get("products", {})
-    found = [int(learned[p]["days"]) for p in products if p in learned]
-    return min(found) if found else int(cycles.get("store", {}).get("days", DEFAULT_CYCLE_DAYS))
+    found = [cycles.products[p].days for p in products if p in cycles.products]
+    if found:
+        return min(found)
+    return cycles.store.days if cycles.store is not None else DEFAULT_CYCLE_DAYS
 
 
 def cycles_document(cycles: RepurchaseCycles, now: datetime) -> dict[str, Any]:

@@ -19,26 +19,31 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from compliance.message import Message, prepared
+from compliance.reasons import Reason
 from compliance.recipient import Recipient
 from nudge.automations.definitions import (
     AUTOMATION,
+    CUSTOMER_GONE,
     IMMEDIATE_WINDOW,
-    REPURCHASE_CYCLES,
     Automation,
+    LearnedCycles,
     business_key,
     due_at,
     exit_reason,
-    load_automation,
     reentry_window,
     repurchase_cycle_days,
     trigger_matches,
     variables_of,
 )
-from nudge.automations.templates import LEGAL_NOTICE_TEMPLATES
+from nudge.automations.templates import is_legal_notice
+from nudge.catalog import CatalogItems, read
 from nudge.profiles.consent import recipient_of
 from nudge.profiles.events import CouponIssued, NormalizedEvent
 from nudge.profiles.profile import Profile
 from nudge.sending.jobs import SendJob
+from nudge.sending.reasons import NudgeReason, detailed
+from nudge.sending.variables import fill
 from nudge.stores import Store
 
 SLOT = timedelta(minutes=1)
@@ -118,9 +123,7 @@ class Profiles(Protocol):
     def load(self, store_id: str, customer_id: str) -> Profile | None: ...
 
 
-class AutomationCatalog(Protocol):
-    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None: ...
-
+class AutomationCatalog(CatalogItems, Protocol):
     def documents(self, store_id: str, kind: str) -> list[dict[str, Any]]: ...
 
 
@@ -144,12 +147,10 @@ class Verdict:
     send_at: datetime | None = None
 
 
-def _recipient(profile: Profile, variables: dict[str, str]) -> Recipient:
-    """The profile as the compliance rules see it when a step fires; the name only as a variable."""
-    values = dict(variables)
-    if profile.name:
-        values.setdefault("name", profile.name)
-    return recipient_of(profile, values)
+def _recipient(message: Message, profile: Profile, variables: dict[str, str]) -> Recipient:
+    """The profile as the compliance rules see it when a step fires, the message's variables filled as the
+    sender fills them (declared fallbacks included)."""
+    return recipient_of(profile, fill(prepared(message).variables, variables, profile))
 
 
 def verdict(
@@ -157,24 +158,24 @@ def verdict(
 ) -> Verdict:
     """Send, defer or stop one due step, decided now."""
     if automation is None:
-        return Verdict("stop", "automation_deleted")
+        return Verdict("stop", NudgeReason.AUTOMATION_DELETED)
     if not automation.active:
-        return Verdict("stop", "automation_paused")
+        return Verdict("stop", NudgeReason.AUTOMATION_PAUSED)
     if due.step >= len(automation.steps):
-        return Verdict("stop", "step_removed")
+        return Verdict("stop", NudgeReason.STEP_REMOVED)
     reason = exit_reason(automation, due.step, due.business_key, due.trigger_at, profile, store.zone, now)
     if reason is not None or profile is None:
-        return Verdict("stop", reason or "exited:customer_gone")
+        return Verdict("stop", reason or detailed(NudgeReason.EXITED, CUSTOMER_GONE))
     from compliance.decision import Outcome, decide  # the rules engine, loaded when a step is decided
 
     message = automation.steps[due.step].message
-    decision = decide(message, _recipient(profile, due.variables), store.compliance, now)
+    decision = decide(message, _recipient(message, profile, due.variables), store.compliance, now)
     reasons = ",".join(decision.reasons)
     if decision.outcome is Outcome.SEND:
         return Verdict("send", reasons)
     if decision.outcome is Outcome.DEFER and decision.send_at is not None:
         return Verdict("defer", reasons, decision.send_at)
-    return Verdict("stop", f"suppressed:{reasons}")
+    return Verdict("stop", detailed(NudgeReason.SUPPRESSED, reasons))
 
 
 def _job(due: DueStep, automation: Automation, now: datetime) -> SendJob:
@@ -187,7 +188,7 @@ def _job(due: DueStep, automation: Automation, now: datetime) -> SendJob:
         step=due.step,
         variables=due.variables,
         queued_at=now,
-        owed_by_law=automation.template in LEGAL_NOTICE_TEMPLATES,
+        owed_by_law=is_legal_notice(automation.template),
     )
 
 
@@ -225,7 +226,7 @@ def start_journeys(
     if profile is None:
         return result
     for document in candidates:
-        automation = load_automation(document)
+        automation = Automation.from_document(document)
         if not trigger_matches(automation, event, profile, store.zone):
             continue
         key = business_key(event, profile)
@@ -245,12 +246,12 @@ def start_journeys(
         cycle_days = None
         if any(step.delay.repurchase_cycle for step in automation.steps):
             order = profile.orders.get(key.partition(":")[2]) if key.startswith("order:") else None
-            cycles = deps.catalog.get(store.store_id, REPURCHASE_CYCLES, "learned")
+            cycles = read(deps.catalog, store.store_id, LearnedCycles, "learned")
             cycle_days = repurchase_cycle_days(cycles, order.products if order else ())
         expires_at = event.expires_at if isinstance(event, CouponIssued) else None
         for index, step in enumerate(automation.steps):
             if step.delay.before_expiry and expires_at is not None and expires_at <= now:
-                result.stopped.append(f"{automation.automation_id}[{index}]: expired")
+                result.stopped.append(f"{automation.automation_id}[{index}]: {Reason.EXPIRED}")
                 continue
             due = DueStep(
                 store_id=store.store_id,
@@ -297,8 +298,7 @@ def fire_slot(store: Store, slot: datetime, deps: AutomationDependencies, now: d
     profiles: dict[str, Profile | None] = {}
     for due in deps.due_steps.in_slot(store.store_id, slot):
         if due.automation_id not in automations:
-            document = deps.catalog.get(store.store_id, AUTOMATION, due.automation_id)
-            automations[due.automation_id] = load_automation(document) if document else None
+            automations[due.automation_id] = read(deps.catalog, store.store_id, Automation, due.automation_id)
         if due.customer_id not in profiles:
             profiles[due.customer_id] = deps.profiles.load(store.store_id, due.customer_id)
         automation = automations[due.automation_id]

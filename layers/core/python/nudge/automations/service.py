@@ -10,11 +10,13 @@ from typing import Any, Protocol
 from nudge.automations.definitions import (
     AUTOMATION,
     REPURCHASE_CYCLES,
+    Automation,
     cycles_document,
     new_automation_id,
     validate_automation,
 )
 from nudge.automations.templates import TEMPLATES, template_definition
+from nudge.catalog import document_or_404, unknown
 from nudge.errors import FieldError, InvalidPayload, NotFound
 from nudge.ports import Catalog, StoreDirectory
 from nudge.profiles.profile import Profile
@@ -55,10 +57,7 @@ def create_automation(
 
 def get_automation(deps: AutomationSetupDependencies, store_id: str, automation_id: str) -> dict[str, Any]:
     get_store(deps.stores, store_id)
-    document = deps.catalog.get(store_id, AUTOMATION, automation_id)
-    if document is None:
-        raise NotFound(f"unknown automation {automation_id!r}")
-    return document
+    return document_or_404(deps.catalog, store_id, Automation, automation_id)
 
 
 def update_automation(
@@ -71,7 +70,7 @@ def update_automation(
     created_at = datetime.fromisoformat(current["created_at"])
     _, document = validate_automation(payload, store, now, automation_id, created_at)
     if not deps.catalog.put(store_id, AUTOMATION, automation_id, document, create=False):
-        raise NotFound(f"unknown automation {automation_id!r}")
+        raise unknown(Automation, automation_id)
     return document
 
 
@@ -79,7 +78,7 @@ def delete_automation(deps: AutomationSetupDependencies, store_id: str, automati
     """Delete an automation: its due steps stop when their slots fire (no schedule needs deleting)."""
     get_store(deps.stores, store_id)
     if not deps.catalog.delete(store_id, AUTOMATION, automation_id):
-        raise NotFound(f"unknown automation {automation_id!r}")
+        raise unknown(Automation, automation_id)
 
 
 def automation_templates(deps: AutomationSetupDependencies, store_id: str) -> dict[str, dict[str, Any]]:

@@ -26,7 +26,7 @@ consent date …) and `#{name}`, which the profile supplies.
 - consent_result (§50 ⑦): consent given or withdrawn → informational SMS at once.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import time
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -34,9 +34,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nudge.errors import InvalidPayload, field_errors
+from nudge.sending.links import WebLink
 from nudge.stores import Store
-
-Url = Annotated[str, Field(pattern=r"^https?://", max_length=1000)]
 
 
 class TemplateParams(BaseModel):
@@ -51,7 +50,7 @@ class TemplateParams(BaseModel):
     second_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 24  # cart_reminder: the second reminder
     threshold: Annotated[Decimal, Field(gt=0)] = Decimal(50_000)  # free_shipping: the store's threshold
     gap: Annotated[Decimal, Field(gt=0)] = Decimal(10_000)  # free_shipping: "just under" = within this
-    link: Url | None = None  # the page a button opens (review page, cart, shop)
+    link: WebLink | None = None  # the page a button opens (review page, cart, shop): compliance.links
     channel: Literal["brand_message", "sms"] = "brand_message"  # the ads: brand message (to channel
     # friends, targeting I) or an SMS ad (to SMS-consent holders; labelled and with the 080 line when sent)
 
@@ -327,8 +326,24 @@ def consent_result(store: Store, p: TemplateParams) -> dict[str, Any]:
 
 
 # Templates whose messages are notices the law requires (§50 ⑦ ⑧): owed to the customer, chosen by no
-# marketer, so never credited with an order (nudge.reports.sources).
+# marketer (nudge.sending.notices.is_owed_by_law says what follows).
 LEGAL_NOTICE_TEMPLATES = frozenset({"consent_reconfirmation", "consent_result"})
+
+
+def is_legal_notice(template: str | None) -> bool:
+    """Whether an automation made from this template sends notices the law requires."""
+    return template in LEGAL_NOTICE_TEMPLATES
+
+
+def legal_notice_automations(documents: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    """The sources (`automation:<id>`) of the automations among these catalog documents that send legal
+    notices: what `is_owed_by_law` needs for the sends recorded before they were marked."""
+    return frozenset(
+        f"automation:{document['automation_id']}"
+        for document in documents
+        if is_legal_notice(document.get("template"))
+    )
+
 
 TEMPLATES: dict[str, Callable[[Store, TemplateParams], dict[str, Any]]] = {
     "review_request": review_request,

@@ -7,17 +7,19 @@ Reserved and recurring campaigns are EventBridge Scheduler schedules; every run 
 *then* and puts one send job per member on the send queue.
 """
 
-import secrets
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from compliance.message import Message, validate_message
+from nudge import ids
 from nudge.errors import FieldError, InvalidPayload, field_errors
+from nudge.ports import CAMPAIGN
 from nudge.schedules import InvalidSchedule, at_expression, validate_expression
 from nudge.sending.links import Tracking
+from nudge.sending.variables import CAMPAIGN_MESSAGE_TEXT, fillable
 from nudge.stores import Store
 
 # A reserved send needs this much lead time; anything sooner is an immediate send.
@@ -57,12 +59,14 @@ class CampaignDefinition(_Model):
 
     name: Annotated[str, Field(min_length=1, max_length=100)]
     segment_id: Identifier
-    message: dict[str, Any]
+    message: Annotated[dict[str, Any], Field(description=CAMPAIGN_MESSAGE_TEXT)]
     send: SendMode
     tracking: Tracking = Tracking()
 
 
 class Campaign(_Model):
+    catalog_kind: ClassVar[str] = CAMPAIGN
+
     campaign_id: Identifier
     store_id: str
     name: str
@@ -72,6 +76,12 @@ class Campaign(_Model):
     tracking: Tracking
     created_at: AwareDatetime
     updated_at: AwareDatetime
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> Self:
+        """A campaign from its catalog document (validated when it was saved); `runs`, which the admin API
+        answers beside it, is not part of it."""
+        return cls.model_validate({k: v for k, v in document.items() if k != "runs"})
 
     @property
     def source(self) -> str:
@@ -84,7 +94,7 @@ class Campaign(_Model):
 
 
 def new_campaign_id() -> str:
-    return "cmp_" + secrets.token_hex(8)
+    return "cmp_" + ids.token_hex(8)
 
 
 def validate_campaign(
@@ -100,9 +110,10 @@ def validate_campaign(
         definition = CampaignDefinition.model_validate(payload)
     except ValidationError as exc:
         raise InvalidPayload("campaign is not valid", field_errors(exc)) from exc
+    # A campaign's message has the profile's variables only (nudge.sending.variables).
     problems: list[FieldError] = [
         FieldError(f"message.{p.field}" if p.field != "message" else "message", p.message)
-        for p in validate_message(definition.message, store.compliance)
+        for p in validate_message(definition.message, store.compliance, variables=fillable())
     ]
     if not segment_exists(definition.segment_id):
         problems.append(FieldError("segment_id", f"no segment {definition.segment_id!r} in this store"))

@@ -1,6 +1,6 @@
 """Campaigns, as the admin API keeps them: saved per store, scheduled (reserved or recurring) or started
 now, previewed. Each operation validates everything before it writes anything, so a refused request leaves
-nothing half-saved. The campaign function reads what is saved here (`load_campaign`) to run it."""
+nothing half-saved. The campaign function reads what is saved here (`Campaign.from_document`) to run it."""
 
 import json
 from dataclasses import dataclass
@@ -15,10 +15,11 @@ from nudge.campaigns.definitions import (
     schedule_of,
     validate_campaign,
 )
+from nudge.catalog import document_or_404, exists, read, read_or_404
 from nudge.errors import NotFound
 from nudge.ports import CAMPAIGN, Catalog, StoreDirectory
 from nudge.segments.evaluate import compile_segment
-from nudge.segments.service import SEGMENT, MemberReader
+from nudge.segments.service import MemberReader, SavedSegment
 from nudge.store_settings import get_store
 from nudge.stores import Store
 
@@ -67,10 +68,6 @@ def _campaign_document(campaign: Campaign, definition: dict[str, Any]) -> dict[s
     }
 
 
-def load_campaign(document: dict[str, Any]) -> Campaign:
-    return Campaign.model_validate({k: v for k, v in document.items() if k != "runs"})
-
-
 def run_request(campaign: Campaign, occurrence: str) -> dict[str, str]:
     """What the campaign-runs queue carries (from the admin API, or from the schedule)."""
     return {"store_id": campaign.store_id, "campaign_id": campaign.campaign_id, "occurrence": occurrence}
@@ -103,7 +100,7 @@ def create_campaign(deps: CampaignDependencies, store_id: str, payload: Any, now
     store = get_store(deps.stores, store_id)
     campaign_id = new_campaign_id()
     campaign = validate_campaign(
-        payload, store, lambda s: deps.catalog.get(store_id, SEGMENT, s) is not None, now, campaign_id
+        payload, store, lambda s: exists(deps.catalog, store_id, SavedSegment, s), now, campaign_id
     )
     document = _campaign_document(campaign, payload)
     _schedule(deps, campaign, store, now)
@@ -124,16 +121,15 @@ def update_campaign(
     deps: CampaignDependencies, store_id: str, campaign_id: str, payload: Any, now: datetime
 ) -> dict[str, Any]:
     store = get_store(deps.stores, store_id)
-    current = get_campaign(deps, store_id, campaign_id)
+    old = read_or_404(deps.catalog, store_id, Campaign, campaign_id)
     campaign = validate_campaign(
         payload,
         store,
-        lambda s: deps.catalog.get(store_id, SEGMENT, s) is not None,
+        lambda s: exists(deps.catalog, store_id, SavedSegment, s),
         now,
         campaign_id,
-        created_at=datetime.fromisoformat(current["created_at"]),
+        created_at=old.created_at,
     )
-    old = load_campaign(current)
     if (old_spec := schedule_of(old, store)) is not None and schedule_of(campaign, store) is None:
         deps.scheduler.delete(old_spec.name)
     _schedule(deps, campaign, store, now)
@@ -144,16 +140,14 @@ def update_campaign(
 
 def get_campaign(deps: CampaignDependencies, store_id: str, campaign_id: str) -> dict[str, Any]:
     get_store(deps.stores, store_id)
-    document = deps.catalog.get(store_id, CAMPAIGN, campaign_id)
-    if document is None:
-        raise NotFound(f"unknown campaign {campaign_id!r}")
+    document = document_or_404(deps.catalog, store_id, Campaign, campaign_id)
     return {**document, "runs": deps.catalog.runs(store_id, campaign_id)}
 
 
 def delete_campaign(deps: CampaignDependencies, store_id: str, campaign_id: str) -> None:
     store = get_store(deps.stores, store_id)
-    document = get_campaign(deps, store_id, campaign_id)
-    if (spec := schedule_of(load_campaign(document), store)) is not None:
+    campaign = read_or_404(deps.catalog, store_id, Campaign, campaign_id)
+    if (spec := schedule_of(campaign, store)) is not None:
         deps.scheduler.delete(spec.name)
     deps.catalog.delete(store_id, CAMPAIGN, campaign_id)
 
@@ -161,7 +155,8 @@ def delete_campaign(deps: CampaignDependencies, store_id: str, campaign_id: str)
 def run_campaign_now(
     deps: CampaignDependencies, store_id: str, campaign_id: str, now: datetime
 ) -> dict[str, str]:
-    campaign = load_campaign(get_campaign(deps, store_id, campaign_id))
+    get_store(deps.stores, store_id)
+    campaign = read_or_404(deps.catalog, store_id, Campaign, campaign_id)
     request = run_request(campaign, f"now-{now:%Y%m%dT%H%M%S}-{campaign_id}")
     deps.run_requests.send([_json(request)])
     return request
@@ -178,11 +173,11 @@ def preview_campaign(
     from nudge.campaigns.runs import audience
 
     store = get_store(deps.stores, store_id)
-    campaign = load_campaign(get_campaign(deps, store_id, campaign_id))
-    segment = deps.catalog.get(store_id, SEGMENT, campaign.segment_id)
+    campaign = read_or_404(deps.catalog, store_id, Campaign, campaign_id)
+    segment = read(deps.catalog, store_id, SavedSegment, campaign.segment_id)
     if segment is None:
         raise NotFound(f"campaign {campaign_id!r} uses segment {campaign.segment_id!r}, which is gone")
-    compiled = compile_segment(segment["definition"], store.zone, now)
+    compiled = compile_segment(segment.definition, store.zone, now)
     members = deps.members.screened_members(store, compiled, screened_channel(campaign.message), now)
     reached = audience(campaign.message, members, store.compliance, now)
     within_dates = runs_on(campaign, now.astimezone(store.zone).date())  # a run outside them does nothing

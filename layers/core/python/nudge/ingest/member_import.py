@@ -16,7 +16,7 @@ from functools import cached_property
 from hashlib import sha256
 from typing import Annotated, Literal, Protocol, TypedDict
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from nudge.errors import FieldError, InvalidPayload, field_errors
@@ -35,6 +35,7 @@ from nudge.profiles.events import (
     OrderPaid,
     OrderPlaced,
     OrderRefunded,
+    Timestamp,
 )
 from nudge.profiles.profile import Profile, apply_event
 from nudge.stores import Store
@@ -67,16 +68,16 @@ class _Model(BaseModel):
 
 class ImportedConsent(_Model):
     granted: bool
-    at: AwareDatetime  # when the customer gave (or withdrew) it
+    at: Timestamp  # when the customer gave (or withdrew) it
 
 
 class ImportedOrder(_Model):
     order_id: Annotated[str, Field(min_length=1, max_length=200)]
-    placed_at: AwareDatetime
+    placed_at: Timestamp
     amount: Money
     products: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=50)] = []
     status: Literal["paid", "delivered", "canceled", "refunded"] = "delivered"
-    delivered_at: AwareDatetime | None = None
+    delivered_at: Timestamp | None = None
 
 
 class ImportedMember(_Model):
@@ -84,8 +85,8 @@ class ImportedMember(_Model):
     name: Annotated[str, Field(max_length=100)] | None = None
     phone: str | None = None
     email: Annotated[str, Field(max_length=254)] | None = None
-    signed_up_at: AwareDatetime
-    last_login_at: AwareDatetime | None = None
+    signed_up_at: Timestamp
+    last_login_at: Timestamp | None = None
     consents: dict[ConsentChannel, ImportedConsent] = {}
     channel_friend: bool | None = None
     adult_verified: bool | None = None
@@ -213,10 +214,14 @@ def not_kept(page: MemberImport) -> list[FieldError]:
 
 
 def profile_of(store: Store, member: ImportedMember, now: datetime) -> Profile:
+    # Imported on first use: the admin function's cold start does not need it (tests/e2e/cold_start).
+    from nudge.profiles.budget import fit
+
     profile = Profile(store_id=store.store_id, customer_id=member.customer_id, created_at=now, updated_at=now)
     for event in sorted(events_of(store.store_id, member), key=lambda e: e.occurred_at):
         apply_event(profile, event, store.zone)
     profile.updated_at = now
+    fit(profile)  # 200 orders of 50 long product ids would not fit one item: the oldest orders go
     return profile
 
 

@@ -14,15 +14,16 @@ Retries are harmless at every step:
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from pydantic import ValidationError
 
 from nudge.errors import FieldError, InvalidPayload, NotFound, field_errors
-from nudge.ingest.platforms.delivery import Delivery, WebhookRequest
+from nudge.ingest.platforms.delivery import Delivery, ErasureRequest, WebhookRequest
 from nudge.ingest.platforms.registry import PLATFORM_NAMES, platform
-from nudge.ingest.tracker import translate_batch
+from nudge.ingest.tracker import Counters, LocalCounters, TrackerAdmission, is_anonymous, translate_batch
 from nudge.ports import (
     DeliveryRecord,
     EventPublisher,
@@ -31,11 +32,13 @@ from nudge.ports import (
     SecretStore,
     StoreDirectory,
 )
+from nudge.profiles.budget import fit
 from nudge.profiles.events import EventType
 from nudge.profiles.profile import Profile, apply_event, prune
 from nudge.stores import SECRET_NAMES, Store
 
 MAX_ATTEMPTS = 5
+T = TypeVar("T")
 
 
 class ConcurrentUpdates(RuntimeError):
@@ -48,6 +51,29 @@ class IngestDependencies:
     secrets: SecretStore
     profiles: ProfileRepository
     publisher: EventPublisher
+    # The tracker's per-store count of new visitors: this process's own unless the wiring gives the shared
+    # ones (nudge.adapters.counters, in AWS).
+    counters: Counters = field(default_factory=LocalCounters)
+    # Erasure records (nudge.erasure): an event of a customer erased after it happened creates no profile.
+    erased: "ErasedCustomers | None" = None
+    # Erases a customer when a platform asks (Shopify's customers/redact): the erasure area's front door.
+    eraser: "CustomerEraser | None" = None
+
+
+class ErasedCustomers(Protocol):
+    def erased_at(self, store_id: str, customer_id: str) -> datetime | None:
+        """When the customer was last erased (None: never)."""
+        ...
+
+
+class CustomerEraser(Protocol):
+    def __call__(
+        self, store_id: str, customer_id: str, requested_by: str, now: datetime, order_ids: tuple[str, ...]
+    ) -> object: ...
+
+
+# Why a delivery of an erased customer's events is not applied (they happened before the erasure).
+ERASED = "the customer was erased after these events happened"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +84,7 @@ class IngestResult:
     event_types: tuple[str, ...]
     reason: str | None = None
     not_kept: tuple[FieldError, ...] = ()  # fields left out of the profile, and why (Delivery.not_kept)
+    trimmed: tuple[str, ...] = ()  # parts of the profile whose oldest detail went to keep its budget
 
     def as_dict(self) -> dict[str, object]:
         body: dict[str, object] = {"status": self.status, "events": list(self.event_types)}
@@ -85,18 +112,54 @@ def receive_webhook(request: WebhookRequest, deps: IngestDependencies) -> Ingest
         raise NotFound(f"store {store.store_id!r} has no {source.name} connection")
     source.verify(request, deps.secrets.get(store.store_id, SECRET_NAMES[source.name]), store)
     delivery = _translated(lambda: source.translate(request, store))
+    if delivery.erasure is not None:
+        return _erase(delivery, delivery.erasure, store, deps, request.received_at)
     return apply_delivery(delivery, store, deps, request.received_at)
+
+
+def _erase(
+    delivery: Delivery, request: ErasureRequest, store: Store, deps: IngestDependencies, now: datetime
+) -> IngestResult:
+    """A platform asks for customers to be erased: each customer it names, and the owner of each order it
+    names (the order index). Erasing is idempotent, so a retry of the webhook simply erases again."""
+    if deps.eraser is None:
+        raise RuntimeError("this function cannot erase customers (no eraser in its dependencies)")
+    customers = list(request.customer_ids)
+    for order_id in request.order_ids:
+        owner = deps.profiles.customer_for_order(store.store_id, order_id)
+        if owner is not None:
+            customers.append(owner)
+    erased = list(dict.fromkeys(customers))
+    for customer_id in erased:
+        deps.eraser(store.store_id, customer_id, request.requested_by, now, request.order_ids)
+    # The answer and the log say how many, never who.
+    reason = f"{len(erased)} customer record(s) erased"
+    return IngestResult("erased", delivery.key, None, (), reason, tuple(delivery.not_kept))
 
 
 def receive_tracker_batch(
     body: bytes, store: Store, deps: IngestDependencies, received_at: datetime
 ) -> IngestResult:
-    """A storefront tracker batch (already matched to its store)."""
-    delivery = _translated(lambda: translate_batch(body, store, received_at))
-    return apply_delivery(delivery, store, deps, received_at)
+    """A storefront tracker batch (already matched to its store): its member only if the store vouched for
+    them, within the tracker's limits (nudge.ingest.tracker)."""
+    secret = lambda: deps.secrets.get(store.store_id, SECRET_NAMES["tracker"])  # noqa: E731
+    delivery = _translated(lambda: translate_batch(body, store, received_at, secret))
+    admission = TrackerAdmission(
+        store.store_id, deps.counters, received_at, anonymous=is_anonymous(delivery.customer_id)
+    )
+    return apply_delivery(delivery, store, deps, received_at, admission)
 
 
-def _translated(translate: Callable[[], Delivery]) -> Delivery:
+class Admission(Protocol):
+    """Whether a delivery may change the profile it names (the tracker's limits), asked before each attempt;
+    `count` marks the profile it is applied to."""
+
+    def check(self, profile: Profile | None) -> None: ...
+
+    def count(self, profile: Profile) -> None: ...
+
+
+def _translated(translate: Callable[[], T]) -> T:
     try:
         return translate()
     except ValidationError as exc:
@@ -104,14 +167,22 @@ def _translated(translate: Callable[[], Delivery]) -> Delivery:
         raise InvalidPayload("payload does not make a valid event", field_errors(exc)) from exc
 
 
-def apply_delivery(delivery: Delivery, store: Store, deps: IngestDependencies, now: datetime) -> IngestResult:
+def apply_delivery(
+    delivery: Delivery,
+    store: Store,
+    deps: IngestDependencies,
+    now: datetime,
+    admission: Admission | None = None,
+) -> IngestResult:
     customer_id, events, reason = delivery.customer_id, delivery.events, delivery.ignored
     if reason is None and delivery.order_lookup is not None and delivery.for_customer is not None:
         customer_id = deps.profiles.customer_for_order(store.store_id, delivery.order_lookup)
         if customer_id is None:
             reason = f"order {delivery.order_lookup} was not placed through Nudge's webhooks"
         else:
-            events = delivery.for_customer(customer_id)
+            # Built only now (a Shopify fulfillment names only its order): refused as the translation is.
+            for_customer, known = delivery.for_customer, customer_id
+            events = _translated(lambda: for_customer(known))
     if reason is not None or customer_id is None or not events:
         record = DeliveryRecord(store.store_id, delivery.key, now, "ignored", reason=reason or "no events")
         outcome = deps.profiles.record(record)
@@ -131,15 +202,33 @@ def apply_delivery(delivery: Delivery, store: Store, deps: IngestDependencies, n
     for _ in range(MAX_ATTEMPTS):
         profile = deps.profiles.load(store.store_id, customer_id)
         expected_version = profile.version if profile else 0
+        if admission is not None:
+            admission.check(profile)
+        if profile is None and deps.erased is not None:
+            erased_at = deps.erased.erased_at(store.store_id, customer_id)
+            kept = [e for e in events if erased_at is None or e.occurred_at > erased_at]
+            if len(kept) < len(events):
+                # A retry or a late delivery of what happened before the customer was erased: not applied
+                # (what happened after it is new activity, and starts a new profile).
+                later = Delivery(delivery.key, customer_id, kept, ERASED if not kept else None)
+                later.not_kept = delivery.not_kept
+                return apply_delivery(later, store, deps, now, admission)
         if profile is None:
             profile = Profile(store.store_id, customer_id, created_at=now)
         for event in events:
             apply_event(profile, event, store.zone)
+        if admission is not None:
+            admission.count(profile)
         prune(profile, now, store.zone)
+        # Within its budget whatever arrived: a write past DynamoDB's item limit would fail this delivery
+        # and every later one for the customer (nudge.profiles.budget).
+        trimmed = tuple(part.value for part in fit(profile))
         outcome = deps.profiles.save(profile, record, expected_version)
         if outcome is SaveOutcome.CONFLICT:
             continue
         deps.publisher.publish(events)
         status = "applied" if outcome is SaveOutcome.APPLIED else "duplicate"
-        return IngestResult(status, delivery.key, customer_id, types, None, tuple(delivery.not_kept))
+        return IngestResult(
+            status, delivery.key, customer_id, types, None, tuple(delivery.not_kept), trimmed
+        )
     raise ConcurrentUpdates(f"profile kept changing during {MAX_ATTEMPTS} attempts")

@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 # Schemas are built on first use: one request needs two or three of these models, not all of them,
 # and a Lambda cold start should not pay for the rest.
@@ -45,10 +45,27 @@ class ConsentChannel(StrEnum):
     NIGHT = "night"
 
 
+# The years an event's time may fall in: any sale, visit or sign-up, with room on either side. Beyond them a
+# time is a mistake, and at the calendar's ends it cannot even be moved to another zone (year 1 at +09:00).
+FIRST_YEAR, LAST_YEAR = 1970, 2099
+
+
+def within_years(value: datetime) -> datetime:
+    """A pydantic validator: a time between FIRST_YEAR and LAST_YEAR (ValueError, so a 400, otherwise)."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"must be a time between the years {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+# A time a payload gives (a webhook's, an import's): ISO 8601 with its offset, in the years above. Anything
+# else is a 400 naming the field, before any event is made of it.
+Timestamp = Annotated[AwareDatetime, AfterValidator(within_years)]
+
+
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("must include a time zone offset, e.g. 2026-03-20T23:30:00+09:00")
-    return value.astimezone(UTC)
+    return within_years(value).astimezone(UTC)
 
 
 def delivery_event_id(delivery_key: str, index: int) -> str:
@@ -182,7 +199,13 @@ class OrderCanceled(_OrderEvent):
 
 
 class OrderRefunded(_OrderEvent):
+    """Money (or goods) given back for the order. `amount`: what this refund returned (Shopify's
+    refunds/create: its successful refund transactions; 0 when only goods came back); None: the whole order
+    (the Nudge format, the member import, Shopify's orders/cancelled of a refunded order). Refunds that
+    together reach the order's amount end it as a full refund (nudge.profiles.profile)."""
+
     type: Literal[EventType.ORDER_REFUNDED] = EventType.ORDER_REFUNDED
+    amount: Money | None = None
 
 
 class CouponIssued(_Event):

@@ -4,11 +4,15 @@ Pure: no I/O. Three properties the ingest path relies on:
 - idempotent per delivery: the caller dedupes deliveries; the counters below only ever see an event once;
 - order-safe: an older event arriving late never moves a "last …" field, a consent or an order's status
   backwards (every field keeps the instant it was last set from);
-- bounded: history is kept for a window (orders 2 years, page views 60 days) so the item stays small.
+- purchases are the orders that stand: an order canceled or refunded in full stops counting, and the first
+  and last purchase (and each product's) become what the remaining orders say (`_forget_purchase`); a
+  partial refund keeps the purchase at its amount less the refunds (`Order.net_amount`);
+- bounded: history is kept for a window (orders 2 years, page views 60 days), each part of it within a
+  size budget (nudge.profiles.budget), so the item stays far from DynamoDB's 400 KB limit whoever writes it.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -34,8 +38,14 @@ from nudge.profiles.events import (
 
 ORDER_HISTORY = timedelta(days=730)
 MAX_ORDERS = 200
+MAX_PRODUCTS_PER_ORDER = 50  # an order keeps its first 50 distinct products (purchase.products, repurchase)
 PAGE_VIEW_HISTORY_DAYS = 60
 MAX_PATHS_PER_DAY = 100
+# A day's page views: at most MAX_PATHS_PER_DAY distinct paths and PAGE_VIEW_DAY_BYTES in DynamoDB's terms
+# (budget.day_size); a new path past either is not recorded that day (views of the day's paths still count).
+PAGE_VIEW_DAY_BYTES = 8 * 1024
+MAX_PATH_LENGTH = 256  # characters of a path kept; segment conditions compare the same first characters
+MAX_CART_LINES = 100  # the lines added most recently
 
 
 class OrderStatus(StrEnum):
@@ -80,11 +90,25 @@ class Order:
     paid_at: datetime | None = None
     delivered_at: datetime | None = None
     checkout_id: str | None = None
+    # Money given back so far (the refunds' amounts added up); None: never refunded. A refund reaching the
+    # amount ends the order (REFUNDED); one below it keeps the purchase at its net amount.
+    refunded: Decimal | None = None
 
     @property
     def counts_as_purchase(self) -> bool:
-        """Paid and not canceled or refunded: what "order count" and "order amount" add up."""
+        """Paid and not canceled or refunded in full: what "order count" and "order amount" add up."""
         return self.paid_at is not None and self.status not in _ENDED
+
+    @property
+    def net_amount(self) -> Decimal | None:
+        """The amount less what was refunded: what the order is worth to "order amount"."""
+        if self.amount is None or self.refunded is None:
+            return self.amount
+        return max(self.amount - self.refunded, Decimal(0))
+
+    @property
+    def fully_refunded(self) -> bool:
+        return self.refunded is not None and self.amount is not None and self.refunded >= self.amount
 
 
 @dataclass(slots=True)
@@ -94,6 +118,7 @@ class Cart:
     last_added_at: datetime | None = None
     updated_at: datetime | None = None
     cleared_at: datetime | None = None  # the last order that emptied it
+    added: dict[str, datetime] = field(default_factory=dict)  # product id -> last added (the oldest go first)
 
     @property
     def item_count(self) -> int:
@@ -140,6 +165,13 @@ class Profile:
     last_purchase_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # The storefront tracker's allowance (nudge.ingest.tracker): batches taken in the window that started
+    # then. Kept on the profile the batches write, so counting them costs no request of its own.
+    tracker_window: datetime | None = None
+    tracker_batches: int = 0
+    # When DynamoDB may delete the profile (its TTL): anonymous visitors' profiles, which no message can
+    # reach, go when their page views would all have aged out. None: kept.
+    expires_at: datetime | None = None
     version: int = 0  # optimistic-concurrency counter, owned by the repository
 
     @property
@@ -148,7 +180,9 @@ class Profile:
 
     @property
     def order_amount(self) -> Decimal:
-        return sum((o.amount or Decimal(0) for o in self.orders.values() if o.counts_as_purchase), Decimal(0))
+        return sum(
+            (o.net_amount or Decimal(0) for o in self.orders.values() if o.counts_as_purchase), Decimal(0)
+        )
 
     def has_consent(self, channel: str) -> bool:
         consent = self.consents.get(channel)
@@ -215,12 +249,54 @@ def _order(profile: Profile, order_id: str, at: datetime) -> Order:
 
 
 def _record_purchase(profile: Profile, order: Order) -> None:
-    if order.paid_at is None:
-        return
+    if order.paid_at is None or not order.counts_as_purchase:
+        return  # a payment read after the cancel or the full refund is no purchase
     profile.first_purchase_at = _earlier(profile.first_purchase_at, order.paid_at)
     profile.last_purchase_at = _later(profile.last_purchase_at, order.paid_at)
     for product in order.products:
         profile.products_bought[product] = _later(profile.products_bought.get(product), order.paid_at)
+
+
+def _forget_purchase(profile: Profile, order: Order) -> None:
+    """The order was a purchase and no longer is (canceled, refunded in full): the first and last purchase
+    and each product's last purchase are what the orders that still stand say. Only the values this order
+    set move; a purchase older than the order history (2 years, `prune`) still counts as the first one."""
+    paid = order.paid_at
+    if paid is None:
+        return
+    standing = [o for o in profile.orders.values() if o.counts_as_purchase and o.paid_at is not None]
+    times = [o.paid_at for o in standing if o.paid_at is not None]
+    first = profile.first_purchase_at
+    if profile.last_purchase_at == paid:
+        older = [first] if first is not None and first < paid else []
+        profile.last_purchase_at = max(times + older, default=None)
+    if first == paid:
+        profile.first_purchase_at = min(times, default=None)
+    for product in order.products:
+        if profile.products_bought.get(product) != paid:
+            continue
+        bought = [o.paid_at for o in standing if product in o.products and o.paid_at is not None]
+        if bought:
+            profile.products_bought[product] = max(bought)
+        else:
+            del profile.products_bought[product]
+
+
+def _refund(order: Order, event: OrderRefunded) -> None:
+    """A refund of `event.amount` (None: the whole order). Refunds add up; once they reach the order's amount
+    the order is refunded in full, whatever the other events' times (the money is back)."""
+    if event.amount is None:
+        _set_status(order, OrderStatus.REFUNDED, event.occurred_at)
+        return
+    order.refunded = (order.refunded or Decimal(0)) + event.amount
+    _settle_refund(order, event.occurred_at)
+
+
+def _settle_refund(order: Order, at: datetime) -> None:
+    """Refunds that reach the amount (known now, or since) end the order."""
+    if order.fully_refunded and order.status is not OrderStatus.REFUNDED:
+        order.status = OrderStatus.REFUNDED
+        order.status_at = max(order.status_at, at)
 
 
 def _clear_cart_for_order(profile: Profile, at: datetime) -> None:
@@ -229,7 +305,28 @@ def _clear_cart_for_order(profile: Profile, at: datetime) -> None:
     if cart.last_added_at is None or cart.last_added_at <= at:
         cart.lines.clear()
         cart.prices.clear()
+        cart.added.clear()
         cart.updated_at = _later(cart.updated_at, at)
+
+
+def _day_bytes(paths: dict[str, int]) -> int:
+    """A day's page views as DynamoDB counts the map (budget.day_size, without importing it on every
+    function's cold start): 3 bytes, and per path its UTF-8 bytes, its count's and 1."""
+    return 3 + sum(_path_bytes(path, n) for path, n in paths.items())
+
+
+def _path_bytes(path: str, views: int) -> int:
+    digits = len(str(views).rstrip("0")) or 1
+    return len(path.encode()) + (digits + 1) // 2 + 1 + 1
+
+
+def _record_page_view(profile: Profile, day: str, path: str) -> None:
+    paths = profile.page_views.setdefault(day, {})
+    path = path[:MAX_PATH_LENGTH]
+    if path in paths:
+        paths[path] += 1
+    elif len(paths) < MAX_PATHS_PER_DAY and _day_bytes(paths) + _path_bytes(path, 1) <= PAGE_VIEW_DAY_BYTES:
+        paths[path] = 1
 
 
 def apply_event(profile: Profile, event: NormalizedEvent, zone: ZoneInfo) -> None:
@@ -253,9 +350,7 @@ def apply_event(profile: Profile, event: NormalizedEvent, zone: ZoneInfo) -> Non
             profile.last_visit_at = _later(profile.last_visit_at, at)
         case PageViewed():
             day = _store_day(at, zone)
-            paths = profile.page_views.setdefault(day, {})
-            if event.path in paths or len(paths) < MAX_PATHS_PER_DAY:
-                paths[event.path] = paths.get(event.path, 0) + 1
+            _record_page_view(profile, day, event.path)
             if event.dwell_seconds:
                 profile.dwell_seconds[day] = profile.dwell_seconds.get(day, 0) + event.dwell_seconds
             profile.first_visit_at = _earlier(profile.first_visit_at, at)
@@ -272,18 +367,21 @@ def apply_event(profile: Profile, event: NormalizedEvent, zone: ZoneInfo) -> Non
             order = _order(profile, event.order_id, at)
             order.placed_at = _earlier(order.placed_at, at)
             order.amount = event.amount
-            order.products = tuple(dict.fromkeys(line.product_id for line in event.lines))
+            products = dict.fromkeys(line.product_id for line in event.lines)
+            order.products = tuple(products)[:MAX_PRODUCTS_PER_ORDER]
             order.checkout_id = event.checkout_id
             _clear_cart_for_order(profile, at)
             checkout = profile.checkout
             if checkout is not None and event.checkout_id == checkout.checkout_id:
                 checkout.completed_at = _earlier(checkout.completed_at, at)
+            _settle_refund(order, order.status_at)  # a refund read before its order
             _record_purchase(profile, order)
         case OrderPaid():
             order = _order(profile, event.order_id, at)
             order.paid_at = _earlier(order.paid_at, at)
             if event.amount is not None and order.amount is None:
                 order.amount = event.amount
+                _settle_refund(order, order.status_at)
             _set_status(order, OrderStatus.PAID, at)
             _record_purchase(profile, order)
         case OrderShipped():
@@ -293,9 +391,17 @@ def apply_event(profile: Profile, event: NormalizedEvent, zone: ZoneInfo) -> Non
             order.delivered_at = _earlier(order.delivered_at, at)
             _set_status(order, OrderStatus.DELIVERED, at)
         case OrderCanceled():
-            _set_status(_order(profile, event.order_id, at), OrderStatus.CANCELED, at)
+            order = _order(profile, event.order_id, at)
+            counted = order.counts_as_purchase
+            _set_status(order, OrderStatus.CANCELED, at)
+            if counted and not order.counts_as_purchase:
+                _forget_purchase(profile, order)
         case OrderRefunded():
-            _set_status(_order(profile, event.order_id, at), OrderStatus.REFUNDED, at)
+            order = _order(profile, event.order_id, at)
+            counted = order.counts_as_purchase
+            _refund(order, event)
+            if counted and not order.counts_as_purchase:
+                _forget_purchase(profile, order)
     profile.updated_at = _later(profile.updated_at, at)
 
 
@@ -304,11 +410,14 @@ def _apply_cart(cart: Cart, event: CartUpdated) -> None:
     if event.replace:
         if not _is_newer(cart.updated_at, at):
             return
-        cart.lines = {line.product_id: line.quantity for line in event.lines if line.quantity > 0}
-        cart.prices = {line.product_id: line.price for line in event.lines if line.price is not None}
+        kept = [line for line in event.lines if line.quantity > 0]
+        cart.lines = {line.product_id: line.quantity for line in kept}
+        cart.prices = {line.product_id: line.price for line in kept if line.price is not None}
+        cart.added = {line.product_id: at for line in kept}
         cart.updated_at = at
         if cart.lines:
             cart.last_added_at = _later(cart.last_added_at, at)
+        _cap_cart(cart)
         return
     if cart.cleared_at is not None and at <= cart.cleared_at:
         return  # added before the order that emptied the cart
@@ -316,8 +425,23 @@ def _apply_cart(cart: Cart, event: CartUpdated) -> None:
         cart.lines[line.product_id] = cart.lines.get(line.product_id, 0) + line.quantity
         if line.price is not None:
             cart.prices[line.product_id] = line.price
+        cart.added[line.product_id] = _later(cart.added.get(line.product_id), at)
     cart.last_added_at = _later(cart.last_added_at, at)
     cart.updated_at = _later(cart.updated_at, at)
+    _cap_cart(cart)
+
+
+def _cap_cart(cart: Cart) -> None:
+    """At most MAX_CART_LINES lines: those added longest ago go first (a line of an older item, with no
+    time of its own, counts as added when the cart last changed)."""
+    if len(cart.lines) <= MAX_CART_LINES:
+        return
+    floor = cart.updated_at or cart.last_added_at or datetime.min.replace(tzinfo=UTC)
+    by_age = sorted(cart.lines, key=lambda p: (cart.added.get(p) or floor, p))
+    for product in by_age[: len(cart.lines) - MAX_CART_LINES]:
+        del cart.lines[product]
+        cart.prices.pop(product, None)
+        cart.added.pop(product, None)
 
 
 def prune(profile: Profile, now: datetime, zone: ZoneInfo) -> None:

@@ -29,6 +29,8 @@ from nudge.sending.gateway import KAKAO_UNREACHABLE, OPTED_OUT, ReportFormat, Re
 from nudge.sending.records import SendRecord, State
 from nudge.stores import GATEWAY_SECRET_NAMES
 
+MAX_SEND_ID = 100
+
 
 class ReportLedger(Protocol):
     def get_many(self, send_ids: list[str]) -> dict[str, SendRecord]: ...
@@ -76,7 +78,10 @@ def receive_report(
         reports = report_format.parse(body)
     except ReportInvalid as exc:
         raise InvalidPayload("not a delivery report", [FieldError("body", str(exc))]) from exc
-    found = deps.ledger.get_many([r.send_id for r in reports])  # one read for the batch, not one per report
+    # One read for the batch, not one per report. A send id longer than any Nudge makes (24 hex digits), which
+    # no DynamoDB key could hold either, names a send Nudge does not know: it is not looked up.
+    ours = [r.send_id for r in reports if len(r.send_id) <= MAX_SEND_ID]
+    found = deps.ledger.get_many(ours)
     records = {r.send_id: found.get(r.send_id) for r in reports}
     known = [r for r in records.values() if r is not None]
     _verify(provider, headers, query or {}, {r.store_id for r in known}, deps)

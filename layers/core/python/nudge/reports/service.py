@@ -7,13 +7,14 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from nudge.automations.definitions import AUTOMATION
+from nudge.campaigns.definitions import Campaign
 from nudge.campaigns.runs import left_out_reason
-from nudge.campaigns.service import load_campaign
+from nudge.catalog import read
 from nudge.ports import CAMPAIGN, Catalog, ProfileRepository, StoreDirectory
 from nudge.reports.sources import ProfileReader, ReportLedger, source_report
 from nudge.reports.why import Source, explain
 from nudge.segments.evaluate import compile_segment
-from nudge.segments.service import SEGMENT
+from nudge.segments.service import SavedSegment
 from nudge.sending.records import SendRecord
 from nudge.store_settings import get_store
 
@@ -58,7 +59,7 @@ def why(deps: ReportReadDependencies, store_id: str, customer_id: str, now: date
         left_out = None
         if profile is not None and screened:
             last = max(datetime.fromisoformat(r["started_at"]) for r in screened)
-            left_out = left_out_reason(load_campaign(document), profile, last, store.compliance)
+            left_out = left_out_reason(Campaign.from_document(document), profile, last, store.compliance)
         last_run = max((datetime.fromisoformat(r["started_at"]) for r in runs), default=None)
         sources[f"campaign:{campaign_id}"] = Source(
             f"campaign:{campaign_id}",
@@ -73,9 +74,9 @@ def why(deps: ReportReadDependencies, store_id: str, customer_id: str, now: date
         sources[source] = Source(source, document["name"], steps=len(document.get("steps") or ()))
 
     def in_segment_now(segment_id: str) -> bool:
-        document = deps.catalog.get(store_id, SEGMENT, segment_id)
-        if profile is None or document is None:
+        segment = None if profile is None else read(deps.catalog, store_id, SavedSegment, segment_id)
+        if profile is None or segment is None:
             return False
-        return compile_segment(document["definition"], store.zone, now).matches(profile)
+        return compile_segment(segment.definition, store.zone, now).matches(profile)
 
     return explain(profile, customer_id, records, sources, in_segment_now)

@@ -16,14 +16,19 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol, Self
+
+from pydantic import BaseModel, ConfigDict
 
 from compliance.reasons import SEND_REASONS
-from nudge.automations.templates import LEGAL_NOTICE_TEMPLATES
+from nudge.automations.templates import legal_notice_automations
+from nudge.catalog import CatalogItems, read
 from nudge.errors import FieldError, InvalidPayload, NotFound
+from nudge.ports import AUTOMATION, CAMPAIGN
 from nudge.profiles.profile import Order, OrderStatus
+from nudge.sending.notices import is_owed_by_law
+from nudge.sending.reasons import NudgeReason, meaning
 from nudge.sending.records import SendRecord, State
-from nudge.sending.service import is_notice
 
 CLICK_WINDOW = timedelta(days=7)
 DELIVERY_WINDOW = timedelta(days=1)
@@ -58,7 +63,7 @@ def attribute(
     the law owes the customer is never credited: Nudge's own, those marked at send time as sent by an
     automation made from a legal-notice template (so deleting or editing it later changes nothing), and
     those of the `owed` sources (the store's legal-notice automations now: sends recorded before the mark)."""
-    sends = [s for s in sends if not (is_notice(s.source) or s.owed_by_law or s.source in owed)]
+    sends = [s for s in sends if not is_owed_by_law(s, owed)]
     out = []
     for order in orders:
         placed = order.placed_at
@@ -98,13 +103,13 @@ def report(
     deferred: Counter[str] = Counter()
     failed: Counter[str] = Counter()
     for record in records:
-        blocking = [r for r in record.reasons if r not in SEND_REASONS] or ["unspecified"]
+        blocking = [r for r in record.reasons if r not in SEND_REASONS] or [NudgeReason.UNSPECIFIED]
         if record.state is State.SUPPRESSED:
             suppressed.update(blocking)
         elif record.state is State.DEFERRED:
             deferred.update(blocking)
         elif record.state is State.FAILED:
-            failed[record.code or "unknown"] += 1
+            failed[record.code or NudgeReason.UNKNOWN] += 1
     ours = {r.send_id for r in records}
     touched: dict[str, list[SendRecord]] = {}  # customer -> this source's clicked or delivered messages
     for record in records:
@@ -152,25 +157,31 @@ def _amount(value: Decimal) -> str:
 
 
 _FUNNEL = ("targeted", "sent", "delivered", "clicked", "converted")
+_LABELS = 260  # the label column's width: room for the longest Korean meaning
 
 
-def _bars(title: str, values: dict[str, int]) -> str:
+def _bars(title: str, values: dict[str, int], *, codes: bool = False) -> str:
+    """Bars labelled by key; `codes`: the keys are reason or failure codes, labelled by their Korean meaning
+    (the code and the English on hover)."""
     if not values:
         return f"<h2>{html.escape(title)}</h2><p>—</p>"
     top = max(values.values()) or 1
     rows = []
-    for i, (label, value) in enumerate(values.items()):
+    for i, (key, value) in enumerate(values.items()):
         width = int(300 * value / top)
         y = i * 26
+        label = html.escape(meaning(key).ko if codes else key)
+        hover = f"<title>{html.escape(f'{key}: {meaning(key).en}')}</title>" if codes else ""
         rows.append(
-            f'<text x="0" y="{y + 15}">{html.escape(label)}</text>'
-            f'<rect x="180" y="{y + 2}" width="{width}" height="18" fill="#4a7bd0"/>'
-            f'<text x="{186 + width}" y="{y + 15}">{value}</text>'
+            f'<text x="0" y="{y + 15}">{hover}{label}</text>'
+            f'<rect x="{_LABELS}" y="{y + 2}" width="{width}" height="18" fill="#4a7bd0"/>'
+            f'<text x="{_LABELS + 6 + width}" y="{y + 15}">{value}</text>'
         )
     height = 26 * len(values)
     return (
         f"<h2>{html.escape(title)}</h2>"
-        f'<svg width="560" height="{height}" font-family="sans-serif" font-size="13">{"".join(rows)}</svg>'
+        f'<svg width="{_LABELS + 380}" height="{height}" font-family="sans-serif" font-size="13">'
+        f"{''.join(rows)}</svg>"
     )
 
 
@@ -187,9 +198,9 @@ def report_html(name: str, data: dict[str, Any]) -> str:
         f"attribution: {data['windows']['click_days']} days after a click, "
         f"{data['windows']['delivery_days']} day after a delivery</p>"
         + _bars("Funnel", funnel)
-        + _bars("Suppressed by reason", data["suppressed_by_reason"])
-        + _bars("Deferred by reason", data["deferred_by_reason"])
-        + _bars("Failed by gateway code", data["failed_by_code"])
+        + _bars("Suppressed by reason", data["suppressed_by_reason"], codes=True)
+        + _bars("Deferred by reason", data["deferred_by_reason"], codes=True)
+        + _bars("Failed by gateway code", data["failed_by_code"], codes=True)
         + "</body></html>"
     )
 
@@ -208,12 +219,35 @@ class ProfileReader(Protocol):
     ) -> Mapping[str, Mapping[str, Order]]: ...
 
 
-class CatalogReader(Protocol):
-    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None: ...
-
+class CatalogReader(CatalogItems, Protocol):
     def documents(self, store_id: str, kind: str) -> list[dict[str, Any]]: ...
 
     def runs(self, store_id: str, campaign_id: str) -> list[dict[str, Any]]: ...
+
+
+class _Named(BaseModel):
+    """What a report reads of its source's document: only the name it shows (the source if none), so any
+    campaign's or automation's document has its report, whatever else it holds."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    catalog_kind: ClassVar[str]
+
+    name: Any = None
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> Self:
+        return cls.model_validate(document)
+
+
+class _NamedCampaign(_Named):
+    catalog_kind: ClassVar[str] = CAMPAIGN
+
+
+class _NamedAutomation(_Named):
+    catalog_kind: ClassVar[str] = AUTOMATION
+
+
+_SOURCES: dict[str, type[_Named]] = {CAMPAIGN: _NamedCampaign, AUTOMATION: _NamedAutomation}
 
 
 def source_report(
@@ -225,24 +259,20 @@ def source_report(
     catalog: CatalogReader,
 ) -> tuple[str, dict[str, Any]]:
     """(the source's name, its report). A deleted source still has a report while its sends are kept."""
-    if kind not in ("campaign", "automation"):
+    if kind not in _SOURCES:
         raise InvalidPayload("unknown report", [FieldError("kind", "one of campaign, automation")])
     source = f"{kind}:{source_id}"
     records = ledger.for_source(store_id, source)
-    document = catalog.get(store_id, kind, source_id)
-    if document is None and not records:
+    named = read(catalog, store_id, _SOURCES[kind], source_id)
+    if named is None and not records:
         raise NotFound(f"no {kind} {source_id!r} in store {store_id!r}")
-    name = str((document or {}).get("name") or source)
+    name = str((named.name if named else None) or source)
     since = min((r.created_at for r in records if r.created_at), default=EPOCH) - CLICK_WINDOW
     left_out: Counter[str] = Counter()
-    if kind == "campaign":
+    if kind == CAMPAIGN:
         for run in catalog.runs(store_id, source_id):
             left_out.update(run.get("left_out") or {})
-    owed = frozenset(
-        f"automation:{automation['automation_id']}"
-        for automation in catalog.documents(store_id, "automation")
-        if automation.get("template") in LEGAL_NOTICE_TEMPLATES
-    )
+    owed = legal_notice_automations(catalog.documents(store_id, AUTOMATION))
     data = report(
         source,
         records,

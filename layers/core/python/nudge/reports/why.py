@@ -7,6 +7,7 @@ night window, frequency, the one-per-promotion-per-day rule, …), the exactly-o
 gateway answered (delivered, failed with its code, fell back to SMS, clicked). For every campaign that ran
 without a message to this customer: that its run left them out for their consent or channel friendship
 (nudge.campaigns.runs), or that they were not in its segment when it ran, and whether they are now.
+Every reason code is told in English and in Korean (`meaning`, `meaning_ko`: nudge.sending.reasons).
 Personal data is masked.
 """
 
@@ -17,30 +18,9 @@ from typing import Any
 
 from nudge.privacy import mask_name, mask_phone
 from nudge.profiles.profile import Profile
+from nudge.sending.notices import CONSENT_RESULT_NOTICE, is_owed_by_law
+from nudge.sending.reasons import meaning
 from nudge.sending.records import SendRecord, State
-from nudge.sending.service import CONSENT_RESULT_NOTICE
-
-# What each reason code means, in the words the report and this explanation use.
-REASONS: dict[str, str] = {
-    "no_consent": "no advertising consent for this channel",
-    "consent_withdrawn": "the customer refused or withdrew advertising consent for this channel",
-    "not_channel_friend": "not a friend of the store's Kakao channel",
-    "is_channel_friend": "a channel friend, and the message targets non-friends only",
-    "targeting_not_approved": "M/N targeting without the channel's approval",
-    "age_gate": "an adults-only message to a customer without age verification",
-    "quiet_hours": "inside the night window without night consent: deferred to the next allowed moment",
-    "expired": "the message's validity ended before an allowed moment",
-    "frequency_cap": "already received a message of this promotion today",
-    "over_budget": "the store's advertising budget for this customer was used up",
-    "missing_variable": "a personalisation value was missing and the message declared no fallback",
-    "no_phone": "no phone number on the profile",
-    "no_profile": "no profile for this customer",
-    "store_deleted": "the store was removed",
-    "source_deleted": "the campaign or automation was deleted before the send",
-    "source_paused": "the automation was paused before the send",
-    "step_missing": "the automation no longer has this step",
-    "source_invalid": "the campaign's or automation's message is no longer valid",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +36,6 @@ class Source:
     steps: int = 1  # an automation's steps: its messages are told apart by step when it has several
 
 
-def _reason_text(code: str) -> str:
-    base = code.split(":", 1)[0]
-    return REASONS.get(code) or REASONS.get(base) or code.replace("_", " ")
-
-
 def _unnamed(source: str) -> str:
     """A source that is not a campaign or automation in the catalog: a notice Nudge sends itself (the
     consent-result notice after a gateway-side opt-out), or one that was deleted."""
@@ -69,6 +44,11 @@ def _unnamed(source: str) -> str:
     if source == CONSENT_RESULT_NOTICE:
         return "consent-result notice (Nudge's own, after an opt-out read from the gateway)"
     return source.split(":", 1)[0].replace("-", " ")
+
+
+def _reason(code: str) -> dict[str, str]:
+    text = meaning(code)
+    return {"code": code, "meaning": text.en, "meaning_ko": text.ko}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -83,8 +63,9 @@ def _chain(record: SendRecord, source: Source | None) -> list[dict[str, Any]]:
             "detail": (
                 "the automation's trigger matched and its exit conditions still passed when the step fired"
                 if automation
+                # Nudge's own notice (an automation's legal notice is told as the automation's message).
                 else "owed by law (시행령 §62-2): the customer's opt-out reached Nudge through the gateway"
-                if record.source == CONSENT_RESULT_NOTICE
+                if is_owed_by_law(record)
                 else "in the campaign's segment when the run evaluated it"
             ),
             "at": _iso(record.created_at),
@@ -98,7 +79,7 @@ def _chain(record: SendRecord, source: Source | None) -> list[dict[str, Any]]:
         {
             "step": "compliance",
             "decision": decision,
-            "reasons": [{"code": code, "meaning": _reason_text(code)} for code in record.reasons],
+            "reasons": [_reason(code) for code in record.reasons],
             **({"deferred_until": _iso(record.deferred_until)} if record.deferred_until else {}),
         }
     )
@@ -155,14 +136,15 @@ def explain(
         if source.source.startswith("campaign:") and source.ran and source.source not in reached:
             now = in_segment_now(source.segment_id) if source.segment_id else False
             why = (
-                f"{_reason_text(source.left_out)} when it ran: its runs leave such customers out before any "
+                f"{meaning(source.left_out).en} when it ran: its runs leave such customers out before any "
                 "send, in the segment or not"
                 if source.left_out
                 else "not in the campaign's segment when it ran"
             )
             entry = {"source": source.source, "name": source.name, "why": why, "in_segment_now": now}
             if source.left_out:
-                entry["reason"] = source.left_out
+                text = meaning(source.left_out)
+                entry |= {"reason": source.left_out, "meaning": text.en, "meaning_ko": text.ko}
             not_sent.append(entry)
     consents = {}
     if profile is not None:

@@ -93,7 +93,7 @@ def _orders(node: p.OrdersIn) -> Callable[[Profile], float]:
         for order in pr.orders.values():
             if not order.counts_as_purchase or not _in(_ts(order.paid_at), node.start, node.end):
                 continue
-            amount = float(order.amount or 0)
+            amount = float(order.net_amount or 0)
             if node.min_amount is not None and amount < node.min_amount:
                 continue
             total += 1 if node.measure == "count" else amount

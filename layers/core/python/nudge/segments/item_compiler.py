@@ -45,8 +45,9 @@ NUMBERS = {  # source -> (attribute, converter); absent means 0
     "orders": ("oc", "int"),
     "spend": ("oa", "float"),
 }
-# An order is a list: [status, status_at, placed_at, amount, products, paid_at, delivered_at, checkout_id].
-ORDER_STATUS, ORDER_AMOUNT, ORDER_PAID_AT = 0, 3, 5
+# An order is a list: [status, status_at, placed_at, amount, products, paid_at, delivered_at, checkout_id],
+# and `refunded` after them when the order was refunded (in part: a full refund is the REFUNDED status).
+ORDER_STATUS, ORDER_AMOUNT, ORDER_PAID_AT, ORDER_REFUNDED = 0, 3, 5, 8
 ENDED_STATUSES = (OrderStatus.CANCELED.value, OrderStatus.REFUNDED.value)
 
 Path = tuple[str, ...]
@@ -209,7 +210,11 @@ def _orders(src: _Source, node: p.OrdersIn) -> str:
     if node.start is not None or node.end is not None:
         lines += [f"        if not ({_range('int(paid)', node.start, node.end)}):", "            continue"]
     if amount_needed:
-        lines.append(f"        a = float(o[{ORDER_AMOUNT}].get('N', 0))")
+        lines += [
+            f"        a = float(o[{ORDER_AMOUNT}].get('N', 0))",
+            f"        if len(o) > {ORDER_REFUNDED}:",  # the net amount (Order.net_amount)
+            f"            a = max(a - float(o[{ORDER_REFUNDED}].get('N', 0)), 0.0)",
+        ]
     if node.min_amount is not None:
         lines += [f"        if a < {node.min_amount!r}:", "            continue"]
     lines.append("        t += a" if node.measure == "amount" else "        t += 1")

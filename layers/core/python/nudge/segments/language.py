@@ -27,8 +27,14 @@ ConsentChannelName = Literal["sms", "kakao", "email", "push", "night"]
 Operator = Literal[">=", ">", "<=", "<", "==", "!="]
 
 
+# "any" and "all" groups inside one another: a marketer's screen builds two or three. The compiled segment
+# is Python with a parenthesis per group, and Python parses some 200 at most.
+MAX_GROUP_DEPTH = 5
+
+
 class _Condition(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Numbers are finite: NaN or Infinity would be saved, then answered as null.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class _DateBounds(_Condition):
@@ -310,8 +316,8 @@ def _path(loc: tuple[int | str, ...]) -> str:
             out += f"[{part}]"
         elif part in _FIELD_TAGS:
             continue  # the union member pydantic tried: the marketer's JSON has no such level
-        elif part.startswith("function-") or part.startswith("tagged-union"):
-            continue
+        elif part.startswith("function-") or part.startswith("tagged-union") or part in ("int", "float"):
+            continue  # pydantic's names for the schema it tried (`int | float`): no level of the JSON
         else:
             out += f".{part}" if out else part
     return out or "segment"
@@ -344,13 +350,38 @@ def _message(error: Any) -> str:
 def parse_segment(data: str | bytes | dict[str, Any]) -> Segment:
     """Validate a stored or submitted segment; raises SegmentInvalid with one line per problem."""
     try:
-        if isinstance(data, str | bytes):
-            return Segment.model_validate(json.loads(data))
-        return Segment.model_validate(data)
+        parsed = json.loads(data) if isinstance(data, str | bytes) else data
+        too_deep = nesting_problem(parsed)
+        if too_deep is not None:
+            raise SegmentInvalid([too_deep])
+        return Segment.model_validate(parsed)
     except json.JSONDecodeError as exc:
         raise SegmentInvalid([f"segment: not JSON ({exc.msg} at line {exc.lineno})"]) from exc
+    except RecursionError as exc:
+        raise SegmentInvalid([f"segment: groups nest at most {MAX_GROUP_DEPTH} deep"]) from exc
     except ValidationError as exc:
-        raise SegmentInvalid([f"{_path(e['loc'])}: {_message(e)}" for e in exc.errors()]) from exc
+        lines = (f"{_path(e['loc'])}: {_message(e)}" for e in exc.errors())
+        raise SegmentInvalid(list(dict.fromkeys(lines))) from exc  # `int | float` says it twice
+
+
+def nesting_problem(data: Any) -> str | None:
+    """The first group ("any" or "all": an object with `conditions`) nested more than MAX_GROUP_DEPTH deep, as
+    a "path: message" line, or None. Walked without recursion: a stored segment of any depth is read too."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if isinstance(node, dict):
+            if "conditions" in node:
+                depth += 1
+                if depth > MAX_GROUP_DEPTH:
+                    return f"{path or 'segment'}: groups (any, all) nest at most {MAX_GROUP_DEPTH} deep"
+            items: Any = ((f"{path}.{key}" if path else str(key), value) for key, value in node.items())
+        elif isinstance(node, list):
+            items = ((f"{path}[{index}]", value) for index, value in enumerate(node))
+        else:
+            continue
+        stack.extend((value, where, depth) for where, value in reversed(list(items)))
+    return None
 
 
 def segment_json(segment: Segment) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from nudge.profiles.profile import MAX_PATH_LENGTH
 from nudge.segments import language as lang
 from nudge.segments.score import PAGE_REPEAT_DAYS
 from nudge.segments.windows import date_range, history_days, instant_range, recent_days, store_today
@@ -175,7 +176,9 @@ class _Resolver:
             case lang.Dwell():
                 return DaySum("dwell", self.days(c), None, False, _test(c))
             case lang.PageViews():
-                return DaySum("page_views", self.days(c), c.path, c.match == "exact", _test(c))
+                # A profile keeps a path's first MAX_PATH_LENGTH characters: compare the same ones.
+                path = c.path[:MAX_PATH_LENGTH]
+                return DaySum("page_views", self.days(c), path, c.match == "exact", _test(c))
             case lang.PurchaseTotals():
                 if not c.bounded and c.min_order_amount is None:
                     # The whole kept history: the totals stored on the profile answer it without a walk.

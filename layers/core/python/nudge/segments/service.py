@@ -1,24 +1,46 @@
 """Segments, as the admin API keeps them: saved per store (with a live count preview), validated before
 anything is written, so a refused request leaves nothing half-saved."""
 
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol, Self
 
-from nudge.errors import Conflict, FieldError, InvalidPayload, NotFound
+from pydantic import BaseModel, ConfigDict
+
+from nudge import ids
+from nudge.catalog import document_or_404, read_or_404, unknown
+from nudge.errors import Conflict, FieldError, InvalidPayload
 from nudge.ports import CAMPAIGN, Catalog, ProfileRepository, StoreDirectory
 from nudge.privacy import mask_name, mask_phone
 from nudge.profiles.profile import Member
 from nudge.segments.evaluate import CompiledSegment, compile_segment
-from nudge.segments.language import SegmentInvalid, parse_segment, segment_json
+from nudge.segments.language import SegmentInvalid, nesting_problem, parse_segment, segment_json
 from nudge.store_settings import get_store
 from nudge.stores import Store
 
 SEGMENT = "segment"
 PREVIEW_SAMPLE = 5
+
+
+class SavedSegment(BaseModel):
+    """A segment as the catalog keeps it (`_segment_document`); `definition` is the segment language's JSON,
+    validated when saved and compiled when used."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    catalog_kind: ClassVar[str] = SEGMENT
+
+    segment_id: str
+    name: str
+    description: str = ""
+    definition: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> Self:
+        return cls.model_validate(document)
 
 
 class MemberReader(Protocol):
@@ -71,13 +93,13 @@ def _segment_document(segment_id: str, payload: Any, now: datetime, created_at: 
 
 def list_segments(deps: SegmentDependencies, store_id: str) -> list[dict[str, Any]]:
     get_store(deps.stores, store_id)
-    return deps.catalog.documents(store_id, SEGMENT)
+    return [_readable(document) for document in deps.catalog.documents(store_id, SEGMENT)]
 
 
 def create_segment(deps: SegmentDependencies, store_id: str, payload: Any, now: datetime) -> dict[str, Any]:
     get_store(deps.stores, store_id)
     requested = payload.get("segment_id") if isinstance(payload, dict) else None
-    segment_id = requested or "seg_" + secrets.token_hex(6)
+    segment_id = requested or "seg_" + ids.token_hex(6)
     if not isinstance(segment_id, str) or not segment_id.replace("-", "").replace("_", "").isalnum():
         raise InvalidPayload(
             "segment is not valid", [FieldError("segment_id", "letters, digits, - and _ only")]
@@ -94,16 +116,27 @@ def update_segment(
     current = get_segment(deps, store_id, segment_id)
     document = _segment_document(segment_id, payload, now, current["created_at"])
     if not deps.catalog.put(store_id, SEGMENT, segment_id, document, create=False):
-        raise NotFound(f"unknown segment {segment_id!r}")
+        raise unknown(SavedSegment, segment_id)
     return document
 
 
 def get_segment(deps: SegmentDependencies, store_id: str, segment_id: str) -> dict[str, Any]:
     get_store(deps.stores, store_id)
-    document = deps.catalog.get(store_id, SEGMENT, segment_id)
-    if document is None:
-        raise NotFound(f"unknown segment {segment_id!r}")
-    return document
+    return _readable(document_or_404(deps.catalog, store_id, SavedSegment, segment_id))
+
+
+def _readable(document: dict[str, Any]) -> dict[str, Any]:
+    """A saved segment as the admin API answers it. One saved before groups' nesting was limited
+    (MAX_GROUP_DEPTH) comes without its definition, which no answer, preview or campaign can use (past 255
+    levels the answer itself would fail), and with the problem named: a read never fails on what was saved,
+    and the segment can be replaced (PUT) or deleted."""
+    problem = nesting_problem(document.get("definition"))
+    if problem is None:
+        return document
+    path, _, message = problem.partition(": ")
+    saved_before = f"{message} (saved before that limit: replace the definition or delete the segment)"
+    problems = [FieldError(f"definition.{path}", saved_before).as_dict()]
+    return {**document, "definition": None, "problems": problems}
 
 
 def delete_segment(deps: SegmentDependencies, store_id: str, segment_id: str) -> None:
@@ -114,7 +147,7 @@ def delete_segment(deps: SegmentDependencies, store_id: str, segment_id: str) ->
     if using:
         raise Conflict("segment is in use", [FieldError("segment_id", f"used by campaigns {using}")])
     if not deps.catalog.delete(store_id, SEGMENT, segment_id):
-        raise NotFound(f"unknown segment {segment_id!r}")
+        raise unknown(SavedSegment, segment_id)
 
 
 def preview(deps: SegmentDependencies, store_id: str, definition: Any, now: datetime) -> dict[str, Any]:
@@ -140,4 +173,6 @@ def preview(deps: SegmentDependencies, store_id: str, definition: Any, now: date
 
 def preview_saved(deps: SegmentDependencies, store_id: str, segment_id: str, now: datetime) -> dict[str, Any]:
     """A saved segment's preview."""
-    return preview(deps, store_id, get_segment(deps, store_id, segment_id)["definition"], now)
+    get_store(deps.stores, store_id)
+    segment = read_or_404(deps.catalog, store_id, SavedSegment, segment_id)
+    return preview(deps, store_id, segment.definition, now)

@@ -28,6 +28,8 @@ class Link:
     type: str
     link_mo: str | None = None
     link_pc: str | None = None
+    scheme_android: str | None = None  # an AL button's app links
+    scheme_ios: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

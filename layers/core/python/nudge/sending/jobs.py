@@ -34,8 +34,8 @@ class SendJob(BaseModel):
     step: Annotated[int, Field(ge=0, le=20)] | None = None  # an automation's step index; None for campaigns
     variables: dict[str, str] = Field(default_factory=dict)
     queued_at: AwareDatetime
-    # Queued by an automation made from a legal-notice template: the ledger's first write says so, so a
-    # report never credits the notice with an order, whatever happens to the send or the automation later.
+    # Queued by an automation made from a legal-notice template: the ledger's first write says so, so the
+    # send stays owed by law (nudge.sending.notices), whatever happens to it or the automation later.
     # Written only when true: a job that says nothing of it reads the same to a sender of any version (a
     # deferral schedule or a fallback kept on the ledger may outlive a deployment).
     owed_by_law: bool = False

@@ -11,13 +11,25 @@ from datetime import datetime
 from typing import Annotated, Protocol
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from compliance.message import Button, Message
+from compliance.links import web_link_problem
+from compliance.message import Message
 from nudge.sending.records import SendRecord
 from nudge.stores import Store
 
 URL = re.compile(r"https?://[^\s<>\"')\]]+")
+
+
+def web_link(url: str) -> str:
+    """A pydantic check: a web link by the compliance layer's one rule (compliance.links)."""
+    problem = web_link_problem(url)
+    if problem is not None:
+        raise ValueError(problem)
+    return url
+
+
+WebLink = Annotated[str, Field(max_length=1000), AfterValidator(web_link)]
 TOKEN = re.compile(r"^(?P<send>[0-9a-f]{24})(?P<link>[0-9a-z])$")
 LINK_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -27,7 +39,7 @@ class Tracking(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    landing_url: Annotated[str, Field(pattern=r"^https?://", max_length=1000)] | None = None
+    landing_url: WebLink | None = None  # https:// (or http://) and a host: compliance.links
     utm_source: Annotated[str, Field(max_length=100)] = "nudge"
     utm_medium: Annotated[str, Field(max_length=100)] | None = None  # default: the channel
     utm_campaign: Annotated[str, Field(max_length=100)] | None = None  # default: the campaign id
@@ -61,8 +73,11 @@ def destination(url: str, tracking: Tracking, source_id: str, channel: str, stor
     if tracking.campaign_code:
         query["nudge_campaign"] = tracking.campaign_code
     landed = urlunsplit(parts._replace(query=urlencode(query)))
-    if tracking.login_required and store.login_return_url:
-        return store.login_return_url.replace("{url}", quote(landed, safe=""))
+    login = store.login_return_url
+    # The form is checked before a store is written (nudge.store_settings); one that got into the table
+    # some other way is not used.
+    if tracking.login_required and login and web_link_problem(login.replace("{url}", "")) is None:
+        return login.replace("{url}", quote(landed, safe=""))
     return landed
 
 
@@ -94,12 +109,13 @@ def rewrite(
     fallback_text = (
         URL.sub(lambda m: tracked(m.group(0)), message.fallback_text) if message.fallback_text else None
     )
+    # Web links are tracked; an AL button's app links open the app and are left as they are.
     buttons = tuple(
-        Button(
-            name=b.name,
-            type=b.type,
-            link_mo=tracked(b.link_mo) if b.link_mo else None,
-            link_pc=tracked(b.link_pc) if b.link_pc else None,
+        b.model_copy(
+            update={
+                "link_mo": tracked(b.link_mo) if b.link_mo else None,
+                "link_pc": tracked(b.link_pc) if b.link_pc else None,
+            }
         )
         for b in message.buttons
     )

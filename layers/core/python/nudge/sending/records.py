@@ -53,7 +53,7 @@ class SendRecord:
     clicks: int = 0
     step: int | None = None  # an automation's step (0-based), so "why" can tell its messages apart
     # Sent by an automation made from a legal-notice template, as its send job says (SendJob.owed_by_law):
-    # owed to the customer, so never credited with an order, whatever later becomes of the automation.
+    # one of the facts nudge.sending.notices.is_owed_by_law reads, kept whatever becomes of the automation.
     owed_by_law: bool = False
 
 

@@ -32,15 +32,17 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol, Self
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from compliance.content import Content
 from compliance.decision import Decision, Outcome, decide
+from compliance.formats import variable_parts
 from compliance.message import Message, prepared
 from compliance.recipient import RecentSend
-from nudge.ports import StoreDirectory
+from nudge.catalog import CatalogItems, read
+from nudge.ports import AUTOMATION, CAMPAIGN, StoreDirectory
 from nudge.privacy import domestic_phone
 from nudge.profiles.consent import recipient_of
 from nudge.profiles.profile import Profile
@@ -48,7 +50,10 @@ from nudge.sending import links as tracking_links
 from nudge.sending.gateway import Accepted, Gateway, Link, Outbound, Rejected, SmsPart, Transient
 from nudge.sending.jobs import SendJob
 from nudge.sending.links import Tracking
+from nudge.sending.notices import CONSENT_RESULT_NOTICE, NOTICE
+from nudge.sending.reasons import NudgeReason
 from nudge.sending.records import Claim, ClaimStatus, SendRecord, State, send_id_of
+from nudge.sending.variables import fill
 from nudge.stores import Store
 
 LEASE = timedelta(seconds=90)  # > the sender function's Timeout (60 s): see "A worker still running"
@@ -65,10 +70,6 @@ class SendLedger(Protocol):
         ...
 
     def recent(self, store_id: str, customer_id: str, since: datetime) -> list[SendRecord]: ...
-
-
-class CatalogReader(Protocol):
-    def get(self, store_id: str, kind: str, item_id: str) -> dict[str, Any] | None: ...
 
 
 class ProfileReader(Protocol):
@@ -95,7 +96,7 @@ class Busy(RuntimeError):
 @dataclass(frozen=True, slots=True)
 class SendDependencies:
     stores: StoreDirectory
-    catalog: CatalogReader
+    catalog: CatalogItems
     profiles: ProfileReader
     ledger: SendLedger
     gateway_for: Callable[[Store], Gateway]
@@ -114,52 +115,82 @@ class Source:
 
 
 class SourceGone(Exception):
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: NudgeReason) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
-def load_source(catalog: CatalogReader, job: SendJob) -> Source:
+class SourceMessage(BaseModel):
+    """What the sender reads of a campaign's document, or of one automation step: the message and its
+    tracking (the rest is the campaigns' and the automations' own: this area sits below them)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    message: Message
+    tracking: Tracking = Tracking()
+
+    @field_validator("tracking", mode="before")
+    @classmethod
+    def _none_is_no_tracking(cls, value: Any) -> Any:
+        return value or {}
+
+
+class CampaignMessage(SourceMessage):
+    catalog_kind: ClassVar[str] = CAMPAIGN
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> Self:
+        return cls.model_validate(document)
+
+
+class AutomationSteps(BaseModel):
+    """What the sender reads of an automation's document. A step is read (as a SourceMessage) only when a
+    job names it: whether the automation is paused is told before whether a step is sound."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    catalog_kind: ClassVar[str] = AUTOMATION
+
+    status: str | None = None
+    steps: list[Any] = []
+
+    @field_validator("steps", mode="before")
+    @classmethod
+    def _none_is_no_steps(cls, value: Any) -> Any:
+        return value or []
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> Self:
+        return cls.model_validate(document)
+
+
+def load_source(catalog: CatalogItems, job: SendJob) -> Source:
     """The message a job's source names now; SourceGone says why there is none."""
     kind, _, item_id = job.source.partition(":")
-    document = catalog.get(job.store_id, kind, item_id)
-    if document is None:
-        raise SourceGone("source_deleted")
     try:
-        if kind == "campaign":
-            return Source(Message.model_validate(document["message"]), _tracking(document.get("tracking")))
-        if document.get("status") != "active":
-            raise SourceGone("source_paused")
-        steps = document.get("steps") or []
-        if job.step is None or job.step >= len(steps):
-            raise SourceGone("step_missing")
-        step = steps[job.step]
-        return Source(Message.model_validate(step["message"]), _tracking(step.get("tracking")))
-    except (KeyError, TypeError, ValidationError) as exc:
-        raise SourceGone("source_invalid") from exc
-
-
-def _tracking(value: Any) -> Tracking:
-    return Tracking.model_validate(value or {})
+        if kind == CAMPAIGN:
+            campaign = read(catalog, job.store_id, CampaignMessage, item_id)
+            if campaign is None:
+                raise SourceGone(NudgeReason.SOURCE_DELETED)
+            return Source(campaign.message, campaign.tracking)
+        automation = read(catalog, job.store_id, AutomationSteps, item_id)  # a job's other kind of source
+        if automation is None:
+            raise SourceGone(NudgeReason.SOURCE_DELETED)
+        if automation.status != "active":
+            raise SourceGone(NudgeReason.SOURCE_PAUSED)
+        if job.step is None or job.step >= len(automation.steps):
+            raise SourceGone(NudgeReason.STEP_MISSING)
+        step = SourceMessage.model_validate(automation.steps[job.step])
+        return Source(step.message, step.tracking)
+    except ValidationError as exc:
+        raise SourceGone(NudgeReason.SOURCE_INVALID) from exc
 
 
 def personalisation(names: tuple[str, ...], job: SendJob, profile: Profile) -> dict[str, str]:
     """Values for the message's variables: the job's own, then the profile's (`name`). A variable may
     declare a fallback for a missing value: `#{name|고객}`. One with neither is left out, and the compliance
-    layer then refuses the message (`missing_variable`): a raw `#{...}` never reaches a customer."""
-    known: dict[str, str] = {}
-    if profile.name:
-        known["name"] = profile.name
-    known.update(job.variables)
-    out: dict[str, str] = {}
-    for name in names:
-        base, has_default, default = name.partition("|")
-        value = known.get(base.strip())
-        if value is None and has_default:
-            value = default
-        if value is not None:
-            out[name] = value
-    return out
+    layer then refuses the message (`missing_variable`): a raw `#{...}` never reaches a customer. Which
+    variables exist is one table (nudge.sending.variables), which the admin API checks messages against."""
+    return fill(names, job.variables, profile)
 
 
 def recent_sends(recent: list[SendRecord], zone_now: datetime) -> tuple[RecentSend, ...]:
@@ -198,11 +229,14 @@ def outbound(
         sender_number=content.sender_number or store.contact_phone or "",
         title=content.title,
         template_code=message.template_code,
-        template_parameters={name.partition("|")[0].strip(): value for name, value in variables.items()},
+        template_parameters={variable_parts(token)[0]: value for token, value in variables.items()},
         bubble=message.bubble if message.channel == "brand_message" else "TEXT",
         targeting=content.targeting,
         adult=message.adult_only,
-        buttons=tuple(Link(b.name, b.type, b.link_mo, b.link_pc) for b in message.buttons),
+        buttons=tuple(
+            Link(b.name, b.type, b.link_mo, b.link_pc, b.scheme_android, b.scheme_ios)
+            for b in message.buttons
+        ),
         optout_number=content.optout_number,
         fallback=_sms_part(decision.fallback, store),
     )
@@ -217,13 +251,6 @@ class Result:
 
 
 FALLBACK = "|fallback"  # the fallback SMS Nudge sends itself is a send of its own: send key + this
-NOTICE = "notice:"  # the ledger source of a notice Nudge owes (send_notice) starts so; no marketer made it
-CONSENT_RESULT_NOTICE = f"{NOTICE}consent-result"
-
-
-def is_notice(source: str) -> bool:
-    """Whether a ledger source is a notice Nudge owes (not a campaign's or an automation's message)."""
-    return source.startswith(NOTICE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,16 +308,16 @@ def _prepare(job: SendJob, deps: SendDependencies, record: SendRecord, link_id: 
     now = deps.now()
     store = deps.stores.get(job.store_id)
     if store is None:
-        return _finish(deps, record, State.SUPPRESSED, now, reasons=("store_deleted",))
+        return _finish(deps, record, State.SUPPRESSED, now, reasons=(NudgeReason.STORE_DELETED,))
     try:
         source = load_source(deps.catalog, job)
     except SourceGone as gone:
         return _finish(deps, record, State.SUPPRESSED, now, reasons=(gone.reason,))
     profile = deps.profiles.load(job.store_id, job.customer_id)
     if profile is None:
-        return _finish(deps, record, State.SUPPRESSED, now, reasons=("no_profile",))
+        return _finish(deps, record, State.SUPPRESSED, now, reasons=(NudgeReason.NO_PROFILE,))
     if not profile.phone:
-        return _finish(deps, record, State.SUPPRESSED, now, reasons=("no_phone",))
+        return _finish(deps, record, State.SUPPRESSED, now, reasons=(NudgeReason.NO_PHONE,))
     message, links = tracking_links.rewrite(
         source.message, link_id, deps.tracking_base_url, source.tracking, job.source.partition(":")[2], store
     )
@@ -330,7 +357,7 @@ def process(job: SendJob, deps: SendDependencies) -> Result:
         deps.deferrals.defer(job, send_id, until, store)
         return _finish(deps, record, State.DEFERRED, now, deferred_until=until)
     if store.gateway is None:
-        return _finish(deps, record, State.FAILED, now, code="no_gateway")
+        return _finish(deps, record, State.FAILED, now, code=NudgeReason.NO_GATEWAY)
     out = outbound(send_id, ready.phone, ready.message, decision, store, ready.variables)
     gateway = deps.gateway_for(store)
     by_nudge = out.fallback is not None and not gateway.carries_fallback(out)
@@ -361,7 +388,7 @@ def send_fallback(original: SendRecord, deps: SendDependencies) -> Result:
         return ready
     decision, fallback, now = ready.decision, ready.decision.fallback, deps.now()
     if decision.outcome is not Outcome.SEND or fallback is None or ready.store.gateway is None:
-        reasons = (*ready.record.reasons, *decision.fallback_blocked) or ("fallback_not_offered",)
+        reasons = (*ready.record.reasons, *decision.fallback_blocked) or (NudgeReason.FALLBACK_NOT_OFFERED,)
         return _finish(deps, ready.record, State.SUPPRESSED, now, reasons=reasons)
     part = _sms_part(fallback, ready.store)
     assert part is not None
@@ -385,7 +412,7 @@ def send_notice(
 ) -> Result:
     """An informational notice Nudge owes a customer (the consent-result notice, 시행령 §62-2), sent at once
     and exactly once per `key`, through the same compliance decision, ledger and gateway as any message."""
-    send_id = send_id_of(f"{store_id}|notice:{key}|{customer_id}")
+    send_id = send_id_of(f"{store_id}|{NOTICE}{key}|{customer_id}")
     claim = _claim_key(deps, send_id, store_id, customer_id, key, CONSENT_RESULT_NOTICE)
     if isinstance(claim, Result):
         return claim
@@ -394,7 +421,7 @@ def send_notice(
     store = deps.stores.get(store_id)
     profile = deps.profiles.load(store_id, customer_id)
     if store is None or profile is None or not profile.phone:
-        return _finish(deps, record, State.SUPPRESSED, now, reasons=("no_phone",))
+        return _finish(deps, record, State.SUPPRESSED, now, reasons=(NudgeReason.NO_PHONE,))
     decision = decide(message, recipient_of(profile, {}), store.compliance, now)
     record = replace(record, reasons=tuple(str(r) for r in decision.reasons), kind=None)
     if decision.outcome is not Outcome.SEND or store.gateway is None:

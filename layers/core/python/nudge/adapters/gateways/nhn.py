@@ -12,7 +12,6 @@ Ads go to the ad-SMS endpoints (`/sender/ad-sms`, `/sender/ad-mms`), which refus
 (`GET …/blockservice/recipients`, dates in Korean time) so Nudge records the refusal on the profile.
 """
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +19,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from nudge.adapters.gateways.transport import call
+from nudge.http import read_json
 from nudge.sending.gateway import (
     Accepted,
     DeliveryReport,
@@ -62,6 +62,10 @@ def _buttons(message: Outbound) -> list[dict[str, Any]]:
             item["linkMo"] = button.link_mo
         if button.link_pc:
             item["linkPc"] = button.link_pc
+        if button.scheme_android:
+            item["schemeAndroid"] = button.scheme_android
+        if button.scheme_ios:
+            item["schemeIos"] = button.scheme_ios
         out.append(item)
     return out
 
@@ -234,7 +238,7 @@ FELL_BACK = "RSC04"  # resendStatus: the fallback SMS/LMS was delivered
 def parse_report(body: bytes) -> list[DeliveryReport]:
     """`{hooksId, appKey, event, hooks:[{recipientGroupingKey, resultCode, resendStatus, receiveDate…}]}`."""
     try:
-        data = json.loads(body)
+        data = read_json(body)  # a NudgeError (400 naming the field) when it is no JSON to read
         hooks = data["hooks"]
         if not isinstance(hooks, list):
             raise TypeError("hooks is not a list")
@@ -252,7 +256,7 @@ def parse_report(body: bytes) -> list[DeliveryReport]:
                 )
             )
         return out
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ReportInvalid(f"not an NHN delivery report: {exc}") from exc
 
 

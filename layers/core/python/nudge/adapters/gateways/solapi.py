@@ -10,7 +10,6 @@ for that send id. The answer lists accepted messages (`messageList`, statusCode 
 
 import hashlib
 import hmac
-import json
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from typing import Any
 import httpx
 
 from nudge.adapters.gateways.transport import call
+from nudge.http import read_json
 from nudge.sending.gateway import Accepted, DeliveryReport, Outbound, Rejected, ReportFormat, ReportInvalid
 
 CORRELATION_FIELD = "nudge_send"
@@ -92,6 +92,8 @@ class SolapiGateway:
                             "name": b.name,
                             **({"linkMobile": b.link_mo} if b.link_mo else {}),
                             **({"linkPc": b.link_pc} if b.link_pc else {}),
+                            **({"linkAndroid": b.scheme_android} if b.scheme_android else {}),
+                            **({"linkIos": b.scheme_ios} if b.scheme_ios else {}),
                         }
                         for b in message.buttons
                     ],
@@ -139,7 +141,7 @@ DELIVERED = "4000"
 def parse_report(body: bytes) -> list[DeliveryReport]:
     """`[{eventDataId, retryCount, data:{messageId, type, statusCode, customFields, dateReceived…}}]`."""
     try:
-        items = json.loads(body)
+        items = read_json(body)  # a NudgeError (400 naming the field) when it is no JSON to read
         if not isinstance(items, list):
             raise TypeError("a Solapi report is a JSON array")
         out = []
@@ -162,7 +164,7 @@ def parse_report(body: bytes) -> list[DeliveryReport]:
                 )
             )
         return out
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ReportInvalid(f"not a Solapi delivery report: {exc}") from exc
 
 

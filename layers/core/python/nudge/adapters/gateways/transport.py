@@ -4,17 +4,15 @@ into Transient (retried) and Rejected."""
 from typing import TYPE_CHECKING, Any
 
 from nudge.sending.gateway import Rejected, Transient
+from nudge.stores import GATEWAY_PRODUCTION
 
 if TYPE_CHECKING:
     import httpx
 
-# Production addresses; a store's `gateway.base_url` (or the GATEWAY_BASE_URL environment variable, which
-# the local runtime sets to its emulator) replaces them all.
-PRODUCTION = {
-    "nhn-kakao": "https://kakaotalk-bizmessage.api.nhncloudservice.com",
-    "nhn-sms": "https://api-sms.cloud.toast.com",
-    "solapi": "https://api.solapi.com",
-}
+# Production addresses (declared with the hosts a store may name instead, nudge.stores); a store's
+# `gateway.base_url` (one of those hosts) or the GATEWAY_BASE_URL environment variable (which the local
+# runtime sets to its emulator) replaces them all.
+PRODUCTION = GATEWAY_PRODUCTION
 
 
 def call(client: "httpx.Client", method: str, url: str, **kwargs: Any) -> tuple[int, str, Any]:

@@ -13,13 +13,14 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from nudge.errors import FieldError, Forbidden, InvalidPayload
+from nudge.http import read_json
 from nudge.ingest.platforms.delivery import (
     Delivery,
+    LocalTimestamp,
     WebhookRequest,
     contact_phone,
     fingerprint,
     guest_customer_id,
-    parse_json,
     validate,
 )
 from nudge.privacy import phone_identity
@@ -75,7 +76,7 @@ class Envelope(BaseModel):
 
 class OrderResource(_Resource):
     order_id: str
-    order_date: datetime | None = None
+    order_date: LocalTimestamp | None = None
     buyer_name: Text = None
     buyer_cellphone: Text = None
     buyer_email: Text = None
@@ -104,7 +105,7 @@ class MemberResource(_Resource):
     email: Text = None
     sms: Text = None  # T / F: the mall's marketing-SMS opt-in, an input to Nudge's consent record
     news_mail: Text = None
-    created_date: datetime | None = None
+    created_date: LocalTimestamp | None = None
 
 
 class LoginResource(_Resource):
@@ -126,7 +127,7 @@ class Cafe24:
             raise Forbidden("x-api-key does not match this store's Cafe24 app key")
 
     def translate(self, request: WebhookRequest, store: Store) -> Delivery:
-        payload = parse_json(request.body)
+        payload = read_json(request.body)
         envelope = validate(Envelope, payload)
         key = f"cafe24:{envelope.event_no}:{fingerprint(payload)}"
         mall_id = envelope.resource.get("mall_id")

@@ -5,14 +5,21 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 
 from nudge.errors import FieldError, InvalidPayload, field_errors
 from nudge.privacy import Mobile, read_phone
-from nudge.profiles.events import NormalizedEvent
+from nudge.profiles.events import NormalizedEvent, within_years
 from nudge.stores import Store
+
+# A payload's times. nudge.profiles.events.Timestamp: ISO 8601 with its offset, as Shopify documents its times
+# and as the Nudge format asks; without one it is a 400 naming the field (a guess at the zone could move an
+# order to another day). `LocalTimestamp`: the offset may be missing, and then the time is the store's own
+# (Cafe24 writes its malls' Korean time, with `+09:00` or without). Either is a 400 outside the years events
+# may have.
+LocalTimestamp = Annotated[datetime, AfterValidator(within_years)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,17 @@ class Delivery:
     # Fields of the payload left out of the profile, and why (a landline where a mobile number goes): the
     # answer names them, so a store can see why a customer it sent with a number has none in Nudge.
     not_kept: list[FieldError] = field(default_factory=list)
+    # The platform asks for customers to be erased (Shopify's customers/redact): no events, an erasure.
+    erasure: "ErasureRequest | None" = None
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureRequest:
+    """Customers a platform asks to be erased (nudge.erasure), and the orders it names as theirs."""
+
+    customer_ids: tuple[str, ...]
+    order_ids: tuple[str, ...] = ()
+    requested_by: str = ""  # the platform and its event, e.g. "shopify:customers/redact"
 
 
 class Platform(Protocol):
@@ -50,18 +68,6 @@ class Platform(Protocol):
     def verify(self, request: WebhookRequest, secret: str | None, store: Store) -> None: ...
 
     def translate(self, request: WebhookRequest, store: Store) -> Delivery: ...
-
-
-def parse_json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except UnicodeDecodeError as exc:
-        raise InvalidPayload("body is not UTF-8", [FieldError("body", str(exc))]) from exc
-    except json.JSONDecodeError as exc:
-        raise InvalidPayload(
-            "body is not valid JSON",
-            [FieldError("body", f"{exc.msg} at line {exc.lineno} column {exc.colno}")],
-        ) from exc
 
 
 M = TypeVar("M", bound=BaseModel)

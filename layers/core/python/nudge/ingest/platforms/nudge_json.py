@@ -24,8 +24,16 @@ from typing import Annotated, Any, TypedDict
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from nudge.errors import FieldError, InvalidPayload, Unauthenticated, field_errors
-from nudge.ingest.platforms.delivery import Delivery, WebhookRequest, contact_phone, parse_json, validate
-from nudge.profiles.events import EventType, MemberDetails, MemberUpdated, NormalizedEvent, delivery_event_id
+from nudge.http import read_json
+from nudge.ingest.platforms.delivery import Delivery, WebhookRequest, contact_phone, validate
+from nudge.profiles.events import (
+    EventType,
+    MemberDetails,
+    MemberUpdated,
+    NormalizedEvent,
+    Timestamp,
+    delivery_event_id,
+)
 from nudge.stores import Store
 
 SIGNATURE_VERSION = "v1"
@@ -47,7 +55,7 @@ class NudgeEnvelope(BaseModel):
     model_config = ConfigDict(extra="forbid")
     event_id: Annotated[str, Field(min_length=1, max_length=200)]
     type: EventType
-    occurred_at: datetime
+    occurred_at: Timestamp
     customer: CustomerRef
     data: dict[str, Any] = {}
 
@@ -97,7 +105,7 @@ class NudgeJson:
             )
 
     def translate(self, request: WebhookRequest, store: Store) -> Delivery:
-        envelope = validate(NudgeEnvelope, parse_json(request.body))
+        envelope = validate(NudgeEnvelope, read_json(request.body))
         key = f"nudge:{envelope.event_id}"
         customer = envelope.customer
         not_kept: list[FieldError] = []

@@ -1,26 +1,42 @@
 """Shopify webhooks: the topic in `X-Shopify-Topic`, authenticated by a base64 HMAC-SHA256 of the raw body.
 
-Verification and dedupe follow shopify.dev (verify-deliveries; ignore-duplicates): the HMAC is computed
-over the raw bytes before any parsing and compared in constant time; `X-Shopify-Event-Id` is the same on
-every retry of one event. Field names are Shopify's REST webhook payloads.
+Verification follows shopify.dev (verify-deliveries): the HMAC is computed over the raw bytes before any
+parsing and compared in constant time. Field names are Shopify's REST webhook payloads.
+
+What is signed, and so what a delivery is: the HMAC covers the body and nothing else. `X-Shopify-Topic`,
+`X-Shopify-Event-Id`, `X-Shopify-Webhook-Id`, `X-Shopify-Triggered-At` and `X-Shopify-Shop-Domain` are
+headers anyone who captured one delivery can rewrite. So:
+- a delivery is known by what its signed body says: the topic, the resource's id, its `updated_at` (or
+  `created_at`) and a digest of the bytes (`_Signed.key`). Shopify retries with the original payload, so a
+  retry has the same key; a captured body re-sent with another event id is a duplicate; two real changes of
+  one order are two bodies (another `updated_at`, or other bytes within the same second);
+- a body older than MAX_DELIVERY_AGE (its `updated_at`, or `created_at` for a */create topic) is no retry of
+  Shopify's, which stop 4 hours after the event: it is acknowledged (200, `ignored`) and not applied. A 2xx,
+  not a 4xx: Shopify counts every non-2xx answer as a failure, retries it and removes a subscription that
+  keeps failing;
+- the topic must agree with the body: an `orders/cancelled` body has its `cancelled_at`, an `orders/paid` one
+  a paid `financial_status`, a `customers/redact` one its `shop_domain` and `orders_to_redact`; otherwise the
+  body is some other topic's, re-sent under this one (`ignored`, or 400 for a redaction).
 """
 
 import base64
 import hashlib
 import hmac
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from nudge.errors import FieldError, Forbidden, InvalidPayload, Unauthenticated
+from nudge.http import read_json
 from nudge.ingest.platforms.delivery import (
     Delivery,
+    ErasureRequest,
     WebhookRequest,
     contact_phone,
     guest_customer_id,
-    parse_json,
     validate,
 )
 from nudge.privacy import phone_identity
@@ -41,12 +57,24 @@ from nudge.profiles.events import (
     OrderPlaced,
     OrderRefunded,
     OrderShipped,
+    Timestamp,
     delivery_event_id,
 )
 from nudge.stores import Store
 
+MAX_EVENT_ID = 200  # Shopify's are UUIDs
 SUBSCRIBED = "subscribed"  # sms_marketing_consent.state / email_marketing_consent.state
 DELIVERED = "delivered"  # fulfillment shipment_status
+# Shopify retries a failed delivery 8 times over 4 hours, always with the original payload (shopify.dev
+# changelog "Updates to webhook retry mechanism", 2024-09-10; "Troubleshoot webhooks"; before that 19 times
+# over 48 hours). A body whose own time is older than MAX_DELIVERY_AGE is not applied: six times the retry
+# window, for Shopify's own delays and clocks; a replay inside it is a duplicate anyway (`_Signed.key`, kept
+# 90 days by the delivery records).
+RETRY_WINDOW = timedelta(hours=4)
+MAX_DELIVERY_AGE = 6 * RETRY_WINDOW
+PAID = frozenset({"paid", "partially_paid", "partially_refunded", "refunded"})  # order financial_status
+REFUND_KIND, SUCCESS = "refund", "success"  # a refund's transactions: kind, status
+MAX_RESOURCE_ID = 40  # characters of a resource id in a delivery key (Shopify's ids have 20 at most)
 
 
 class _Model(BaseModel):
@@ -55,7 +83,7 @@ class _Model(BaseModel):
 
 class MarketingConsent(_Model):
     state: str
-    consent_updated_at: datetime | None = None
+    consent_updated_at: Timestamp | None = None
 
 
 class Customer(_Model):
@@ -64,8 +92,8 @@ class Customer(_Model):
     last_name: str | None = None
     phone: str | None = None
     email: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
     sms_marketing_consent: MarketingConsent | None = None
     email_marketing_consent: MarketingConsent | None = None
 
@@ -79,10 +107,10 @@ class LineItem(_Model):
 
 class Order(_Model):
     id: int | str
-    created_at: datetime
-    updated_at: datetime | None = None
-    processed_at: datetime | None = None
-    cancelled_at: datetime | None = None
+    created_at: Timestamp
+    updated_at: Timestamp | None = None
+    processed_at: Timestamp | None = None
+    cancelled_at: Timestamp | None = None
     email: str | None = None
     phone: str | None = None
     financial_status: str | None = None
@@ -97,21 +125,45 @@ class Fulfillment(_Model):
     order_id: int | str
     status: str | None = None
     shipment_status: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
 
 
 class Checkout(_Model):
     token: str
-    created_at: datetime
-    updated_at: datetime | None = None
-    completed_at: datetime | None = None
+    created_at: Timestamp
+    updated_at: Timestamp | None = None
+    completed_at: Timestamp | None = None
     email: str | None = None
     phone: str | None = None
     total_price: Decimal | None = None
     abandoned_checkout_url: str | None = None
     customer: Customer | None = None
     line_items: list[LineItem] = []
+
+
+class RefundLineItem(_Model):
+    line_item_id: int | str | None = None
+    quantity: int = 0
+    subtotal: Decimal | None = None
+
+
+class RefundTransaction(_Model):
+    kind: str
+    status: str | None = None
+    amount: Decimal
+
+
+class Refund(_Model):
+    """`refunds/create`: the REST Refund resource (shopify.dev, REST Admin API, Refund): money given back
+    (`transactions`, kind `refund`) and the line items returned, for the order `order_id`."""
+
+    id: int | str
+    order_id: int | str
+    created_at: Timestamp
+    processed_at: Timestamp | None = None
+    refund_line_items: list[RefundLineItem]
+    transactions: list[RefundTransaction]
 
 
 def _details(
@@ -147,6 +199,33 @@ def _customer_id(
 def _product(line: LineItem) -> str | None:
     product = line.product_id if line.product_id is not None else line.variant_id
     return None if product is None else str(product)
+
+
+@dataclass(frozen=True, slots=True)
+class _Signed:
+    """One delivery as its signed body identifies it (the module's docstring)."""
+
+    topic: str
+    body: bytes
+    received_at: datetime
+
+    def key(self, resource: int | str, version: datetime | None) -> str:
+        """The delivery's key: the topic, the resource, its time and the body's digest; the same for every
+        retry of one event, whatever its headers say."""
+        at = "-" if version is None else version.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        digest = hashlib.sha256(self.body).hexdigest()[:16]
+        return f"shopify:{self.topic}:{str(resource)[:MAX_RESOURCE_ID]}:{at}:{digest}"
+
+    def stale(self, created_at: datetime | None, updated_at: datetime | None) -> str | None:
+        """Why the body is too old to be one of Shopify's deliveries, or None. Its time is when the resource
+        was created (a */create topic) or last changed."""
+        creates = self.topic.endswith("/create")
+        as_of = (created_at or updated_at) if creates else (updated_at or created_at)
+        if as_of is None or self.received_at - as_of <= MAX_DELIVERY_AGE:
+            return None
+        hours = int(MAX_DELIVERY_AGE.total_seconds() // 3600)
+        field = "created_at" if creates and created_at is not None else "updated_at"
+        return f"the body's {field} is older than {hours} hours: no delivery or retry of Shopify's"
 
 
 class _Builder:
@@ -203,16 +282,30 @@ class Shopify:
         event_id = request.header("x-shopify-event-id") or request.header("x-shopify-webhook-id")
         if not event_id:
             raise InvalidPayload("missing event id", [FieldError("X-Shopify-Event-Id", "header is required")])
-        key = f"shopify:{event_id}"
-        payload = parse_json(request.body)
+        if len(event_id) > MAX_EVENT_ID:
+            # Not covered by the HMAC, and the delivery's key: a DynamoDB key holds 1 KB at most.
+            problem = FieldError("X-Shopify-Event-Id", f"at most {MAX_EVENT_ID} characters")
+            raise InvalidPayload("event id too long", [problem])
+        payload = read_json(request.body)
         translator = _TRANSLATORS.get(topic)
         if translator is None:
+            key = f"shopify:{event_id}"
             return Delivery(key=key, customer_id=None, ignored=f"Shopify topic {topic} is not used")
-        return translator(payload, key, topic, store)
+        return translator(payload, _Signed(topic, request.body, request.received_at), store)
 
 
-def _order(payload: Any, key: str, topic: str, store: Store) -> Delivery:
+def _order(payload: Any, signed: _Signed, store: Store) -> Delivery:
     order = validate(Order, payload)
+    topic = signed.topic
+    key = signed.key(order.id, order.updated_at or order.created_at)
+    if reason := signed.stale(order.created_at, order.updated_at):
+        return Delivery(key=key, customer_id=None, ignored=reason)
+    if topic == "orders/cancelled" and order.cancelled_at is None:
+        reason = "orders/cancelled for an order with no cancelled_at"
+        return Delivery(key=key, customer_id=None, ignored=reason)
+    if topic == "orders/paid" and order.financial_status not in PAID:
+        reason = f"orders/paid for an order whose financial_status is {order.financial_status!r}"
+        return Delivery(key=key, customer_id=None, ignored=reason)
     not_kept: list[FieldError] = []
     customer_id = _customer_id(order.customer, order.phone, order.email, not_kept)
     if customer_id is None:
@@ -262,11 +355,15 @@ def _order(payload: Any, key: str, topic: str, store: Store) -> Delivery:
     return Delivery(key=key, customer_id=customer_id, events=b.events, not_kept=not_kept)
 
 
-def _fulfillment(payload: Any, key: str, topic: str, store: Store) -> Delivery:
+def _fulfillment(payload: Any, signed: _Signed, store: Store) -> Delivery:
     fulfillment = validate(Fulfillment, payload)
+    topic = signed.topic
     at = fulfillment.updated_at or fulfillment.created_at
     if at is None:
         raise InvalidPayload("fulfillment has no time", [FieldError("updated_at", "required")])
+    key = signed.key(fulfillment.id, at)
+    if reason := signed.stale(fulfillment.created_at, fulfillment.updated_at):
+        return Delivery(key=key, customer_id=None, ignored=reason)
     order_id = str(fulfillment.order_id)
     if fulfillment.shipment_status == DELIVERED:
         event_type: type[OrderDelivered] | type[OrderShipped] = OrderDelivered
@@ -284,8 +381,32 @@ def _fulfillment(payload: Any, key: str, topic: str, store: Store) -> Delivery:
     return Delivery(key=key, customer_id=None, order_lookup=order_id, for_customer=events)
 
 
-def _checkout(payload: Any, key: str, topic: str, store: Store) -> Delivery:
+def _refund(payload: Any, signed: _Signed, store: Store) -> Delivery:
+    """A refund: an `order.refunded` of the money its successful refund transactions gave back (0 when only
+    goods came back). A refund names only its order: the customer comes from the order index."""
+    refund = validate(Refund, payload)
+    key = signed.key(refund.id, refund.created_at)  # a refund is never updated: its creation is its version
+    if reason := signed.stale(refund.created_at, None):
+        return Delivery(key=key, customer_id=None, ignored=reason)
+    amount = sum(
+        (t.amount for t in refund.transactions if t.kind == REFUND_KIND and t.status == SUCCESS), Decimal(0)
+    )
+    order_id, topic = str(refund.order_id), signed.topic
+
+    def events(customer_id: str) -> list[NormalizedEvent]:
+        b = _Builder(key, store, customer_id, topic)
+        b.add(OrderRefunded, refund.created_at, order_id=order_id, amount=amount)
+        return b.events
+
+    return Delivery(key=key, customer_id=None, order_lookup=order_id, for_customer=events)
+
+
+def _checkout(payload: Any, signed: _Signed, store: Store) -> Delivery:
     checkout = validate(Checkout, payload)
+    topic = signed.topic
+    key = signed.key(checkout.token, checkout.updated_at or checkout.created_at)
+    if reason := signed.stale(checkout.created_at, checkout.updated_at):
+        return Delivery(key=key, customer_id=None, ignored=reason)
     not_kept: list[FieldError] = []
     customer_id = _customer_id(checkout.customer, checkout.phone, checkout.email, not_kept)
     if customer_id is None:
@@ -313,11 +434,15 @@ def _checkout(payload: Any, key: str, topic: str, store: Store) -> Delivery:
     return Delivery(key=key, customer_id=customer_id, events=b.events, not_kept=not_kept)
 
 
-def _customer(payload: Any, key: str, topic: str, store: Store) -> Delivery:
+def _customer(payload: Any, signed: _Signed, store: Store) -> Delivery:
     customer = validate(Customer, payload)
+    topic = signed.topic
     at = customer.updated_at or customer.created_at
     if at is None:
         raise InvalidPayload("customer has no time", [FieldError("updated_at", "required (or created_at)")])
+    key = signed.key(customer.id, at)
+    if reason := signed.stale(customer.created_at, customer.updated_at):
+        return Delivery(key=key, customer_id=None, ignored=reason)
     customer_id = str(customer.id)
     b = _Builder(key, store, customer_id, topic)
     not_kept: list[FieldError] = []
@@ -330,10 +455,47 @@ def _customer(payload: Any, key: str, topic: str, store: Store) -> Delivery:
     return Delivery(key=key, customer_id=customer_id, events=b.events, not_kept=not_kept)
 
 
+class _RedactedCustomer(_Model):
+    id: int | str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class Redaction(_Model):
+    """`customers/redact`, one of the mandatory compliance webhooks: the shop (or the customer, through it)
+    asks for the customer's data to be erased; Shopify sends it 10 days after the request, or 6 months after
+    a customer's last order when they asked to be forgotten (shopify.dev, privacy law compliance)."""
+
+    # Both always there in Shopify's payload, and in no other topic's: a body re-sent under this topic
+    # (the topic is a header, not signed) is refused before anything is erased. The shop is signed here.
+    shop_domain: str
+    customer: _RedactedCustomer
+    orders_to_redact: list[int | str]
+
+
+def _redact(payload: Any, signed: _Signed, store: Store) -> Delivery:
+    # No time in the payload: a redaction re-sent erases again, finding nothing (nudge.erasure).
+    redaction = validate(Redaction, payload)
+    if store.shopify_shop_domain and redaction.shop_domain != store.shopify_shop_domain:
+        raise Forbidden(f"redaction is for shop {redaction.shop_domain!r}, not this store's shop")
+    topic = signed.topic
+    key = signed.key(redaction.customer.id or "-", None)
+    customer = redaction.customer
+    # The customer's own id, and the ids a guest checkout of theirs is kept under (by number, by e-mail).
+    identity = phone_identity(customer.phone) if customer.phone else None
+    ids = [str(customer.id)] if customer.id is not None else []
+    ids += [guest_customer_id(contact) for contact in (identity, customer.email) if contact]
+    orders = tuple(str(order_id) for order_id in redaction.orders_to_redact)
+    erasure = ErasureRequest(tuple(dict.fromkeys(ids)), orders, f"shopify:{topic}")
+    return Delivery(key=key, customer_id=None, erasure=erasure)
+
+
 _TRANSLATORS = {
+    "customers/redact": _redact,
     "orders/create": _order,
     "orders/paid": _order,
     "orders/cancelled": _order,
+    "refunds/create": _refund,
     "fulfillments/create": _fulfillment,
     "fulfillments/update": _fulfillment,
     "checkouts/create": _checkout,

@@ -1,31 +1,24 @@
-"""In-memory implementations of Nudge's ports, with the same semantics as the DynamoDB adapters
-(conditional delivery record, version-checked profile), so domain tests need no AWS at all."""
+"""Profiles (nudge.ports.ProfileRepository and the areas' narrower readers) with the DynamoDB adapter's
+semantics (a conditional delivery record, a version-checked profile, a copy on every read), and a segment's
+members read from them."""
 
 import copy
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from nudge.ingest.service import IngestDependencies
-from nudge.ports import DeliveryRecord, SaveOutcome
-from nudge.profiles.events import NormalizedEvent
-from nudge.profiles.profile import Profile
+from nudge.ports import DeliveryRecord, ProfileRepository, SaveOutcome
+from nudge.profiles.profile import Member, Order, Profile
+from nudge.segments.evaluate import CompiledSegment
 from nudge.stores import Store
-from nudge_local.runtime.stores import LOCAL_STORES
 
-
-class InMemoryStores:
-    def __init__(self, stores: list[Store]) -> None:
-        self.stores = {s.store_id: s for s in stores}
-
-    def get(self, store_id: str) -> Store | None:
-        return self.stores.get(store_id)
-
-
-class InMemorySecrets:
-    def __init__(self, secrets: dict[tuple[str, str], str]) -> None:
-        self.secrets = secrets
-
-    def get(self, store_id: str, name: str) -> str | None:
-        return self.secrets.get((store_id, name))
+if TYPE_CHECKING:
+    from nudge.automations.runs import Profiles
+    from nudge.automations.service import StoreProfiles
+    from nudge.reports.service import ReportProfiles
+    from nudge.segments.service import MemberReader
+    from nudge.sending.service import ProfileReader
 
 
 @dataclass
@@ -84,27 +77,43 @@ class InMemoryProfiles:
         self.records[(record.store_id, record.key)] = record
         return SaveOutcome.APPLIED
 
+    def orders_many(self, store_id: str, customer_ids: Iterable[str]) -> dict[str, dict[str, Order]]:
+        return {
+            c: copy.deepcopy(p.orders)
+            for c in dict.fromkeys(customer_ids)
+            if (p := self.profiles.get((store_id, c)))
+        }
+
+    def store_profiles(self, store_id: str) -> Iterator[Profile]:
+        return (copy.deepcopy(p) for (s, _), p in list(self.profiles.items()) if s == store_id)
+
     def get(self, store_id: str, customer_id: str) -> Profile:
+        """The stored profile itself (not a copy), for a test to look at or change."""
         return self.profiles[(store_id, customer_id)]
 
 
-@dataclass
-class RecordingPublisher:
-    published: list[NormalizedEvent] = field(default_factory=list)
-    fail_next: int = 0
+class InMemoryMembers:
+    """A segment's members read from the in-memory profiles (nudge.segments.service.MemberReader)."""
 
-    def publish(self, events: list[NormalizedEvent]) -> None:
-        if self.fail_next:
-            self.fail_next -= 1
-            raise RuntimeError("events queue unavailable")
-        self.published.extend(events)
+    def __init__(self, profiles: InMemoryProfiles) -> None:
+        self.profiles = profiles
+
+    def members(self, store: Store, segment: CompiledSegment) -> Iterator[str]:
+        return segment.members(self.profiles.store_profiles(store.store_id))
+
+    def screened_members(
+        self, store: Store, segment: CompiledSegment, consent_channel: str | None, now: datetime
+    ) -> Iterator[Member]:
+        for profile in self.profiles.store_profiles(store.store_id):
+            if segment.matches(profile):
+                consent = profile.consents.get(consent_channel) if consent_channel else None
+                yield Member(profile.customer_id, consent, profile.channel_friend is True)
 
 
-def local_dependencies() -> tuple[IngestDependencies, InMemoryProfiles, RecordingPublisher]:
-    """Dependencies holding the local runtime's two stores and their secrets."""
-    secrets = {(s.store.store_id, name): value for s in LOCAL_STORES for name, value in s.secrets.items()}
-    profiles, publisher = InMemoryProfiles(), RecordingPublisher()
-    deps = IngestDependencies(
-        InMemoryStores([s.store for s in LOCAL_STORES]), InMemorySecrets(secrets), profiles, publisher
-    )
-    return deps, profiles, publisher
+if TYPE_CHECKING:  # mypy holds each fake to the Protocols it stands in for
+    _repository: ProfileRepository = InMemoryProfiles()
+    _sender: ProfileReader = InMemoryProfiles()
+    _automations: Profiles = InMemoryProfiles()
+    _learning: StoreProfiles = InMemoryProfiles()
+    _reports: ReportProfiles = InMemoryProfiles()
+    _members: MemberReader = InMemoryMembers(InMemoryProfiles())

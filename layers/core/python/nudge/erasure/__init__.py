@@ -1,0 +1,1 @@
+"""Erasing a customer (PIPA): everything that names them, and an audit record that does not."""
