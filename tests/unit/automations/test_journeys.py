@@ -4,6 +4,7 @@ import json
 from datetime import datetime, timedelta
 
 from nudge.automations.runs import fire_slot, start_journeys
+from nudge.automations.templates import template_definition
 from nudge.profiles.events import NormalizedEvent
 from nudge.profiles.profile import Consent, Profile
 from nudge.sending.jobs import SendJob
@@ -209,3 +210,36 @@ def test_a_declared_fallback_is_filled_when_the_step_fires_as_the_sender_fills_i
         _trigger(world, delivered)
     result = fire_slot(STORE, REVIEW_SLOT, world.deps, REVIEW_SLOT)
     assert (result.queued, result.stopped) == (2, {})
+
+
+def _reconfirmation(world: World, granted_at: datetime) -> datetime:
+    """The 2-year re-confirmation notice's journey for an SMS and e-mail opt-in at `granted_at`; its due."""
+    install(world, template_definition("consent_reconfirmation", STORE, {}), "reconfirm", granted_at)
+    happen(world, event("member.joined", "j", granted_at - timedelta(days=1)))
+    for channel in ("sms", "email"):
+        answer = event("consent.changed", f"signup#{channel}", granted_at, channel=channel, granted=True)
+        _trigger(world, answer)
+    [(due, state, _)] = world.journeys.states()
+    assert state == "due"
+    return due
+
+
+def test_the_reconfirmation_notice_goes_while_one_channel_still_holds_the_consent_it_reconfirms() -> None:
+    world = World()
+    granted_at = datetime(2026, 3, 18, 13, 10, 7, 250_000, tzinfo=KST)
+    due = _reconfirmation(world, granted_at)
+    profile = world.profiles.profiles[(STORE.store_id, "c1")]
+    later = granted_at + timedelta(days=30)
+    happen(world, event("consent.changed", "080#sms", later, channel="sms", granted=False))
+    assert profile.consents["email"].granted
+    assert fire_slot(STORE, due, world.deps, due).queued == 1
+
+
+def test_the_reconfirmation_notice_stops_once_every_channel_was_answered_again() -> None:
+    world = World()
+    granted_at = datetime(2026, 3, 18, 13, 10, 7, 250_000, tzinfo=KST)
+    due = _reconfirmation(world, granted_at)
+    later = granted_at + timedelta(days=30)
+    happen(world, event("consent.changed", "080#sms", later, channel="sms", granted=False))
+    happen(world, event("consent.changed", "form#email", later, channel="email", granted=True))
+    assert fire_slot(STORE, due, world.deps, due).stopped == {"exited:consent_changed": 1}

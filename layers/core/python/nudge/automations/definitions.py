@@ -596,8 +596,16 @@ def _exited(
             order = profile.orders.get(value) if kind == "order" else None
             return order is not None and order.paid_at is not None
         case "consent_changed":
-            given = profile.consents.get(value.split(":")[0]) if kind == "consent" else None
-            return given is not None and given.at > trigger_at
+            # The journey is about one answer (key "consent:granted|refused:<delivery>") on the channels it
+            # named; each still holds it while its consent has that direction and that second (the profile
+            # keeps whole seconds). It exits once none does: every channel was answered again since.
+            if kind != "consent":
+                return False
+            granted = value.partition(":")[0] == "granted"
+            answered = int(trigger_at.timestamp())
+            return not any(
+                c.granted == granted and int(c.at.timestamp()) == answered for c in profile.consents.values()
+            )
     return False
 
 
