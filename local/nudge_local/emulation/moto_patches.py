@@ -53,6 +53,7 @@ receive read each returned message's retention period from that same whole attri
 the queue's retention period itself.
 """
 
+import base64
 import copy
 import functools
 import json
@@ -509,7 +510,7 @@ _PLAIN_ANSWERS = frozenset({
     "TransactWriteItems", "TransactGetItems",
 })  # fmt: skip
 # SQS's message operations: their answers are strings, flags and the messages' attribute maps as sent (a
-# binary attribute's bytes make json.dumps fail, and go to the serializer).
+# binary attribute's bytes are written in base64, see _blob).
 _PLAIN_SQS_ANSWERS = frozenset({
     "SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessageBatch", "ChangeMessageVisibilityBatch",
 })  # fmt: skip
@@ -532,6 +533,14 @@ def _all_set(value: Any) -> Any:
     return value
 
 
+def _blob(value: Any) -> str:
+    # Bytes in these answers are blobs (DynamoDB's B and BS values, SQS's binary attributes), which a JSON
+    # protocol writes as base64, as moto's serializer does; anything else goes to that serializer.
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(type(value).__name__)
+
+
 # A moto handler's `serialized`: (status, headers, body).
 _Serialized = Callable[[Any, ActionResult], tuple[int, dict[str, Any], str | bytes]]
 
@@ -551,7 +560,7 @@ def _written_as_json(
         result = action_result.result
         if isinstance(result, dict) and self._get_action() in actions and json_request(self):
             try:
-                body = json.dumps(unset_left_out(result), separators=(",", ":"))
+                body = json.dumps(unset_left_out(result), separators=(",", ":"), default=_blob)
             except TypeError:
                 return original(self, action_result)
             return 200, {"Content-Type": _JSON_1_0, **self.response_headers}, body
