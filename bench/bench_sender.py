@@ -1,20 +1,23 @@
-"""Sender benchmark and fault drills: real NHN wire protocol to the local gateway emulator on a socket,
-the send ledger and the gateway account's rate limit in DynamoDB (moto server), several concurrent
-"invocations" (threads) drawing from one limit.
+"""Sender benchmark and fault drills: the real NHN and Solapi wire protocols to the local gateway emulator
+on a socket, the send ledger and the gateway account's rate limit in DynamoDB (moto server), several
+concurrent "invocations" (threads) drawing from one limit.
 
-Prints:
+Prints, for an NHN store and then a Solapi store:
   - rate: messages per second handed to the gateway as a fraction of the account's configured limit
     (goal ≥ 0.95, never above), with the emulator answering after 20 ms; the busiest sliding one-second
     window of the slots the limiter handed out (never above the limit: slots are spaced for 98 % of it), and
     of the calls as they left the sender threads (these can bunch when a thread wakes late for its slot:
     every thread here shares one interpreter lock with the moto server and the emulator);
+  - HTTP requests to the gateway per message (NHN one; Solapi three: a message group made, the message
+    added, the group sent);
   - CPU time per message of the sender (its own threads only), and as a ratio to the baseline measured in the
-    same run: one bare httpx POST of the same request to the same emulator;
-  - fault drills, each with messages sent, duplicates (must be 0) and lost (must be 0):
-      gateway 30 % 5xx plus 5 % timeouts; a crash injected after every 4th gateway call; every job
-      delivered twice (concurrently).
+    same run: one bare httpx POST of an NHN SMS request to the same emulator;
+  - fault drills, each with messages sent, duplicates (must be 0) and lost (must be 0), and requests per
+    message: gateway 30 % 5xx plus 5 % timeouts; a crash injected after every 4th gateway call; every job
+    delivered twice (concurrently); and all of that at once with the gateway's message list lagging 30 s
+    behind what it sent (the lookup an unclear outcome asks).
 Profiles and the campaign document are in memory, tests/fakes' (they are not what this measures).
-Run: .venv/bin/python bench/bench_sender.py   (about 50 s)
+Run: .venv/bin/python bench/bench_sender.py   (about 100 s)
 """
 
 import queue
@@ -22,6 +25,8 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,7 +48,7 @@ from nudge.sending.service import LEASE, Busy, SendDependencies, process
 from nudge.stores import Store
 from nudge_local.emulation import aws
 from nudge_local.gateway.emulator import Faults
-from nudge_local.runtime.stores import DOGDAY, gateway_emulator
+from nudge_local.runtime.stores import DOGDAY, MAPLE, LocalStore, gateway_emulator
 from tests.fakes import (
     Crash,
     InMemoryCatalog,
@@ -86,19 +91,30 @@ def sends_table(client: Any, name: str) -> None:
     )
 
 
-def world(tag: str, limit: int, base_url: str, transport_timeout: float = 5.0) -> dict[str, Any]:
+def world(
+    tag: str, limit: int, base_url: str, transport_timeout: float = 5.0, local: LocalStore = DOGDAY
+) -> dict[str, Any]:
     client = boto3.client("dynamodb")
     table = f"bench-sends-{tag}"
     sends_table(client, table)
-    account = DOGDAY.store.gateway
+    account = local.store.gateway
     assert account is not None  # the sample store has its gateway account
-    store = DOGDAY.store.model_copy(
+    store = local.store.model_copy(
         update={"gateway": account.model_copy(update={"rate_per_second": limit, "account_id": tag})}
     )
     profiles = InMemoryProfiles()
-    secrets = InMemorySecrets({(store.store_id, k): v for k, v in DOGDAY.secrets.items()})
+    secrets = InMemorySecrets({(store.store_id, k): v for k, v in local.secrets.items()})
+    requests = [0]
+    lock = threading.Lock()
+
+    def count(request: httpx.Request) -> None:
+        with lock:
+            requests[0] += 1
+
     http = httpx.Client(
-        timeout=httpx.Timeout(transport_timeout), limits=httpx.Limits(max_connections=WORKERS * 2)
+        timeout=httpx.Timeout(transport_timeout),
+        limits=httpx.Limits(max_connections=WORKERS * 2),
+        event_hooks={"request": [count]},
     )
     # Noon in Seoul, running: a drill advances it to let crashed attempts' leases run out.
     clock = RunningClock(datetime(2026, 3, 18, 3, 0, tzinfo=UTC))
@@ -114,6 +130,7 @@ def world(tag: str, limit: int, base_url: str, transport_timeout: float = 5.0) -
         "clock": clock,
         "base_url": base_url,
         "wrap": lambda gateway: gateway,
+        "requests": requests,  # HTTP requests to the gateway
     }
 
 
@@ -136,12 +153,13 @@ def deps_of(w: dict[str, Any]) -> SendDependencies:
 
 
 def jobs_for(w: dict[str, Any], n: int, tag: str) -> list[SendJob]:
-    w["catalog"].put("dogday-mall", CAMPAIGN, tag, {"message": SMS_AD, "tracking": {}}, create=True)
+    store_id = w["store"].store_id
+    w["catalog"].put(store_id, CAMPAIGN, tag, {"message": SMS_AD, "tracking": {}}, create=True)
     jobs = []
     for i in range(n):
         customer = f"{tag}-{i:05d}"
-        w["profiles"].profiles[("dogday-mall", customer)] = Profile(
-            "dogday-mall",
+        w["profiles"].profiles[(store_id, customer)] = Profile(
+            store_id,
             customer,
             phone=f"+8210{30000000 + i:08d}",
             name="김하나",
@@ -149,7 +167,7 @@ def jobs_for(w: dict[str, Any], n: int, tag: str) -> list[SendJob]:
         )
         jobs.append(
             SendJob(
-                store_id="dogday-mall",
+                store_id=store_id,
                 source=f"campaign:{tag}",
                 occurrence="2026-03-18T03:00:00Z",
                 customer_id=customer,
@@ -252,31 +270,47 @@ def _busiest_second(times: list[float]) -> int:
     return max(per_second[k] for k in per_second if k < last) if last else per_second[0]
 
 
-def rate_run(emulator: Any, base_url: str) -> None:
+class Around:
+    """The gateway, with something done before and after each send call (the rest as it is)."""
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        before: Callable[[], None] = lambda: None,
+        after: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.gateway, self.before, self.after = gateway, before, after
+        self.account_id = gateway.account_id
+
+    def prepare(self, message: Outbound) -> str | None:
+        return self.gateway.prepare(message)
+
+    def send(self, message: Outbound, handle: str | None = None) -> Accepted:
+        self.before()
+        answer = self.gateway.send(message, handle)
+        self.after()
+        return answer
+
+    def find(self, message: Outbound, handle: str | None = None) -> Accepted | None:
+        return self.gateway.find(message, handle)
+
+    def carries_fallback(self, message: Outbound) -> bool:
+        return self.gateway.carries_fallback(message)
+
+
+def rate_run(emulator: Any, base_url: str, local: LocalStore, tag: str) -> None:
     emulator.set_faults(Faults(latency_seconds=LATENCY))
-    w = world("rate", LIMIT, base_url)
-    jobs = jobs_for(w, RATE_MESSAGES, "rate")
+    w = world(tag, LIMIT, base_url, local=local)
+    emulator.now = w["clock"].now
+    jobs = jobs_for(w, RATE_MESSAGES, tag)
     arrivals: list[float] = []
     lock = threading.Lock()
 
-    def timed(gateway: Gateway) -> Gateway:
-        class Timed:
-            account_id = gateway.account_id
+    def arrived() -> None:
+        with lock:
+            arrivals.append(time.monotonic())
 
-            def send(self, message: Outbound) -> Accepted:
-                with lock:
-                    arrivals.append(time.monotonic())
-                return gateway.send(message)
-
-            def find(self, message: Outbound) -> Accepted | None:
-                return gateway.find(message)
-
-            def carries_fallback(self, message: Outbound) -> bool:
-                return gateway.carries_fallback(message)
-
-        return Timed()
-
-    w["wrap"] = timed
+    w["wrap"] = lambda gateway: Around(gateway, before=arrived)
     slots: list[float] = []
     limiter = w["limiter"]
 
@@ -300,8 +334,12 @@ def rate_run(emulator: Any, base_url: str) -> None:
     slot_window = max(sum(1 for t in slots[i:] if t < start + 1.0) for i, start in enumerate(slots))
     sender_cpu = result["cpu"] / len(jobs)
     base = baseline_cpu(base_url)
-    sent, duplicates, lost = tally(emulator, jobs, "rate")
-    print(f"rate limit {LIMIT}/s, {WORKERS} concurrent senders, gateway latency {LATENCY * 1000:.0f} ms")
+    sent, duplicates, lost = tally(emulator, jobs, tag)
+    provider = local.store.gateway.provider if local.store.gateway else "?"
+    print(
+        f"{provider}: rate limit {LIMIT}/s, {WORKERS} concurrent senders, gateway latency "
+        f"{LATENCY * 1000:.0f} ms a request"
+    )
     print(f"  achieved {achieved:.1f}/s = {achieved / LIMIT:.3f} of the limit (goal >= 0.95, never above)")
     print(
         f"  slots the limiter handed out: busiest sliding 1 s window {slot_window} = "
@@ -312,51 +350,45 @@ def rate_run(emulator: Any, base_url: str) -> None:
         f"{busiest_second / LIMIT:.3f}, busiest sliding 1 s window {busiest} = {busiest / LIMIT:.3f} "
         f"(threads that woke late for their slot, in one process with moto and the emulator)"
     )
-    print(f"  {sent} messages in {elapsed:.1f} s, duplicates {duplicates}, lost {lost}")
+    print(
+        f"  {sent} messages in {elapsed:.1f} s, duplicates {duplicates}, lost {lost}; "
+        f"{w['requests'][0] / max(sent, 1):.2f} gateway requests a message"
+    )
     print(
         f"  sender CPU {sender_cpu * 1000:.2f} ms/message; baseline (bare httpx POST) {base * 1000:.2f} ms "
         f"-> ratio {sender_cpu / base:.1f}"
     )
 
 
-def drill(emulator: Any, base_url: str, name: str, tag: str, **setup: Any) -> None:
+def drill(emulator: Any, base_url: str, local: LocalStore, name: str, tag: str, **setup: Any) -> None:
     emulator.set_faults(setup.get("faults", Faults()))
-    w = world(tag, 10_000, base_url, transport_timeout=setup.get("timeout", 5.0))
+    w = world(tag, 10_000, base_url, transport_timeout=setup.get("timeout", 5.0), local=local)
+    emulator.now = w["clock"].now  # the message list's lag is on the drill's clock, which leases run out on
     jobs = jobs_for(w, DRILL_MESSAGES, tag)
     calls = [0]
     lock = threading.Lock()
     if setup.get("crash_every"):
         every = setup["crash_every"]
 
-        def crashing(gateway: Gateway) -> Gateway:
-            class Crashing:
-                account_id = gateway.account_id
+        def crash() -> None:
+            with lock:
+                calls[0] += 1
+                now = calls[0] % every == 0
+            if now:
+                raise Crash  # the gateway answered; the ledger never heard
 
-                def send(self, message: Outbound) -> Accepted:
-                    answer = gateway.send(message)
-                    with lock:
-                        calls[0] += 1
-                        crash = calls[0] % every == 0
-                    if crash:
-                        raise Crash  # the gateway answered; the ledger never heard
-                    return answer
-
-                def find(self, message: Outbound) -> Accepted | None:
-                    return gateway.find(message)
-
-                def carries_fallback(self, message: Outbound) -> bool:
-                    return gateway.carries_fallback(message)
-
-            return Crashing()
-
-        w["wrap"] = crashing
+        w["wrap"] = lambda gateway: Around(gateway, after=crash)
     delivered = jobs * setup.get("copies", 1)
     result = run_queue(w, delivered)
     sent, duplicates, lost = tally(emulator, jobs, tag)
     print(
         f"  {name}: {len(jobs)} jobs ({len(delivered)} deliveries) -> sent {sent}, duplicates {duplicates}, "
-        f"lost {lost}; queue rounds {result['rounds']}, outcomes {dict(result['outcomes'])}"
+        f"lost {lost}; {w['requests'][0] / max(sent, 1):.2f} gateway requests a message; queue rounds "
+        f"{result['rounds']}, outcomes {dict(result['outcomes'])}"
     )
+
+
+UNCLEAR = Faults(error_rate=0.3, timeout_rate=0.05, timeout_seconds=0.6, seed=11)
 
 
 def main() -> None:
@@ -365,14 +397,21 @@ def main() -> None:
     try:
         emulator = gateway_emulator(lambda: datetime(2026, 3, 18, 3, 0, tzinfo=UTC))
         base_url = emulator.serve()
-        rate_run(emulator, base_url)
-        print("fault drills (sent / duplicates / lost):")
-        drill(
-            emulator, base_url, "gateway 30 % 5xx + 5 % timeouts", "faults",
-            faults=Faults(error_rate=0.3, timeout_rate=0.05, timeout_seconds=0.6, seed=11), timeout=0.3,
-        )  # fmt: skip
-        drill(emulator, base_url, "crash after every 4th gateway call", "crash", crash_every=4)
-        drill(emulator, base_url, "every job delivered twice", "twice", copies=2)
+        for local in (DOGDAY, MAPLE):
+            provider = local.store.gateway.provider if local.store.gateway else "?"
+            rate_run(emulator, base_url, local, f"rate-{provider}")
+            print(f"  fault drills (sent / duplicates / lost), {provider}:")
+            drill(
+                emulator, base_url, local, "gateway 30 % 5xx + 5 % timeouts", f"faults-{provider}",
+                faults=UNCLEAR, timeout=0.3,
+            )  # fmt: skip
+            drill(emulator, base_url, local, "crash after every 4th gateway call", f"crash-{provider}",
+                  crash_every=4)  # fmt: skip
+            drill(emulator, base_url, local, "every job delivered twice", f"twice-{provider}", copies=2)
+            drill(
+                emulator, base_url, local, "all three, the message list lagging 30 s", f"lagging-{provider}",
+                faults=replace(UNCLEAR, lookup_lag_seconds=30.0), timeout=0.3, crash_every=4, copies=2,
+            )  # fmt: skip
         emulator.stop()
     finally:
         aws.restore_environment(saved)

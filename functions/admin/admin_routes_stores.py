@@ -74,6 +74,21 @@ def get_store(store_id: StorePath) -> dict[str, Any]:
     return store_settings.get_store(dependencies().stores, store_id).model_dump(mode="json")
 
 
+@router.get(
+    "/admin/stores/<store_id>/cafe24",
+    summary="The Cafe24 app's install on the store: installed, lapsed (to be opened again) or not",
+    tags=["stores"],
+    responses=answers(
+        200, "`status` (installed, lapsed, not_installed), `mall_id`, and `reason` when lapsed"
+    ),
+)
+def get_cafe24_install(store_id: StorePath) -> dict[str, Any]:
+    from nudge.adapters.wiring import cafe24_install_status  # not on the admin's cold start
+
+    store_settings.get_store(dependencies().stores, store_id)
+    return cafe24_install_status(store_id)
+
+
 @router.put(
     "/admin/stores/<store_id>",
     summary="Create or replace a store's settings",

@@ -1,4 +1,5 @@
-"""POST /webhooks/{platform}/{store_id}: Cafe24, Shopify and Nudge-format webhooks into customer profiles."""
+"""POST /webhooks/{platform}/{store_id}: Cafe24, Shopify and Nudge-format webhooks into customer profiles.
+GET /cafe24/install and /cafe24/callback: the Cafe24 app's install (ingest_cafe24.py)."""
 
 from typing import Any
 
@@ -53,4 +54,10 @@ def receive(request: HttpRequest) -> dict[str, Any]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    if str(event.get("routeKey", "")).startswith("GET /cafe24/"):
+        # The Cafe24 app's install: rare, so not on a webhook's cold start. mypy checks the module on its own
+        # (functions.ingest.ingest_cafe24): a second `app` on its path would clash with the admin's.
+        import ingest_cafe24  # type: ignore[import-not-found]
+
+        return ingest_cafe24.handle(event, logger, metrics)
     return receive(HttpRequest.from_event(event))

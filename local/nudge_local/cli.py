@@ -285,6 +285,10 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print(f"Nudge local runtime on {base}", flush=True)
         print(f"  AWS emulation (moto): {runtime.endpoint_url}")
         print(f"  clock: {runtime.clock.now().isoformat()} ({'frozen' if args.frozen else 'ticking'})")
+        # The demo store's Cafe24 mall has the Nudge app, installed through the local Cafe24 (docs/cafe24.md).
+        installed = runtime.install_cafe24("dogday-mall")
+        outcome = "installed" if installed.status == 200 else f"not installed: {installed.body!r}"
+        print(f"  Cafe24 app on dogday-mall: {outcome}")
         for route in runtime.template.routes:
             print(f"  {route.method:<7} {base}{route.path}  -> {route.function}")
         for local_route in runtime.local_routes.paths():

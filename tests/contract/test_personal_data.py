@@ -185,9 +185,13 @@ def test_the_profile_and_its_order_index_go_and_a_second_erasure_finds_nothing(w
 
 
 def test_delivery_records_no_longer_name_the_customer(world: World) -> None:
-    _saved(world.profiles(), Profile(STORE, "c1"))
+    profiles = world.profiles()
+    record = replace(_record(), key="shopify:customers/update:m-77:20260318T030000Z:6e003a358d418ea0")
+    assert profiles.save(Profile(STORE, "m-77"), record, 0) is SaveOutcome.APPLIED
     items = world.dynamodb.scan(TableName="EventsTable")["Items"]
-    assert [i for i in items if i["pk"]["S"].startswith("d#")] and all("c" not in i for i in items)
+    assert [i for i in items if i["pk"]["S"].startswith(f"d#{STORE}#")]
+    assert all("c" not in i and "m-77" not in str(i) for i in items)
+    assert profiles.save(Profile(STORE, "m-77"), record, 0) is SaveOutcome.DUPLICATE  # still deduped
 
 
 def test_a_customers_journeys_are_found_by_the_index_and_deleted(world: World) -> None:
@@ -228,7 +232,7 @@ def test_an_erased_customers_send_records_stay_for_the_reports_and_never_send_ag
     assert (kept.customer_id, kept.job, kept.links) == (ERASED_CUSTOMER, None, ())
     assert kept.gateway_message_id is None
     raw = world.dynamodb.get_item(TableName="SendsTable", Key={"pk": {"S": "s#" + "s" * 24}})["Item"]
-    assert "m-77" not in str(raw) and "O-1" not in str(raw) and "erased" in raw
+    assert "m-77" not in str(raw) and "O-1" not in str(raw) and "erased" in raw and "occ" not in raw
     # The attempt that was under way cannot write the customer back; its retry finds the send done.
     assert not ledger.finish(replace(in_flight, state=State.SENT, sent_at=NOW), NOW)
     later = ledger.claim(replace(sent, send_id="f" * 24), NOW + 2 * LEASE, LEASE)

@@ -200,14 +200,30 @@ def campaign_id(runtime: LocalRuntime, name: str) -> str:
 def test_shopify_customers_redact_erases_through_the_webhook() -> None:
     at = START - timedelta(days=3)
     customer = samples.shopify_customer(7001, "Jisoo", "Park", "+82 10-2000-0005", at)
+    maple = "/admin/stores/maple-goods"
     with LocalRuntime(start=START) as runtime:
         webhook(runtime, samples.shopify_request("customers/create", customer, "e-create"))
+        everyone = {"include": [{"field": "member.all"}]}
+        segment = {"segment_id": "everyone", "name": "n", "definition": everyone}
+        assert call(runtime, "POST", f"{maple}/segments", segment)[0] == 201
+        assert call(runtime, "POST", f"{maple}/automations", REVIEW_REQUEST)[0] == 201
+        order = samples.shopify_order(9001, customer, START, [(51, 1, "12000.00")])
+        webhook(runtime, samples.shopify_request("orders/create", order, "e-order"))
+        delivered = samples.shopify_fulfillment(1, 9001, START, "delivered")
+        webhook(runtime, samples.shopify_request("fulfillments/update", delivered, "e-delivered"))
+        notice = {"message_class": "informational", "channel": "sms", "content": "배송 안내입니다"}
+        ad = {"message_class": "advertising", "channel": "sms", "content": "[메이플] 세일 https://maple.example/s"}
+        for name, message, when in (("안내", notice, START), ("세일", ad, NIGHT)):
+            runtime.set_time(when)
+            body = {"name": name, "segment_id": "everyone", "message": message, "send": {"mode": "immediate"}}
+            assert call(runtime, "POST", f"{maple}/campaigns", body)[0] == 201
+            runtime.run_until_idle()
         assert ("maple-goods", "7001") in profiles(runtime)
         redact = {
             "shop_id": 954889,
             "shop_domain": "maple-goods.myshopify.com",
             "customer": {"id": 7001, "email": "c7001@example.com", "phone": "+82 10-2000-0005"},
-            "orders_to_redact": [],
+            "orders_to_redact": [9001],
         }
         answer = webhook(runtime, samples.shopify_request("customers/redact", redact, "e-redact"))
         assert answer == {"status": "erased", "events": [], "reason": "3 customer record(s) erased"}
@@ -215,7 +231,16 @@ def test_shopify_customers_redact_erases_through_the_webhook() -> None:
         assert webhook(runtime, samples.shopify_request("customers/redact", redact, "e-redact")) == answer
         (record,) = [i for i in scan(runtime, "StoresTable") if i["sk"].startswith("erasure#")
                      and i["requested_by"] == "shopify:customers/redact" and i["removed"]]  # fmt: skip
-        assert record["removed"] == {"profile": 1}
+        assert record["removed"] == {
+            "order_index": 1,
+            "profile": 1,
+            "journey_steps": 1,
+            "journey_entries": 1,
+            "deferred_sends": 1,
+            "send_records": 2,
+        }
+        stored = everything_stored(runtime)
+        assert not [(t, v) for t, v in stored if names_member(v, "7001") or "2000-0005" in v or "Jisoo" in v]
         # The retried customers/create from before the redaction creates nothing.
         webhook(runtime, samples.shopify_request("customers/create", customer, "e-create-retry"))
         assert ("maple-goods", "7001") not in profiles(runtime)

@@ -237,7 +237,7 @@ def test_a_solapi_stores_reports_count_only_with_its_signature_in_the_report_url
     runtime: LocalRuntime,
 ) -> None:
     maple = "/admin/stores/maple-goods"
-    customer = samples.shopify_customer(7001, "Min", "Kim", "+821020007001", START - timedelta(days=3))
+    customer = samples.shopify_customer(7001, "Min", "Kim", "+821020007001", START - timedelta(hours=3))
     signup = samples.shopify_request("customers/create", customer, "c-7001")
     assert runtime.http(signup.method, signup.path, signup.headers, signup.body).status == 200
     segment = {"segment_id": "everyone", "name": "n", "definition": {"include": [{"field": "member.all"}]}}

@@ -13,6 +13,9 @@ class InMemoryStores:
     def get(self, store_id: str) -> Store | None:
         return self.stores.get(store_id)
 
+    def all(self) -> list[Store]:
+        return list(self.stores.values())
+
 
 class InMemorySecrets:
     def __init__(self, secrets: dict[tuple[str, str], str]) -> None:

@@ -37,7 +37,7 @@ from moto.scheduler.responses import EventBridgeSchedulerResponse
 from moto.sqs.responses import SQSResponse
 from moto.utilities.utils import get_partition
 
-from nudge_local.emulation import hooks
+from nudge_local.emulation import chaos, hooks
 from nudge_local.emulation.accounts import emulated_account
 
 OPERATIONS: dict[str, frozenset[str]] = {
@@ -190,6 +190,8 @@ def answer(
     botocore make the request itself."""
     service = model.service_model.service_name
     if not botocore_stubber.enabled or model.name not in OPERATIONS.get(service, ()):
+        return None
+    if chaos.injects_errors(service):  # a drill's service errors go through botocore's own retries
         return None
     region = context.get("client_region") or "us-east-1"
     headers = dict(params["headers"])

@@ -5,18 +5,19 @@ services do (korea-messaging.md §2–3).
 The front door. Each provider is a module of its own, with what it checks and the codes it answers:
 `nhn.py` (X-Secret-Key per appKey, approved AlimTalk templates and their variables, ad-SMS labels and
 byte limits, Kakao's night block, M/N targeting, the SMS fallback, idempotency keys, NHN's 080 list) and
-`solapi.py` (HMAC-SHA256 signatures within 15 minutes, the same rules in Solapi's codes). What they share:
+`solapi.py` (HMAC-SHA256 signatures within 15 minutes, the same rules in Solapi's codes, message groups
+sent at most once). What they share:
 `common.py` (a Korean text message's encoding, byte limits and ad label, the night window, a template's
 variables, the wire's answers) and `outbox.py` (the people on the other end, and what the gateways took
 and owe).
 
 Here: the routing of a request to its provider, the faults injected on request (`Faults`: error rate,
-latency, timeouts, dropped reports), and the two ways to reach it: on a socket (`serve`) or in-process as an
+latency, timeouts, dropped reports, a lagging message list), and the two ways to reach it: on a socket (`serve`) or in-process as an
 httpx transport (`transport`: the local runtime's functions and the tests, no socket). It keeps an outbox of
 what reached a phone (`outbox`, served as `GET /_local/outbox`), queues delivery reports for Nudge
 (`take_reports`: the runtime posts them to `/gateway/reports/{provider}`, with the store's report signature
-where each gateway carries it: NHN's header, the Solapi report URL's query), and answers the message-list
-lookups the sender uses after an unclear outcome.
+where each gateway carries it: NHN's header, the Solapi report URL's query), and answers the lookups the
+sender uses after an unclear outcome (the message lists, a Solapi group).
 """
 
 import json
@@ -25,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -43,14 +44,19 @@ __all__ = ["Faults", "GatewayEmulator", "NhnAccount", "Report", "SolapiAccount"]
 
 @dataclass
 class Faults:
-    """Injected on send requests (POST). `error_rate` answers 500 (half the time after taking the message,
-    as a gateway that fails while answering would); `timeout_rate` takes the message and never answers."""
+    """Injected on the requests that change something (POST, PUT: a send, and Solapi's group calls).
+    `error_rate` answers 500 (half the time after doing what was asked, as a gateway that fails while
+    answering would); `timeout_rate` does it and never answers. `lookup_lag_seconds`: the message lists the
+    sender asks after an unclear outcome (Solapi's `/messages/v4/list`, NHN's message searches) show a
+    message only this long after it was taken, on the emulator's clock, as a search index behind the
+    gateway's own records would (a Solapi group, read by its id, does not lag)."""
 
     error_rate: float = 0.0
     timeout_rate: float = 0.0
     latency_seconds: float = 0.0
     drop_report_rate: float = 0.0
     timeout_seconds: float = 6.0  # a socket client waits this long (beyond the sender's 5 s timeout)
+    lookup_lag_seconds: float = 0.0
     seed: int | None = None
 
 
@@ -136,6 +142,7 @@ class GatewayEmulator:
         with self._lock:
             self._outbox.reset()
             self._nhn_api.reset()
+            self._solapi_api.reset()
 
     # ------------------------------------------------------------------ transports
     def transport(self, *, wait: bool = False) -> httpx.MockTransport:
@@ -147,7 +154,7 @@ class GatewayEmulator:
         def handler(request: httpx.Request) -> httpx.Response:
             faults = self.faults
             read_timeout = request.extensions.get("timeout", {}).get("read") or float("inf")
-            latency = faults.latency_seconds if request.method == "POST" else 0.0
+            latency = faults.latency_seconds if request.method in ("POST", "PUT") else 0.0
             try:
                 status, headers, body = self.handle(
                     request.method,
@@ -203,7 +210,7 @@ class GatewayEmulator:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = _serve
+            do_GET = do_POST = do_PUT = _serve
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
@@ -226,12 +233,13 @@ class GatewayEmulator:
         headers = {k.lower(): v for k, v in headers.items()}
         params = dict(parse_qsl(query))
         parts = [p for p in path.split("/") if p]
-        if method == "GET":  # lookups after an unclear outcome: Solapi's path, anything else NHN's
-            found = self._solapi_api.lookup(parts, headers, params)
-            return found if found is not None else self._nhn_api.lookup(parts, headers, params)
-        if method != "POST":
-            return answer(405, {"message": "method not allowed"})
         faults = self.faults
+        if method == "GET":  # lookups after an unclear outcome: Solapi's paths, anything else NHN's
+            listed_by = self._now() - timedelta(seconds=faults.lookup_lag_seconds)
+            found = self._solapi_api.lookup(parts, headers, params, listed_by)
+            return found if found is not None else self._nhn_api.lookup(parts, headers, params, listed_by)
+        if method not in ("POST", "PUT"):
+            return answer(405, {"message": "method not allowed"})
         if faults.latency_seconds and sleep:
             time.sleep(faults.latency_seconds)
         with self._lock:
@@ -244,9 +252,9 @@ class GatewayEmulator:
             data = json.loads(body or b"{}")
         except ValueError:
             return answer(400, {"header": nhn.header(-2000, "body is not JSON")})
-        routed = self._nhn_api.route(parts, headers, data)
+        routed = self._nhn_api.route(parts, headers, data) if method == "POST" else None
         if routed is None:
-            routed = self._solapi_api.route(parts, headers, data)
+            routed = self._solapi_api.route(method, parts, headers, data)
         if routed is None:
             routed = answer(404, {"message": f"no such endpoint /{'/'.join(parts)}"})
         if fail:

@@ -75,13 +75,19 @@ class NhnCloud:
             return self._sms(parts[3], parts[5], headers, data)
         return None
 
-    def lookup(self, parts: list[str], headers: dict[str, str], params: dict[str, str]) -> Answer:
+    def lookup(
+        self,
+        parts: list[str],
+        headers: dict[str, str],
+        params: dict[str, str],
+        listed_by: datetime | None = None,
+    ) -> Answer:
         """A GET: the 080 opt-out list, or the messages sent under a `recipientGroupingKey` (SMS, or Kakao on
-        any other path)."""
+        any other path) that the search lists (those taken by `listed_by`, when the list lags)."""
         if parts[:2] == ["sms", "v3.0"] and parts[4:6] == ["blockservice", "recipients"]:
             return self._opt_outs(parts[3], headers, params)
         key = params.get("recipientGroupingKey", "")
-        found = self.outbox.taken(key)
+        found = self.outbox.taken(key, listed_by)
         hit = [] if found is None else [{"requestId": found.get("request_id"), "recipientGroupingKey": key}]
         if parts[:2] == ["sms", "v3.0"]:
             if self._account(parts[3], headers.get("x-secret-key"), "sms") is None:
@@ -211,7 +217,7 @@ class NhnCloud:
                 "fallback": True,
                 "at": now.isoformat(),
             }
-        self.outbox.take(record["key"], record, reached)
+        self.outbox.take(record["key"], record, reached, at=now)
         hook = {
             "kakaoMessageType": "ALIMTALK_NORMAL" if kind == "ALIMTALK" else "BRAND_MESSAGE_NORMAL",
             "requestId": record["request_id"],
@@ -266,7 +272,7 @@ class NhnCloud:
                 "key": key,
                 "is_ad": is_ad,
             }
-            self.outbox.take(key, record, {**record, "fallback": False, "at": now.isoformat()})
+            self.outbox.take(key, record, {**record, "fallback": False, "at": now.isoformat()}, at=now)
             hook = {
                 "messageType": kind,
                 "requestId": request_id,

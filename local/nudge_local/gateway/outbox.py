@@ -51,6 +51,7 @@ class Outbox:
             tuple[str, dict[str, str], dict[str, str], dict[str, Any] | None, dict[str, Any]]
         ] = []
         self._taken: dict[Any, dict[str, Any]] = {}  # correlation key -> message record (lookups)
+        self._taken_at: dict[Any, datetime] = {}  # correlation key -> when it was taken
         self._ids = random.Random(IDS_SEED)
 
     def new_id(self, digits: int) -> str:
@@ -58,17 +59,32 @@ class Outbox:
         with self.lock:
             return f"{self._ids.getrandbits(4 * digits):0{digits}x}"
 
-    def take(self, key: Any, record: dict[str, Any], reached: dict[str, Any] | None = None) -> None:
-        """A message taken under its correlation key; `reached`: what reached the phone, if anything did."""
+    def take(
+        self,
+        key: Any,
+        record: dict[str, Any],
+        reached: dict[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """A message taken under its correlation key at `at`; `reached`: what reached the phone, if anything
+        did."""
         with self.lock:
             self.requests.append(record)
             self._taken[key] = record
+            if at is not None:
+                self._taken_at.setdefault(key, at)  # listed from the first time it was taken
             if reached is not None:
                 self.messages.append(reached)
 
-    def taken(self, key: Any) -> dict[str, Any] | None:
+    def taken(self, key: Any, listed_by: datetime | None = None) -> dict[str, Any] | None:
+        """The message taken under `key`; with `listed_by`, only if it was taken by then (a gateway's
+        message list that lags behind what it took: the front door's `lookup_lag_seconds`)."""
         with self.lock:
-            return self._taken.get(key)
+            found = self._taken.get(key)
+            at = self._taken_at.get(key)
+        if found is None or listed_by is None or at is None or at <= listed_by:
+            return found
+        return None
 
     def queue_report(
         self,
@@ -111,3 +127,4 @@ class Outbox:
             self.requests.clear()
             self._reports.clear()
             self._taken.clear()
+            self._taken_at.clear()

@@ -25,6 +25,7 @@ import boto3
 from nudge_local.bill import counters
 from nudge_local.bill.counters import Counters
 from nudge_local.emulation import aws, chaos
+from nudge_local.gateway.cafe24 import Cafe24Emulator
 from nudge_local.gateway.emulator import Faults, GatewayEmulator, Report
 from nudge_local.runtime import apigw, iam
 from nudge_local.runtime.clock import ClockError, SimulatedClock, parse_duration, parse_instant
@@ -97,6 +98,8 @@ class LocalRuntime:
         self.local_routes.add("POST", "/_local/gateway", _post_gateway)
         # The messaging gateway emulator (NHN Cloud and Solapi protocols) the sender is pointed at.
         self.gateway: GatewayEmulator | None = None
+        # The Cafe24 emulator (the app's OAuth and the Admin API) the ingest function's install reaches.
+        self.cafe24: Cafe24Emulator | None = None
         self._undelivered_reports: list[tuple[Report, int]] = []  # (report, attempts so far)
         self.aws_server = aws_server
         self.endpoint_url = ""  # the moto server's, when there is one
@@ -172,6 +175,11 @@ class LocalRuntime:
         # The functions reach the emulator through their own httpx client, in-process: the same requests
         # and answers, no socket or server thread.
         gateway_accounts.use_transport(self.gateway.transport(wait=True))
+        from nudge.adapters import cafe24
+        from nudge_local.runtime.stores import cafe24_emulator
+
+        self.cafe24 = cafe24_emulator(self.clock.now)
+        cafe24.use_transport(self.cafe24.transport())
         self.parameters = {"GatewayBaseUrl": LOCAL_GATEWAY_URL, **self.parameters}
 
     def close(self) -> None:
@@ -184,6 +192,10 @@ class LocalRuntime:
             from nudge.adapters import gateway_accounts
 
             gateway_accounts.use_transport(None)
+        if self.cafe24 is not None:
+            from nudge.adapters import cafe24
+
+            cafe24.use_transport(None)
 
         nudge_clock.set_source(None)
         nudge_ids.set_source(None)
@@ -213,9 +225,10 @@ class LocalRuntime:
     def _seed_stores(self) -> None:
         if "StoresTable" not in self.template.tables or "StoreSecretsPath" not in self.template.parameters:
             return
-        from nudge_local.runtime.stores import LOCAL_STORES, put_store
+        from nudge_local.runtime.stores import LOCAL_CAFE24_APP, LOCAL_STORES, put_cafe24_app, put_store
 
         with counters.paused():
+            put_cafe24_app(LOCAL_CAFE24_APP, self.template.parameters["StoreSecretsPath"], self.client("ssm"))
             for store in LOCAL_STORES:
                 put_store(
                     store,
@@ -348,6 +361,24 @@ class LocalRuntime:
         except FunctionError:
             return _as_list(apigw.INTERNAL_ERROR)
         return apigw.translate_response(result)
+
+    def install_cafe24(self, store_id: str = "dogday-mall") -> HttpResult:
+        """The Nudge app installed on a local store's Cafe24 mall the way a merchant does it, over HTTP:
+        Cafe24 opens the App URL (signed), Nudge sends the browser to the mall's consent, the merchant
+        consents, Cafe24 sends the browser to the callback with a code (docs/cafe24.md). Answers the
+        callback's answer."""
+        from nudge_local.runtime.stores import LOCAL_CAFE24_APP, LOCAL_STORES
+
+        assert self.cafe24 is not None, "the runtime is not open"
+        mall_id = next(s.store.cafe24_mall_id for s in LOCAL_STORES if s.store.store_id == store_id)
+        assert mall_id, f"{store_id} has no Cafe24 mall"
+        launch = self.cafe24.launch_query(LOCAL_CAFE24_APP.client_id, mall_id)
+        started = self.http("GET", f"/cafe24/install?{urlencode(launch)}")
+        if started.status != 302:
+            return started
+        cookie = started.headers["set-cookie"].split(";", 1)[0]
+        callback = urlsplit(self.cafe24.follow_authorize(started.headers["location"]))
+        return self.http("GET", f"{callback.path}?{callback.query}", {"cookie": cookie})
 
     def ensure_principal(self, principal: apigw.LocalPrincipal) -> None:
         """Make the IAM user or role a local token stands for in the emulated IAM, with its nudge:stores
@@ -567,8 +598,9 @@ def _get_outbox(runtime: LocalRuntime, request: LocalRequest) -> LocalResponse:
 
 
 def _post_gateway(runtime: LocalRuntime, request: LocalRequest) -> LocalResponse:
-    """{"faults": {error_rate, timeout_rate, latency_seconds, drop_report_rate, seed}, "non_kakao": [...],
-    "blocked": [...], "optout_080": [...]}: fault injection and who the emulated gateway cannot reach."""
+    """{"faults": {error_rate, timeout_rate, latency_seconds, drop_report_rate, lookup_lag_seconds, seed},
+    "non_kakao": [...], "blocked": [...], "optout_080": [...]}: fault injection and who the emulated gateway
+    cannot reach."""
     data = request.json()
     if not isinstance(data, dict) or runtime.gateway is None:
         return LocalResponse.json({"message": "body must be a JSON object"}, status=400)

@@ -11,6 +11,7 @@ from typing import Any
 
 from nudge.adapters.dynamodb import DynamoStoreDirectory
 from nudge.stores import GATEWAY_SECRET_NAMES, SECRET_NAMES, GatewayAccount, Store
+from nudge_local.gateway.cafe24 import Cafe24App, Cafe24Emulator
 from nudge_local.gateway.emulator import GatewayEmulator, NhnAccount, SolapiAccount
 
 
@@ -150,3 +151,32 @@ def gateway_emulator(
                 )
             )
     return GatewayEmulator(now, nhn, solapi)
+
+
+# The Nudge app as registered with the local Cafe24 (docs/cafe24.md): its credentials go where a deployment's
+# do (SSM, {STORE_SECRETS_PATH}/_cafe24-app/…, README "Deploy"); its Redirect URI is the local API's.
+LOCAL_CAFE24_APP = Cafe24App(
+    client_id="local-nudge-cafe24-client-id",
+    client_secret="local-nudge-cafe24-client-secret",
+    redirect_uris=("https://localhost/cafe24/callback",),
+)
+
+
+def put_cafe24_app(app: Cafe24App, secrets_path: str, ssm: Any) -> None:
+    from nudge.ingest.cafe24_app import APP_SECRETS_ID, CLIENT_ID, CLIENT_SECRET
+
+    for name, value in ((CLIENT_ID, app.client_id), (CLIENT_SECRET, app.client_secret)):
+        ssm.put_parameter(
+            Name=f"{secrets_path.rstrip('/')}/{APP_SECRETS_ID}/{name}",
+            Value=value,
+            Type="SecureString",
+            Overwrite=True,
+        )
+
+
+def cafe24_emulator(
+    now: Callable[[], datetime], stores: tuple[LocalStore, ...] = LOCAL_STORES
+) -> Cafe24Emulator:
+    """A Cafe24 with the Nudge app registered and the local stores' malls."""
+    malls = [local.store.cafe24_mall_id for local in stores if local.store.cafe24_mall_id]
+    return Cafe24Emulator(now, [LOCAL_CAFE24_APP], malls)

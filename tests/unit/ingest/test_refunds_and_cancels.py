@@ -241,3 +241,18 @@ def test_any_refund_takes_the_order_out_of_its_review_request_and_repurchase_rem
     assert exit_reason(repurchase, 0, "order:9001", second, profile, KST, T0) == "exited:order_canceled"
     # The other order's journeys go on.
     assert exit_reason(review, 0, "order:9000", second, profile, KST, T0) is None
+
+
+def test_the_nudge_format_may_name_what_a_refund_gave_back() -> None:
+    deps, profiles, _ = local_dependencies()
+
+    def nudge(event_id: str, type_: str, data: dict) -> str:
+        envelope = {"event_id": event_id, "type": type_, "occurred_at": T0.isoformat(),
+                    "customer": {"id": "m-1"}, "data": data}  # fmt: skip
+        return send(deps, samples.nudge_request(envelope, T0), T0).status
+
+    assert nudge("g-1", "order.placed", {"order_id": "G-1", "amount": 45000}) == "applied"
+    assert nudge("g-2", "order.paid", {"order_id": "G-1"}) == "applied"
+    assert nudge("g-3", "order.refunded", {"order_id": "G-1", "amount": 5000}) == "applied"
+    profile = profiles.get("dogday-mall", "m-1")
+    assert profile.order_amount == Decimal(40000) and profile.order_count == 1

@@ -51,6 +51,7 @@ def orders(draw: st.DrawFn) -> dict[str, Order]:
             amount=draw(st.none() | money),
             products=tuple(draw(st.lists(st.sampled_from(PRODUCTS), max_size=3, unique=True))),
             paid_at=paid,
+            refunded=draw(st.none() | money),  # in part (a full refund is the REFUNDED status)
         )
     return out
 

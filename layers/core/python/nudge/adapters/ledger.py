@@ -6,13 +6,15 @@ Indexes: `by_source` (src = store|source) for a campaign's or automation's repor
 Both indexes hold keys only (records are then read with BatchGetItem). Items expire (TTL) after
 SEND_RECORD_TTL: the report window and the longest attribution window fit in it.
 
-An erased customer's records (`erase_customer`) keep what the reports and exactly-once need (the send key's
-hash, source, state, kind, reasons, times, clicks) and lose what names the person: `cust` (so the
-`by_customer` index no longer lists them), the job kept for a fallback (its variables), the tracked links'
-destinations and the gateway's message id; `erased` says when. Such a record is done for good: a retried or
-late job for it sends nothing (`claim` answers DONE) and a sender attempt that was in flight cannot write
-the customer back (`finish` is conditioned on `erased` being absent). A record suppressed because the
-customer has no profile (`no_profile`: erased, or never known) is written without `cust` either.
+An erased customer's records (`customer_records`, then `erase` each) keep what the reports and exactly-once
+need (the send key's hash, source, state, kind, reasons, times, clicks) and lose what names the person:
+`cust` (so the `by_customer` index no longer lists them), the occurrence (an automation's is the triggering
+event's id, which may name the customer: a Shopify delivery's key does), the job kept for a fallback (its
+variables), the tracked links' destinations and the gateway's message id; `erased` says when. Such a record
+is done for good: a retried or late job for it sends nothing (`claim` answers DONE) and a sender attempt
+that was in flight cannot write the customer back (`finish` is conditioned on `erased` being absent). A
+record suppressed because the customer has no profile (`no_profile`: erased, or never known) is written
+without `cust` either.
 """
 
 from collections import deque
@@ -276,7 +278,7 @@ class DynamoSendLedger:
             self.client.update_item(
                 TableName=self.table,
                 Key={"pk": {"S": send_pk(send_id)}},
-                UpdateExpression="REMOVE cust, job, links, gid SET erased = :at",
+                UpdateExpression="REMOVE cust, occ, job, links, gid SET erased = :at",
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues={":at": {"N": str(_ts(now))}},
             )

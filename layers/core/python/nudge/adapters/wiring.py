@@ -14,6 +14,7 @@ from nudge.stores import Store
 
 if TYPE_CHECKING:
     from compliance.message import Message
+    from nudge.adapters.cafe24 import AdminApi
     from nudge.adapters.catalog import DynamoCatalog
     from nudge.adapters.dynamodb import DynamoProfileRepository, DynamoStoreDirectory, DynamoSyncCursors
     from nudge.adapters.ledger import DynamoSendLedger
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from nudge.automations.service import AutomationSetupDependencies
     from nudge.campaigns.service import CampaignDependencies
     from nudge.erasure.service import ErasureDependencies
+    from nudge.ingest.cafe24_app import AppDependencies
     from nudge.ingest.service import IngestDependencies
     from nudge.reports.delivery import ReportDependencies
     from nudge.reports.service import ReportReadDependencies
@@ -319,3 +321,53 @@ def report_read_dependencies() -> "ReportReadDependencies":
         ledger=send_ledger(),
         records_kept=SEND_RECORD_TTL,
     )
+
+
+# ---------------------------------------------------------------- the Cafe24 app (ingest: install, callback)
+
+
+def cafe24_app_dependencies() -> "AppDependencies":
+    """The app's credentials (SSM, cached by Powertools for a few minutes), the stores, the token vault and
+    Cafe24's token endpoint. Built on each call: a deployment given its credentials later picks them up."""
+    from nudge.adapters.cafe24 import Cafe24OAuth, SsmTokenVault
+    from nudge.adapters.dynamodb import store_directory
+    from nudge.adapters.ssm import SsmSecretStore
+    from nudge.ingest.cafe24_app import APP_SECRETS_ID, CLIENT_ID, CLIENT_SECRET, App, AppDependencies
+
+    secrets = SsmSecretStore()
+    client_id = secrets.get(APP_SECRETS_ID, CLIENT_ID)
+    client_secret = secrets.get(APP_SECRETS_ID, CLIENT_SECRET)
+    app = App(client_id, client_secret) if client_id and client_secret else None
+    return AppDependencies(app=app, stores=store_directory(), vault=SsmTokenVault(), oauth=Cafe24OAuth())
+
+
+def cafe24_admin_api(store_id: str) -> "AdminApi":
+    """The Admin API of a store's mall, its access token refreshed before it expires (AppLapsed when the
+    install must be redone, NotFound when there is none)."""
+    from nudge.adapters.cafe24 import AdminApi
+    from nudge.errors import NotFound
+    from nudge.ingest.cafe24_app import AppLapsed, access_token
+
+    deps = cafe24_app_dependencies()
+    tokens = deps.vault.get(store_id)
+    if tokens is None:
+        raise NotFound(f"the Cafe24 app is not installed on store '{store_id}'")
+
+    def token() -> str:
+        try:
+            return access_token(store_id, deps, clock.now())
+        except AppLapsed as lapsed:
+            # One line an alarm can count (a metric filter on this message); the reason, never a token.
+            from nudge.observability import logger
+
+            logger().error("cafe24 app lapsed", extra={"store_id": store_id, "detail": str(lapsed)})
+            raise
+
+    return AdminApi(tokens.mall_id, token, clock.sleep)
+
+
+def cafe24_install_status(store_id: str) -> dict[str, object]:
+    """The admin API's view of a store's Cafe24 install: installed, lapsed (and why) or not installed."""
+    from nudge.adapters.cafe24 import SsmTokenVault
+
+    return SsmTokenVault().status(store_id)

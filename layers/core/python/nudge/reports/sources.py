@@ -7,7 +7,7 @@ among all of the customer's campaign and automation messages, so one order count
 touch), never for two campaigns. A notice owed by law is no marketer's message: it never takes an order's
 credit, whether Nudge sent it itself (the consent-result notice after a gateway opt-out) or an automation
 made from a legal-notice template did (consent result, two-yearly reconfirmation). Orders later canceled or
-refunded do not count.
+refunded in full do not count; one refunded in part counts its amount less the refunds.
 """
 
 import html
@@ -83,7 +83,7 @@ def attribute(
                 continue
             touch = max(delivered, key=lambda s: _latest(s.delivered_at, s))
             by = "delivery"
-        out.append(Conversion(order.order_id, touch.send_id, placed, order.amount or Decimal(0), by))
+        out.append(Conversion(order.order_id, touch.send_id, placed, order.net_amount or Decimal(0), by))
     return out
 
 

@@ -3,8 +3,8 @@
 The domain speaks `Outbound` and `Accepted`; only the adapters (`nudge.adapters.gateways.nhn`,
 `nudge.adapters.gateways.solapi`) know a gateway's JSON, paths, headers and result codes. Errors say
 whether a retry can help: `Transient` (timeout, 429, 5xx: the same request may be repeated with the same
-idempotency key) and `Rejected` (4xx or a refusal code: repeating it changes nothing; the gateway's code is
-recorded).
+idempotency key, or the same held request sent) and `Rejected` (4xx or a refusal code: repeating it changes
+nothing; the gateway's code is recorded).
 """
 
 from collections.abc import Callable
@@ -67,8 +67,8 @@ class Outbound:
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
-    gateway_message_id: str
-    already: bool = False  # the gateway had this send already (idempotency key reused, or found by lookup)
+    gateway_message_id: str  # the gateway's id of the request: NHN's requestId, Solapi's groupId
+    already: bool = False  # the gateway had this send already (idempotency key reused, group sent, lookup)
 
 
 class GatewayError(Exception):
@@ -86,13 +86,35 @@ class Rejected(GatewayError):
     """A 4xx or a refusal code: permanent for this message."""
 
 
+class Expired(GatewayError):
+    """The request a handle names (`Gateway.prepare`) is gone at the gateway and was never sent (a Solapi
+    message group deleted or expired unsent): hold the message again, under a new handle."""
+
+
 class Gateway(Protocol):
+    """How a message goes out exactly once, whatever the gateway offers for it. NHN takes an idempotency
+    key (the send id) and refuses a repeat for 10 minutes. Solapi takes none, but a message group is sent
+    at most once: the message is put in a group first (`prepare`), the ledger records the group's id (the
+    handle), and only then is the group sent; an attempt that comes after an unclear outcome asks the group
+    (`find`), which was sent once or not at all, instead of a message list that may lag."""
+
     account_id: str
 
-    def send(self, message: Outbound) -> Accepted: ...
+    def prepare(self, message: Outbound) -> str | None:
+        """Hand the message to the gateway without sending it, when the gateway can hold it: the handle of
+        the held request, for the ledger to keep before `send` (Solapi: the id of a message group holding
+        the message), or None when the gateway holds nothing (NHN)."""
+        ...
 
-    def find(self, message: Outbound) -> Accepted | None:
-        """The gateway's record of this send (by its correlation key), or None if it never took it."""
+    def send(self, message: Outbound, handle: str | None = None) -> Accepted:
+        """Send the message, or the request `handle` holds (a request sent already answers `already`;
+        Expired: the handle's request is gone, never sent)."""
+        ...
+
+    def find(self, message: Outbound, handle: str | None = None) -> Accepted | None:
+        """After an unclear outcome: the gateway's record of this send, or None if it never sent it. With a
+        handle, what became of that request (None: not sent, and `send` may send it); without one, the
+        gateway's messages under the send id."""
         ...
 
     def carries_fallback(self, message: Outbound) -> bool:

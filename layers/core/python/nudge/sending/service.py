@@ -14,11 +14,13 @@ Exactly once — how each way a job can be seen twice is resolved:
   has run out, the next delivery takes it over, asks the gateway whether it knows the send id (`find`), finds
   nothing and sends.
 - **A crash between the gateway's answer and the ledger update**: the takeover's `find` finds the message
-  (NHN: by `recipientGroupingKey`; Solapi: by the `customFields` correlation) and records it as sent without
-  sending again. NHN also refuses a repeated `X-NC-API-IDEMPOTENCY-KEY` within 10 minutes (-1005), which
-  the adapter reads as "already accepted".
+  and records it as sent without sending again. NHN: by `recipientGroupingKey`; it also refuses a repeated
+  `X-NC-API-IDEMPOTENCY-KEY` within 10 minutes (-1005), which the adapter reads as "already accepted".
+  Solapi has no such key and its message list may lag, so the message is first held in a message group
+  whose id the ledger records (the handle, `Gateway.prepare`) before the group is sent; `find` asks that
+  group (sent or not), and Solapi never sends a group twice.
 - **A timeout or 5xx with an unclear outcome**: before each retry the sender asks `find` first; a retry
-  carries the same idempotency key.
+  carries the same idempotency key, or sends the same held group.
 - **A worker still running when its lease ends**: the lease (LEASE) is longer than the function's timeout,
   so Lambda has stopped an attempt before anyone may take it over; the ledger's finishing write is
   conditioned on the attempt number, so a stale attempt can never overwrite a newer one.
@@ -47,7 +49,7 @@ from nudge.privacy import domestic_phone
 from nudge.profiles.consent import recipient_of
 from nudge.profiles.profile import Profile
 from nudge.sending import links as tracking_links
-from nudge.sending.gateway import Accepted, Gateway, Link, Outbound, Rejected, SmsPart, Transient
+from nudge.sending.gateway import Accepted, Expired, Gateway, Link, Outbound, Rejected, SmsPart, Transient
 from nudge.sending.jobs import SendJob
 from nudge.sending.links import Tracking
 from nudge.sending.notices import CONSENT_RESULT_NOTICE, NOTICE
@@ -65,8 +67,8 @@ class SendLedger(Protocol):
     def claim(self, record: SendRecord, now: datetime, lease: timedelta) -> Claim: ...
 
     def finish(self, record: SendRecord, now: datetime) -> bool:
-        """Write the outcome of attempt `record.attempt` (state and fields); False if a newer attempt
-        holds the record."""
+        """Write the outcome of attempt `record.attempt` (state and fields; or, still sending, the handle of
+        what the gateway holds, or a lease ended early); False if a newer attempt holds the record."""
         ...
 
     def recent(self, store_id: str, customer_id: str, since: datetime) -> list[SendRecord]: ...
@@ -432,6 +434,13 @@ def send_notice(
     return _send(deps, gateway, out, store, record, takeover=claim.status is ClaimStatus.TAKEOVER)
 
 
+@dataclass
+class _Attempt:
+    """This attempt's ledger record, with the gateway's handle once the gateway holds the message."""
+
+    record: SendRecord
+
+
 def _send(
     deps: SendDependencies,
     gateway: Gateway,
@@ -441,42 +450,72 @@ def _send(
     *,
     takeover: bool,
 ) -> Result:
+    attempt = _Attempt(record)
     try:
-        accepted = _deliver(deps, gateway, out, store, takeover=takeover)
+        accepted = _deliver(deps, gateway, out, store, attempt, takeover=takeover)
     except Rejected as refused:
-        return _finish(deps, record, State.FAILED, deps.now(), code=refused.code)
+        return _finish(deps, attempt.record, State.FAILED, deps.now(), code=refused.code)
     except Transient as unclear:
         # This attempt is over: end its lease, so the redelivered job takes the record over at once, and
-        # (being a takeover) asks the gateway about the send id before sending anything.
-        deps.ledger.finish(replace(record, lease_until=deps.now()), deps.now())
+        # (being a takeover) asks the gateway about the send id, or the held request, before sending.
+        deps.ledger.finish(replace(attempt.record, lease_until=deps.now()), deps.now())
         raise Busy(f"gateway unavailable for send {record.send_id}: {unclear.code}") from unclear
-    result = _finish(
-        deps, record, State.SENT, deps.now(), gateway_message_id=accepted.gateway_message_id or None
-    )
+    gateway_id = accepted.gateway_message_id or attempt.record.gateway_message_id
+    result = _finish(deps, attempt.record, State.SENT, deps.now(), gateway_message_id=gateway_id or None)
     return replace(result, state="already_sent" if accepted.already else "sent")
 
 
 def _deliver(
-    deps: SendDependencies, gateway: Gateway, out: Outbound, store: Store, *, takeover: bool
+    deps: SendDependencies,
+    gateway: Gateway,
+    out: Outbound,
+    store: Store,
+    attempt: _Attempt,
+    *,
+    takeover: bool,
 ) -> Accepted:
-    """The gateway call with retries; before any repeat of an unclear call, ask the gateway first."""
+    """The gateway call with retries; before any repeat of a call whose outcome is unclear, ask the gateway
+    first. A gateway that can hold a message unsent (Solapi's message group) holds it, and the ledger
+    records the handle, before anything is sent: whoever asks later asks about that one request, which
+    went once or not at all (a lagging message list cannot mislead it). A later attempt continues with the
+    handle an earlier one recorded (a takeover, or a send deferred after an unclear outcome)."""
     assert store.gateway is not None
-    unclear = takeover
-    delays = (*RETRY_DELAYS, None)
-    for delay in delays:
+    handle = attempt.record.gateway_message_id  # only ever recorded before a send
+    unclear = takeover or handle is not None  # a call may have reached the gateway: ask before sending
+    delays = iter(RETRY_DELAYS)
+    renewed = False
+    while True:
+        sending = False
         try:
             if unclear:
-                found = gateway.find(out)
+                found = gateway.find(out, handle)
                 if found is not None:
                     return found
+            if handle is None:
+                handle = gateway.prepare(out)
+                if handle is not None:
+                    _hold(deps, attempt, handle)
             deps.limiter.acquire(gateway.account_id, store.gateway.rate_per_second)
-            return gateway.send(out)
+            sending = True
+            return gateway.send(out, handle)
+        except Expired as gone:
+            if renewed:
+                raise Transient(gone.code, gone.message) from gone
+            handle, unclear, renewed = None, False, True  # gone, never sent: hold it again, at once
         except Transient:
+            delay = next(delays, None)
             if delay is None:
                 raise
-            unclear = True
+            unclear = unclear or sending  # holding a message sends nothing: only a send call is unclear
             deps.sleep(delay * (1 + deps.jitter() / 2))
-    raise AssertionError("unreachable")
+
+
+def _hold(deps: SendDependencies, attempt: _Attempt, handle: str) -> None:
+    """Record the handle of the request the gateway holds, before it is sent."""
+    held = replace(attempt.record, gateway_message_id=handle)
+    if not deps.ledger.finish(held, deps.now()):
+        raise Busy(f"send {held.send_id} was taken over by a newer attempt")
+    attempt.record = held
 
 
 def _finish(deps: SendDependencies, record: SendRecord, state: State, now: datetime, **fields: Any) -> Result:

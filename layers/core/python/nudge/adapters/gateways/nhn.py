@@ -150,7 +150,11 @@ class NhnGateway:
         return message.kind in ("ALIMTALK", "BRAND_MESSAGE")  # resendParameter
 
     # ------------------------------------------------------------------ calls
-    def send(self, message: Outbound) -> Accepted:
+    def prepare(self, message: Outbound) -> None:
+        """Nothing to hold: the send id is the request's idempotency key."""
+        return None
+
+    def send(self, message: Outbound, handle: str | None = None) -> Accepted:
         url, headers, body = self.request(message)
         answer = self._call("POST", url, headers, json=body)
         header = answer.get("header") or {}
@@ -171,7 +175,7 @@ class NhnGateway:
                 raise Rejected(str(result["resultCode"]), str(result.get("resultMessage", "")))
         return Accepted(gateway_message_id=str(data.get("requestId", "")))
 
-    def find(self, message: Outbound) -> Accepted | None:
+    def find(self, message: Outbound, handle: str | None = None) -> Accepted | None:
         """The message list, filtered by our recipientGroupingKey over the last day."""
         now = datetime.now(UTC)
         params = {

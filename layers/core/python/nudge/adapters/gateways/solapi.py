@@ -1,11 +1,37 @@
 """Solapi messages v4, over httpx (korea-messaging.md §3.2).
 
-`POST /messages/v4/send-many/detail` with `Authorization: HMAC-SHA256 apiKey=…, date=…, salt=…,
-signature=hex(HMAC-SHA256(apiSecret, date + salt))`. Solapi has no idempotency header, so every message
-carries our send id in `customFields` (the correlation field, key ≤ 30, value ≤ 100 characters): before a
-message is sent again after an unclear outcome (timeout, 5xx, a crash), the sender asks the message list
-for that send id. The answer lists accepted messages (`messageList`, statusCode 2000…) and refused ones
-(`failedMessageList` with the refusal code). Delivery reports arrive as a JSON array (see nudge.reports).
+`Authorization: HMAC-SHA256 apiKey=…, date=…, salt=…, signature=hex(HMAC-SHA256(apiSecret, date + salt))`.
+Solapi has no idempotency header, and its message list (`GET /messages/v4/list`, filtered by a custom field)
+is a search that may not yet list a message sent a moment ago: asked after an unclear outcome, it can say
+"never sent" of a message that went, and the retry sends it twice. So a message goes out through a message
+group, which Solapi sends at most once (solapi/documents, api-reference/messages/groups/):
+
+1. `POST /messages/v4/groups` (createMessageGroup.md) makes an empty group, status PENDING, with
+   `allowDuplicates: false` (a number the group already holds is refused, 1026, addGroupMessages.md) and
+   our send id in its `customFields` (keys ≤ 30, values ≤ 100 characters);
+2. `PUT /messages/v4/groups/{groupId}/messages` (addGroupMessages.md) adds the message: `resultList[]`
+   gives each message's `statusCode`, 2000 registered, anything else a refusal (kept in the group, never
+   sent: sendGroupMessage.md "정상 접수된 메시지만 발송을 시도합니다");
+3. the sender records the groupId in the send ledger (the handle: `prepare` returns it);
+4. `POST /messages/v4/groups/{groupId}/send` (sendGroupMessage.md) sends it. Only a PENDING group is sent;
+   one sent already is refused 409 `GroupInProcessing` ("이미 발송 요청된 그룹입니다") or `AlreadySent`
+   ("이미 발송이 완료된 그룹입니다"), read here as "already sent";
+5. after an unclear outcome, `GET /messages/v4/groups/{groupId}` (getMessageGroupInfo.md): `status`
+   PENDING (never sent: send it), SENDING / COMPLETE (it went), SCHEDULED (Nudge never schedules; it goes
+   by itself); DELETED (only a PENDING group can be deleted: deleteMessageGroup's NotOperationalStatus) and
+   FAILED (creation failed, or a schedule cancelled: the FAILED sample has no `dateSent`) were never sent
+   and cannot be (400 `DeletedGroup` / `FailedGroup`), nor can a group the account no longer has (404
+   `ResourceNotFound`): those are Expired, and the message is held again in a new group. `dateSent` set
+   means sent, whatever the status says.
+A group that fails before step 3 (a timeout creating it or adding the message) is never sent: the next try
+holds the message in a new one. Three calls a message where `send-many/detail` took one. Not confirmed in
+the documentation: whether a group read by its id can lag as the list does (if its status lagged, the send
+would still be refused 409), and how long Solapi keeps a group never sent (its earlier group API deleted it
+after 24 hours; the send history is kept six months).
+
+The correlation field `customFields.nudge_send` (the send id) rides on every message: delivery reports
+carry it back (a JSON array, see nudge.reports), and a record without a group (an attempt that stopped
+before holding one) is still looked up in the message list by it.
 """
 
 import hashlib
@@ -19,13 +45,27 @@ import httpx
 
 from nudge.adapters.gateways.transport import call
 from nudge.http import read_json
-from nudge.sending.gateway import Accepted, DeliveryReport, Outbound, Rejected, ReportFormat, ReportInvalid
+from nudge.sending.gateway import (
+    Accepted,
+    DeliveryReport,
+    Expired,
+    Outbound,
+    Rejected,
+    ReportFormat,
+    ReportInvalid,
+)
 
 CORRELATION_FIELD = "nudge_send"
 # Solapi's reports carry no signature of their own: the report URL a store registers with Solapi carries the
 # store's report signature in this query parameter (nudge.reports.delivery).
 SIGNATURE_PARAMETER = "signature"
-ACCEPTED_CODES = frozenset({"2000", "3000", "4000"})
+REGISTERED = "2000"  # a message added to a group: 정상 접수 (message-status-codes.md)
+# Group statuses (getMessageGroupInfo.md) that mean the group went (or goes by itself, when scheduled).
+GROUP_SENT = frozenset({"SENDING", "COMPLETE", "SCHEDULED"})
+# What sending a group answers when it was sent already (sendGroupMessage.md, 409) ...
+SENT_ALREADY = frozenset({"GroupInProcessing", "AlreadySent"})
+# ... and when it is gone, never sent, and can never be (404, 400).
+NEVER_SENT = frozenset({"ResourceNotFound", "DeletedGroup", "FailedGroup"})
 
 
 def authorization(api_key: str, api_secret: str, date: str, salt: str) -> str:
@@ -99,24 +139,58 @@ class SolapiGateway:
                     ],
                 }
             item["kakaoOptions"] = kakao
-        return {"messages": [item], "allowDuplicates": False}
+        return {"messages": [item]}
 
     def carries_fallback(self, message: Outbound) -> bool:
         return message.kind == "ALIMTALK"  # brand messages: Nudge sends the ad SMS itself on the report
 
-    def send(self, message: Outbound) -> Accepted:
-        answer = self._call("POST", f"{self.base_url}/messages/v4/send-many/detail", json=self.body(message))
-        for failed in answer.get("failedMessageList") or []:
-            raise Rejected(str(failed.get("statusCode", "")), str(failed.get("statusMessage", "")))
-        for accepted in answer.get("messageList") or []:
-            if str(accepted.get("statusCode", "2000")) not in ACCEPTED_CODES:
-                raise Rejected(str(accepted.get("statusCode")), str(accepted.get("statusMessage", "")))
-            return Accepted(gateway_message_id=str(accepted.get("messageId", "")))
-        group = answer.get("groupInfo") or {}
-        return Accepted(gateway_message_id=str(group.get("groupId", "")))
+    def prepare(self, message: Outbound) -> str:
+        """A new message group holding the message, not sent: its groupId (steps 1 and 2)."""
+        created = self._call(
+            "POST",
+            f"{self.base_url}/messages/v4/groups",
+            json={"allowDuplicates": False, "customFields": {CORRELATION_FIELD: message.send_id}},
+        )
+        group_id = str(created.get("groupId") or "")
+        if not group_id:
+            raise Rejected("groupId", "Solapi made a group without an id")
+        added = self._call(
+            "PUT", f"{self.base_url}/messages/v4/groups/{group_id}/messages", json=self.body(message)
+        )
+        results = added.get("resultList") or []
+        if not results:
+            raise Rejected("resultList", "Solapi added no message to the group")
+        for result in results:
+            if str(result.get("statusCode", "")) != REGISTERED:
+                raise Rejected(str(result.get("statusCode", "")), str(result.get("statusMessage", "")))
+        return group_id
 
-    def find(self, message: Outbound) -> Accepted | None:
-        """The message list filtered by our correlation field."""
+    def send(self, message: Outbound, handle: str | None = None) -> Accepted:
+        """Send the group `handle` names (step 4; without a handle, a new group holding the message)."""
+        group_id = handle or self.prepare(message)
+        try:
+            self._call("POST", f"{self.base_url}/messages/v4/groups/{group_id}/send")
+        except Rejected as refused:
+            if refused.code in SENT_ALREADY:
+                return Accepted(gateway_message_id=group_id, already=True)
+            if refused.code in NEVER_SENT:
+                raise Expired(refused.code, refused.message) from refused
+            raise
+        return Accepted(gateway_message_id=group_id)
+
+    def find(self, message: Outbound, handle: str | None = None) -> Accepted | None:
+        """What became of the group `handle` names (step 5); without one, the message list filtered by our
+        correlation field."""
+        if handle is not None:
+            try:
+                group = self._call("GET", f"{self.base_url}/messages/v4/groups/{handle}")
+            except Rejected as refused:
+                if refused.code in NEVER_SENT:
+                    return None  # gone, never sent: sending it answers Expired
+                raise
+            if str(group.get("status")) in GROUP_SENT or group.get("dateSent"):
+                return Accepted(gateway_message_id=handle, already=True)
+            return None  # PENDING: never sent; or DELETED / FAILED: never sent, and send answers Expired
         params = {"criteria": f"customFields.{CORRELATION_FIELD}", "value": message.send_id, "cond": "eq"}
         answer = self._call("GET", f"{self.base_url}/messages/v4/list", params=params)
         listed = answer.get("messageList") or {}
