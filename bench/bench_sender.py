@@ -17,7 +17,7 @@ Prints, for an NHN store and then a Solapi store:
     delivered twice (concurrently); and all of that at once with the gateway's message list lagging 30 s
     behind what it sent (the lookup an unclear outcome asks).
 Profiles and the campaign document are in memory, tests/fakes' (they are not what this measures).
-Run: .venv/bin/python bench/bench_sender.py   (about 100 s)
+Run: .venv/bin/python bench/bench_sender.py   (about two and a half minutes)
 """
 
 import queue

@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from nudge.adapters.journeys import DynamoJourneys
@@ -94,6 +95,43 @@ def test_a_slot_schedule_is_created_once_and_a_second_create_finds_it_there(aws:
     assert schedule["ActionAfterCompletion"] == "DELETE"
     first.ensure_slot(STORE, SLOT, NOW)
     assert first.calls == 1  # remembered: no second API call from the same container
+
+
+class _ConflictsOnce:
+    """Scheduler's client, whose first CreateSchedule of each name answers ConflictException though nothing
+    was created (another request was changing the schedule: AWS answers so, and that request may fail)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.conflicted: set[str] = set()
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        def call(**request: Any) -> Any:
+            self.calls.append(name)
+            if name == "create_schedule" and request["Name"] not in self.conflicted:
+                self.conflicted.add(request["Name"])
+                error = {"Error": {"Code": "ConflictException", "Message": "in progress"}}
+                raise ClientError(error, "CreateSchedule")
+            return getattr(self.client, name)(**request)
+
+        return call
+
+
+def test_a_conflict_is_not_taken_for_a_schedule_that_is_there(aws: Any) -> None:
+    client = boto3.client("scheduler", region_name="ap-northeast-2")
+    client.create_schedule_group(Name="slots")
+    arn = "arn:aws:sqs:ap-northeast-2:123456789012:"
+    conflicting = _ConflictsOnce(client)
+    scheduler = QueueScheduler("slots", arn + "role", arn + "slots", arn + "dlq", client=conflicting)
+    slots = SlotSchedules(scheduler)
+    slots.ensure_slot(STORE, SLOT, NOW)
+    assert conflicting.calls == ["create_schedule", "get_schedule", "create_schedule"] and slots.created == 1
+    assert client.get_schedule(Name=slot_schedule_name("dogday-mall", SLOT), GroupName="slots")
+    conflicting.calls.clear()
+    assert scheduler.put("send-x", "at(2026-03-23T16:00:00)", "Asia/Seoul", {}, one_time=True, now=NOW)
+    assert conflicting.calls == ["create_schedule", "update_schedule", "create_schedule"]
+    assert client.get_schedule(Name="send-x", GroupName="slots")
 
 
 def test_a_slot_in_the_past_or_a_bad_zone_is_refused_before_the_api_is_called(aws: Any) -> None:

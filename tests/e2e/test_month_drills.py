@@ -18,6 +18,7 @@ import pytest
 
 from compliance.labelling import is_labelled_ad_sms
 from nudge_local.demo import demo_month
+from nudge_local.emulation import chaos
 from nudge_local.gateway.emulator import Faults
 
 pytestmark = pytest.mark.e2e
@@ -53,6 +54,13 @@ def faulty() -> demo_month.MonthResult:
         keep_logs=True,
     )
     return _month(drill)
+
+
+@pytest.fixture(scope="module")
+def throttled() -> demo_month.MonthResult:
+    """DynamoDB answers 30 % of the functions' request attempts with a throttle (or, one in nineteen, a
+    500) and EventBridge Scheduler 50 % with a throttle, a 500 or (creating a schedule) a conflict."""
+    return _month(demo_month.Drill(dynamodb_error_rate=0.3, scheduler_error_rate=0.5, clicks=False))
 
 
 def _profiles(result: demo_month.MonthResult) -> dict[Any, dict[str, Any]]:
@@ -92,6 +100,52 @@ def test_crashes_redeliveries_and_gateway_failures_send_nothing_twice_and_lose_n
             assert record.deferred_until is not None
     # Every profile came out as in the clean month: the webhooks that crashed were delivered again.
     assert faulty.retried > 0
+
+
+def test_dynamodb_throttling_and_scheduler_errors_lose_nothing_and_send_nothing_twice(
+    clean, throttled
+) -> None:
+    """botocore retries what the services answer (4 attempts for DynamoDB, 9 for Scheduler, backing off on
+    the simulated clock): what gets past them fails a function, whose webhook the platform delivers again
+    or whose queue message comes back, and after five (three for a campaign run) a dead-letter queue holds
+    it, with its alarm, until it is redriven. The local queues deliver a failed message again at once, so a
+    send job whose attempt failed after its claim finds its 90 s lease still held at every try and lands in
+    the dead-letter queue (in AWS the 6-minute visibility timeout outlasts the lease)."""
+    errors = throttled.service_errors
+    assert min(errors[f"dynamodb:{code}"] for code, _, _ in chaos.DYNAMODB_ERRORS) > 0
+    assert errors["scheduler:ConflictException"] > 0 and sum(errors.values()) > 1000
+    assert sum(throttled.function_errors.values()) > 10  # past botocore's retries, at a rate that matters
+    # Nothing twice.
+    sent = Counter((m["key"], m["fallback"]) for m in throttled.capture["outbox"])
+    assert [key for key, n in sent.items() if n > 1] == []
+    # Nothing lost: no webhook given up (the platform's retries took them all), every schedule delivered,
+    # every dead-lettered message redriven and handled ...
+    assert [refused for refused in throttled.refused if refused.startswith("5")] == []
+    assert set(throttled.firings) == {"delivered"}
+    assert throttled.capture["dead_letters"] == dict.fromkeys(throttled.capture["dead_letters"], 0)
+    # ... every send of the clean month was queued and ended the same way, or (decided again after its
+    # redrive) deferred or suppressed for a reason it records; every delivery report was taken ...
+    before = {record.send_id: record for record in clean.capture["ledger"]}
+    after = {record.send_id: record for record in throttled.capture["ledger"]}
+    assert set(before) <= set(after)
+    for send_id, record in before.items():
+        got = after[send_id]
+        assert got.state == record.state or (got.state.value in ("deferred", "suppressed") and got.reasons)
+    assert "sent" not in {record.state.value for record in after.values()}
+    # ... and every profile came out as in the clean month (a consent withdrawn on a delivery report may be
+    # dated a few seconds later: botocore's backoff moved the simulated clock on).
+    clean_profiles, profiles = _profiles(clean), _profiles(throttled)
+    assert clean_profiles.keys() == profiles.keys()
+    for key, profile in clean_profiles.items():
+        for name, value in profile.items():
+            if name != "consents":
+                assert profiles[key][name] == value, (key, name)
+                continue
+            got = profiles[key][name]
+            assert got.keys() == value.keys(), key
+            for channel, consent in value.items():
+                assert (got[channel].granted, got[channel].source) == (consent.granted, consent.source)
+                assert abs(got[channel].at - consent.at) < timedelta(minutes=1)
 
 
 def _ad_channel(message: dict[str, Any]) -> str | None:

@@ -68,6 +68,14 @@ class CountingSchedulerClient:
         self.names.add(name)
         return {"ScheduleArn": f"arn:aws:scheduler:::schedule/g/{name}"}
 
+    def get_schedule(self, **request: Any) -> dict[str, str]:
+        self.calls += 1
+        name = request["Name"]
+        if name not in self.names:
+            error = {"Error": {"Code": "ResourceNotFoundException", "Message": "no such schedule"}}
+            raise ClientError(error, "GetSchedule")
+        return {"Name": name, "Arn": f"arn:aws:scheduler:::schedule/g/{name}"}
+
 
 if TYPE_CHECKING:  # mypy holds each fake to the Protocols it stands in for
     _slots: SlotScheduler = RecordingSlots()

@@ -156,6 +156,9 @@ class MonthResult:
     redriven: Counter[str] = field(default_factory=Counter)  # dead-letter messages moved back, by queue
     crashes: int = 0
     redeliveries: int = 0
+    service_errors: Counter[str] = field(default_factory=Counter)  # injected DynamoDB / Scheduler errors
+    function_errors: Counter[str] = field(default_factory=Counter)  # failed invocations, by function
+    firings: Counter[str] = field(default_factory=Counter)  # schedule firings by outcome (delivered, ...)
     capture: dict[str, Any] = field(default_factory=dict)  # the state the drills compare (_capture)
     withdrawn_by_080: int = 0  # of those who called the 080 number, SMS ad consents withdrawn by its list
     webhooks: int = 0
@@ -214,6 +217,11 @@ class Drill:
     crash_rate: float = 0.0  # a function dies before this share of its AWS requests
     redeliver_rate: float = 0.0  # SQS delivers this share of handled messages again
     gateway: Faults | None = None  # the gateway's errors and timeouts
+    # DynamoDB answers this share of the functions' request attempts with a throttle (or a 500), and
+    # EventBridge Scheduler with a throttle, a 500 or (creating a schedule) a conflict: botocore retries
+    # them as in Lambda, so only some reach the code (emulation/chaos.py)
+    dynamodb_error_rate: float = 0.0
+    scheduler_error_rate: float = 0.0
     clicks: bool = True  # customers open links (off when two runs must send the same messages)
     keep_logs: bool = False  # keep every log line (the privacy audit reads them all)
     capture: bool = (
@@ -268,7 +276,13 @@ def run(
         clicked: Counter[str] = Counter()  # per customer
         if drill.gateway is not None and runtime.gateway is not None:
             runtime.gateway.set_faults(drill.gateway)
-        plan_of_faults = chaos.FaultPlan(drill.crash_rate, drill.redeliver_rate, seed)
+        plan_of_faults = chaos.FaultPlan(
+            drill.crash_rate,
+            drill.redeliver_rate,
+            seed,
+            dynamodb_error_rate=drill.dynamodb_error_rate,
+            scheduler_error_rate=drill.scheduler_error_rate,
+        )
         chaos.activate(plan_of_faults)
         block_day = month.day_start(20) + timedelta(hours=10)
         call_080_at = month.day_start(month.PROMOTION_DAYS[0] + 1) + timedelta(hours=12, minutes=30)
@@ -346,6 +360,7 @@ def run(
         runtime.advance_to(max(plan.end, runtime.clock.now()) + timedelta(days=1))  # what was set in motion
         chaos.activate(None)
         result.crashes, result.redeliveries = plan_of_faults.crashes, plan_of_faults.redeliveries
+        result.service_errors = Counter(plan_of_faults.errors)
         if runtime.gateway is not None:
             runtime.gateway.set_faults(Faults())
         runtime.run_until_idle()
@@ -377,6 +392,8 @@ def run(
         result.messages_sent = len(outbox)
         result.fell_back = sum(1 for m in outbox if m.get("fallback"))
         counters = runtime.counters
+        result.function_errors = Counter({n: f.errors for n, f in counters.functions.items() if f.errors})
+        result.firings = Counter(firing.outcome for firing in runtime.scheduler.firings)
         result.webhooks = sum(counters.api_requests[name] for name in cost.INGESTION_FUNCTIONS)
         result.bill = cost.bill(counters, runtime.template, runtime.logs.bytes_written)
         result.profiles = _count_profiles(runtime)

@@ -41,14 +41,17 @@ from nudge_local.emulation import hooks
 # Origins that are AWS itself or the harness, never a function that could crash.
 _NOT_FUNCTIONS = frozenset({"local", "scheduler", "sqs-event-source"})
 
-# (error code, HTTP status, message) as each service answers them.
+# (error code, HTTP status, message) as each service answers them; a DynamoDB error is a throttle nine
+# times in ten (an InternalServerError is rarer, and costs botocore's retry quota almost three times as much).
+_THROUGHPUT = (
+    "ProvisionedThroughputExceededException",
+    400,
+    "The level of configured provisioned throughput for the table was exceeded.",
+)
+_THROTTLING = ("ThrottlingException", 400, "Rate of requests exceeds the allowed throughput.")
 DYNAMODB_ERRORS = (
-    (
-        "ProvisionedThroughputExceededException",
-        400,
-        "The level of configured provisioned throughput for the table was exceeded.",
-    ),
-    ("ThrottlingException", 400, "Rate of requests exceeds the allowed throughput."),
+    *[_THROUGHPUT] * 9,
+    *[_THROTTLING] * 9,
     ("InternalServerError", 500, "Internal server error"),
 )
 SCHEDULER_ERRORS = (
@@ -141,13 +144,15 @@ def _maybe_fail(event_name: str, request: Any = None, **_: Any) -> AWSResponse |
     plan = _plan
     if plan is None or request is None or _origin() in _NOT_FUNCTIONS:
         return None
-    _, service, operation = (event_name.split(".") + ["", ""])[:3]
+    service, operation = [*event_name.split("."), "", ""][1:3]
     if service == "dynamodb" and plan.roll(plan.dynamodb_error_rate):
         code, status, message = plan.pick(DYNAMODB_ERRORS)
         body = {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message}
         headers = {"x-amzn-RequestId": "chaos", "content-type": "application/x-amz-json-1.0"}
     elif service == "scheduler" and plan.roll(plan.scheduler_error_rate):
-        choices = (*SCHEDULER_ERRORS, SCHEDULER_CONFLICT) if operation == "CreateSchedule" else SCHEDULER_ERRORS
+        choices = (
+            (*SCHEDULER_ERRORS, SCHEDULER_CONFLICT) if operation == "CreateSchedule" else SCHEDULER_ERRORS
+        )
         code, status, message = plan.pick(choices)
         body = {"Message": message}
         headers = {"x-amzn-RequestId": "chaos", "x-amzn-ErrorType": code, "content-type": "application/json"}
@@ -198,8 +203,8 @@ def _acquire(self: Any, amount: float, block: bool) -> bool:
             raise CapacityNotAvailableError()
         while (wait := self._sleep_amount(amount)) > 0:
             self._new_fill_rate_condition.release()
-            try:
-                nudge_clock.sleep(wait)
+            try:  # at least a millisecond: a simulated clock moves by whole microseconds
+                nudge_clock.sleep(max(wait, 0.001))
             finally:
                 self._new_fill_rate_condition.acquire()
             self._refill()

@@ -12,12 +12,12 @@ variables, the wire's answers) and `outbox.py` (the people on the other end, and
 and owe).
 
 Here: the routing of a request to its provider, the faults injected on request (`Faults`: error rate,
-latency, timeouts, dropped reports, a lagging message list), and the two ways to reach it: on a socket (`serve`) or in-process as an
-httpx transport (`transport`: the local runtime's functions and the tests, no socket). It keeps an outbox of
-what reached a phone (`outbox`, served as `GET /_local/outbox`), queues delivery reports for Nudge
-(`take_reports`: the runtime posts them to `/gateway/reports/{provider}`, with the store's report signature
-where each gateway carries it: NHN's header, the Solapi report URL's query), and answers the lookups the
-sender uses after an unclear outcome (the message lists, a Solapi group).
+latency, timeouts, dropped reports, a lagging message list), and the two ways to reach it: on a socket
+(`serve`) or in-process as an httpx transport (`transport`: the local runtime's functions and the tests, no
+socket). It keeps an outbox of what reached a phone (`outbox`, served as `GET /_local/outbox`), queues
+delivery reports for Nudge (`take_reports`: the runtime posts them to `/gateway/reports/{provider}`, with
+the store's report signature where each gateway carries it: NHN's header, the Solapi report URL's query),
+and answers the lookups the sender uses after an unclear outcome (the message lists, a Solapi group).
 """
 
 import json

@@ -100,7 +100,7 @@ def test_scheduler_errors_throttling_retried_a_conflict_not(as_a_function: list[
                 )
         # Throttling and server errors are retried (Config(retries={"max_attempts": 8}): 9 attempts); a
         # conflict is not: the code decides what it means.
-        assert all(n == 8 or code == "ConflictException" and n < 8 for code, n in ended), ended
+        assert all(n == 8 or (code == "ConflictException" and n < 8) for code, n in ended), ended
         assert {code for code, _ in ended} == {"ConflictException", "ThrottlingException"}
         assert sum(plan.errors.values()) == sum(n + 1 for _, n in ended)
     finally:

@@ -2,7 +2,11 @@
 
 Every expression, time zone and name is validated (nudge.schedules) before the API is called: moto
 accepts anything, AWS does not. Creating a schedule that already exists is not an error — a retried
-request finds it there (ConflictException), which is what it wanted.
+request finds it there, which is what it wanted. But Scheduler answers ConflictException both when the
+schedule exists and when another request is changing it at that moment (which may end without it), so a
+conflict is not taken for "it exists": the schedule is looked up (`create_once`) or updated (`put`), and
+created again if it is not there. Throttling and server errors are the client's to retry (adaptive mode),
+then the caller's: its queue message comes back.
 """
 
 import hashlib
@@ -22,6 +26,13 @@ from nudge.stores import Store
 # Scheduler retries a failed delivery to the queue for up to a day, then dead-letters it.
 MAX_RETRY_ATTEMPTS = 185
 MAX_EVENT_AGE_SECONDS = 86_400
+# A create that conflicts and then finds no schedule is tried again this many times in all; past that the
+# caller fails, and its queue message comes back later.
+CONFLICT_ATTEMPTS = 3
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response["Error"]["Code"])
 
 
 @cache
@@ -68,32 +79,46 @@ class QueueScheduler:
             request["StartDate"] = start
         if end is not None:
             request["EndDate"] = end
-        try:
-            self.client.create_schedule(**request)
-            return True
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConflictException":
-                raise
-        self.client.update_schedule(**request)
-        return False
+        for _ in range(CONFLICT_ATTEMPTS):
+            try:
+                self.client.create_schedule(**request)
+                return True
+            except ClientError as exc:
+                if _code(exc) != "ConflictException":
+                    raise
+            try:
+                self.client.update_schedule(**request)
+                return False
+            except ClientError as exc:
+                if _code(exc) != "ResourceNotFoundException":
+                    raise  # not there after all (the conflict was another request's): create it again
+        raise RuntimeError(f"schedule {name}: conflicting requests {CONFLICT_ATTEMPTS} times")
 
     def create_once(
         self, name: str, expression: str, timezone: str, payload: dict[str, Any], *, now: datetime
     ) -> bool:
         """Create a one-time schedule deleted after it fires. True when created; False when a schedule of
-        that name is already there (ConflictException): for a deterministic name, that is what was wanted."""
+        that name is already there (a ConflictException, and GetSchedule finds it): for a deterministic
+        name, that is what was wanted."""
         zone = validate_timezone(timezone)
         validate_name(name)
         validate_expression(expression, zone, now)
         request = self._request(name, expression, timezone, payload)
         request["ActionAfterCompletion"] = "DELETE"
-        try:
-            self.client.create_schedule(**request)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConflictException":
+        for _ in range(CONFLICT_ATTEMPTS):
+            try:
+                self.client.create_schedule(**request)
+                return True
+            except ClientError as exc:
+                if _code(exc) != "ConflictException":
+                    raise
+            try:
+                self.client.get_schedule(Name=name, GroupName=self.group)
                 return False
-            raise
-        return True
+            except ClientError as exc:
+                if _code(exc) != "ResourceNotFoundException":
+                    raise  # not there after all (the conflict was another request's): create it again
+        raise RuntimeError(f"schedule {name}: conflicting requests {CONFLICT_ATTEMPTS} times")
 
     def _request(self, name: str, expression: str, timezone: str, payload: dict[str, Any]) -> dict[str, Any]:
         """A CreateSchedule request targeting the queue, with the retry policy and the dead-letter queue."""

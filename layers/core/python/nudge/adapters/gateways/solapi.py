@@ -13,21 +13,25 @@ group, which Solapi sends at most once (solapi/documents, api-reference/messages
    gives each message's `statusCode`, 2000 registered, anything else a refusal (kept in the group, never
    sent: sendGroupMessage.md "정상 접수된 메시지만 발송을 시도합니다");
 3. the sender records the groupId in the send ledger (the handle: `prepare` returns it);
-4. `POST /messages/v4/groups/{groupId}/send` (sendGroupMessage.md) sends it. Only a PENDING group is sent;
-   one sent already is refused 409 `GroupInProcessing` ("이미 발송 요청된 그룹입니다") or `AlreadySent`
-   ("이미 발송이 완료된 그룹입니다"), read here as "already sent";
+4. `POST /messages/v4/groups/{groupId}/send` (sendGroupMessage.md) sends it. Only a PENDING group is sent
+   ("'PENDING' 상태의 그룹만 전송 가능합니다"); one sent already is refused 409 `GroupInProcessing` ("이미
+   발송 요청된 그룹입니다") or `AlreadySent` ("이미 발송이 완료된 그룹입니다"), read here as "already
+   sent" (the errors: api-reference/message-api-v4/undefined-1/undefined-6.md, the same endpoint's page in
+   the documentation's earlier layout);
 5. after an unclear outcome, `GET /messages/v4/groups/{groupId}` (getMessageGroupInfo.md): `status`
    PENDING (never sent: send it), SENDING / COMPLETE (it went), SCHEDULED (Nudge never schedules; it goes
    by itself); DELETED (only a PENDING group can be deleted: deleteMessageGroup's NotOperationalStatus) and
-   FAILED (creation failed, or a schedule cancelled: the FAILED sample has no `dateSent`) were never sent
-   and cannot be (400 `DeletedGroup` / `FailedGroup`), nor can a group the account no longer has (404
+   FAILED ("생성 실패", or a schedule cancelled: the FAILED sample has no `dateSent`) were never sent and
+   cannot be (400 `DeletedGroup` / `FailedGroup`), nor can a group the account no longer has (404
    `ResourceNotFound`): those are Expired, and the message is held again in a new group. `dateSent` set
    means sent, whatever the status says.
 A group that fails before step 3 (a timeout creating it or adding the message) is never sent: the next try
 holds the message in a new one. Three calls a message where `send-many/detail` took one. Not confirmed in
 the documentation: whether a group read by its id can lag as the list does (if its status lagged, the send
-would still be refused 409), and how long Solapi keeps a group never sent (its earlier group API deleted it
-after 24 hours; the send history is kept six months).
+would still be refused 409); how long Solapi keeps a group never sent (its earlier group API deleted it
+after 24 hours; the send history is kept six months); whether `allowDuplicates: false` refuses a number
+across two adds (the SDK calls it the group's setting, the documented sample shows one request); and what
+adding to a group that is not PENDING answers. Nudge relies on none of these.
 
 The correlation field `customFields.nudge_send` (the send id) rides on every message: delivery reports
 carry it back (a JSON array, see nudge.reports), and a record without a group (an attempt that stopped
