@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml $(PINS)
 	$(BIN)/pip install --quiet -e '.[dev]' -c $(PINS)
 	touch $(STAMP)
 
-# The demo month on the local runtime (12-15 seconds); CUSTOMERS=5000 is the whole store (100-120 seconds).
+# The demo month on the local runtime (about 25 seconds); CUSTOMERS=5000 is the whole store (about 3 minutes).
 CUSTOMERS ?= 500
 run: $(STAMP)  ## the demo month: one store, its customers, 30 days on the simulated clock
 	$(BIN)/nudge local demo --customers $(CUSTOMERS)
