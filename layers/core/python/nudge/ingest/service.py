@@ -32,8 +32,9 @@ from nudge.ports import (
     SecretStore,
     StoreDirectory,
 )
+from nudge.products.model import ProductRecord
 from nudge.profiles.budget import fit
-from nudge.profiles.events import EventType
+from nudge.profiles.events import EventType, NormalizedEvent
 from nudge.profiles.profile import Profile, apply_event, prune
 from nudge.stores import SECRET_NAMES, Store
 
@@ -58,11 +59,30 @@ class IngestDependencies:
     erased: "ErasedCustomers | None" = None
     # Erases a customer when a platform asks (Shopify's customers/redact): the erasure area's front door.
     eraser: "CustomerEraser | None" = None
+    # The store's product catalog (nudge.products): product webhooks update it, cart and order lines are
+    # completed from it (price, name), and what a customer carts or views is noted for its alerts.
+    products: "ProductCatalog | None" = None
 
 
 class ErasedCustomers(Protocol):
     def erased_at(self, store_id: str, customer_id: str) -> datetime | None:
         """When the customer was last erased (None: never)."""
+        ...
+
+
+class ProductCatalog(Protocol):
+    def update(self, store: Store, products: list[ProductRecord], now: datetime) -> str:
+        """Apply what a platform says about products; answer what changed, in words (no personal data)."""
+        ...
+
+    def complete_lines(self, store: Store, events: list[NormalizedEvent]) -> list[NormalizedEvent]:
+        """The events with each cart and order line's missing price and name filled from the catalog."""
+        ...
+
+    def note_interest(
+        self, store: Store, customer_id: str, events: list[NormalizedEvent], now: datetime
+    ) -> None:
+        """Remember which products the customer carted or viewed (back-in-stock, price-drop alerts)."""
         ...
 
 
@@ -114,7 +134,19 @@ def receive_webhook(request: WebhookRequest, deps: IngestDependencies) -> Ingest
     delivery = _translated(lambda: source.translate(request, store))
     if delivery.erasure is not None:
         return _erase(delivery, delivery.erasure, store, deps, request.received_at)
+    if delivery.products:
+        return _update_catalog(delivery, store, deps, request.received_at)
     return apply_delivery(delivery, store, deps, request.received_at)
+
+
+def _update_catalog(
+    delivery: Delivery, store: Store, deps: IngestDependencies, now: datetime
+) -> IngestResult:
+    """A product webhook: the catalog takes it (order-safe, so a retry or a late one changes nothing)."""
+    if deps.products is None:
+        raise RuntimeError("this function cannot update the product catalog (no catalog in its dependencies)")
+    reason = deps.products.update(store, delivery.products, now)
+    return IngestResult("applied", delivery.key, None, (), reason, tuple(delivery.not_kept))
 
 
 def _erase(
@@ -189,6 +221,10 @@ def apply_delivery(
         status = "duplicate" if outcome is SaveOutcome.DUPLICATE else "ignored"
         return IngestResult(status, delivery.key, None, (), record.reason, tuple(delivery.not_kept))
 
+    if deps.products is not None:
+        # Lines a platform sent without a price or a name (Cafe24's cart event) get them from the catalog,
+        # so cart-amount segments and product variables work the same for every platform.
+        events = deps.products.complete_lines(store, events)
     types = tuple(e.type.value for e in events)
     record = DeliveryRecord(
         store.store_id,
@@ -228,7 +264,7 @@ def apply_delivery(
             continue
         deps.publisher.publish(events)
         status = "applied" if outcome is SaveOutcome.APPLIED else "duplicate"
-        return IngestResult(
-            status, delivery.key, customer_id, types, None, tuple(delivery.not_kept), trimmed
-        )
+        if deps.products is not None and outcome is SaveOutcome.APPLIED:
+            deps.products.note_interest(store, customer_id, events, now)
+        return IngestResult(status, delivery.key, customer_id, types, None, tuple(delivery.not_kept), trimmed)
     raise ConcurrentUpdates(f"profile kept changing during {MAX_ATTEMPTS} attempts")

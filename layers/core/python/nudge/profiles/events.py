@@ -33,6 +33,10 @@ class EventType(StrEnum):
     ORDER_CANCELED = "order.canceled"
     ORDER_REFUNDED = "order.refunded"
     COUPON_ISSUED = "coupon.issued"
+    # A product the customer carted or viewed changed in the store's catalog (nudge.products): one event per
+    # interested customer, made by the catalog update, not by a webhook about the customer.
+    PRODUCT_BACK_IN_STOCK = "product.back_in_stock"
+    PRODUCT_PRICE_DROPPED = "product.price_dropped"
 
 
 class ConsentChannel(StrEnum):
@@ -137,6 +141,7 @@ class PageViewed(_Event):
     type: Literal[EventType.PAGE_VIEWED] = EventType.PAGE_VIEWED
     path: Annotated[str, Field(min_length=1, max_length=512, pattern=r"^/")]
     dwell_seconds: Annotated[int, Field(ge=0, le=86_400)] = 0
+    product_id: NonEmpty | None = None  # a product page: the product it shows (the tracker says which)
 
 
 class CartLine(BaseModel):
@@ -144,7 +149,8 @@ class CartLine(BaseModel):
 
     product_id: NonEmpty
     quantity: Annotated[int, Field(ge=0, le=100_000)] = 1
-    price: Money | None = None  # unit price; Cafe24's add-to-cart event does not carry it
+    price: Money | None = None  # unit price; Cafe24's add-to-cart event does not carry it (the catalog does)
+    name: Annotated[str, Field(max_length=250)] | None = None  # the product's name, when known
 
 
 class CartUpdated(_Event):
@@ -168,6 +174,7 @@ class OrderLine(BaseModel):
     product_id: NonEmpty
     quantity: Annotated[int, Field(ge=1, le=100_000)] = 1
     price: Money | None = None
+    name: Annotated[str, Field(max_length=250)] | None = None  # the product's name, when known
 
 
 class _OrderEvent(_Event):
@@ -217,6 +224,26 @@ class CouponIssued(_Event):
     expires_at: UtcDatetime
 
 
+class _ProductEvent(_Event):
+    """A catalog change that concerns this customer (they carted or viewed the product): what a message
+    about it may name. Made by nudge.products, one per interested customer."""
+
+    product_id: NonEmpty
+    name: Annotated[str, Field(max_length=250)] | None = None
+    price: Money | None = None  # the price now (the sale price when there is one)
+    image_url: Annotated[str, Field(max_length=2048)] | None = None
+    url: Annotated[str, Field(max_length=2048)] | None = None  # the product's page in the store
+
+
+class ProductBackInStock(_ProductEvent):
+    type: Literal[EventType.PRODUCT_BACK_IN_STOCK] = EventType.PRODUCT_BACK_IN_STOCK
+
+
+class ProductPriceDropped(_ProductEvent):
+    type: Literal[EventType.PRODUCT_PRICE_DROPPED] = EventType.PRODUCT_PRICE_DROPPED
+    old_price: Money
+
+
 NormalizedEvent = Annotated[
     MemberJoined
     | MemberLoggedIn
@@ -232,7 +259,9 @@ NormalizedEvent = Annotated[
     | OrderDelivered
     | OrderCanceled
     | OrderRefunded
-    | CouponIssued,
+    | CouponIssued
+    | ProductBackInStock
+    | ProductPriceDropped,
     Field(discriminator="type"),
 ]
 

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ValidationError
 
 from nudge.errors import FieldError, InvalidPayload, field_errors
 from nudge.privacy import Mobile, read_phone
+from nudge.products.model import ProductRecord
 from nudge.profiles.events import NormalizedEvent, within_years
 from nudge.stores import Store
 
@@ -51,6 +52,9 @@ class Delivery:
     not_kept: list[FieldError] = field(default_factory=list)
     # The platform asks for customers to be erased (Shopify's customers/redact): no events, an erasure.
     erasure: "ErasureRequest | None" = None
+    # Products the platform describes (product webhooks): the store's catalog is updated with them
+    # (nudge.products), and customers who carted or viewed one may hear about it.
+    products: list[ProductRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
