@@ -151,6 +151,7 @@ class CartLine(BaseModel):
     quantity: Annotated[int, Field(ge=0, le=100_000)] = 1
     price: Money | None = None  # unit price; Cafe24's add-to-cart event does not carry it (the catalog does)
     name: Annotated[str, Field(max_length=250)] | None = None  # the product's name, when known
+    category_ids: Annotated[tuple[NonEmpty, ...], Field(max_length=20)] = ()  # the catalog's categories
 
 
 class CartUpdated(_Event):
@@ -175,6 +176,7 @@ class OrderLine(BaseModel):
     quantity: Annotated[int, Field(ge=1, le=100_000)] = 1
     price: Money | None = None
     name: Annotated[str, Field(max_length=250)] | None = None  # the product's name, when known
+    category_ids: Annotated[tuple[NonEmpty, ...], Field(max_length=20)] = ()  # the catalog's categories
 
 
 class _OrderEvent(_Event):
