@@ -6,13 +6,18 @@
  *     window.nudgeConfig = { api: "https://xxxx.execute-api.ap-northeast-2.amazonaws.com",
  *                            store: "dogday-mall", key: "pk_live_...",
  *                            member: "<the store's member id, if logged in, else null>",
- *                            memberToken: "<the store's token for that member id, else null>" };
+ *                            memberToken: "<the store's token for that member id, else null>",
+ *                            product: "<on a product page: the product's number, e.g. 123, else omit>" };
  *   </script>
  *   <script src="/nudge-tracker.js" async></script>
  *
  * A member id counts only with the token the store's server made for it (docs/webhooks.md, "Who the
  * visitor is": HMAC-SHA256 with the store's tracker-identity-secret, which never reaches the page);
  * without one, or with an expired one, the visit is recorded as this browser's anonymous visitor.
+ *
+ * A product page declares its product with `product` above or a meta tag the page template writes,
+ * <meta name="nudge-product" content="123"> (docs/webhooks.md, "Product pages"); the page view then carries
+ * it as `product_id`. An id that is not 1-64 of A-Z a-z 0-9 _ . : - is left out, so the batch still counts.
  *
  * A visit starts when no page was seen for 30 minutes. The batch for a page is sent when the page is
  * hidden (sendBeacon, text/plain: no CORS preflight), so dwell time is known.
@@ -45,11 +50,20 @@
   });
   window.addEventListener("pagehide", function () { visibleMs += Date.now() - shownAt; flush(); });
 
+  function product() {
+    var meta = document.querySelector('meta[name="nudge-product"]');
+    var value = String(cfg.product || (meta && meta.getAttribute("content")) || "").trim();
+    return /^[A-Za-z0-9_.:-]{1,64}$/.test(value) ? value : null;
+  }
+
   function flush() {
     if (sent) return;
     sent = true;
-    events.push({ id: id(), type: "page_view", path: location.pathname, at: new Date(now).toISOString(),
-                  dwell_seconds: Math.min(86400, Math.round(visibleMs / 1000)) });
+    var view = { id: id(), type: "page_view", path: location.pathname, at: new Date(now).toISOString(),
+                 dwell_seconds: Math.min(86400, Math.round(visibleMs / 1000)) };
+    var shown = product();
+    if (shown) view.product_id = shown;
+    events.push(view);
     var body = JSON.stringify({ write_key: cfg.key, visitor_id: visitor, member_id: cfg.member || null,
                                 member_token: (cfg.member && cfg.memberToken) || null, events: events });
     var url = cfg.api.replace(/\/$/, "") + "/collect/" + encodeURIComponent(cfg.store);

@@ -6,9 +6,9 @@ OpenAPI document at GET /admin/openapi.json (Swagger UI at GET /admin/swagger) i
 declares every status it answers, and tests/contract/test_admin_openapi.py holds the API to it.
 
 This module builds the resolver and its document's header, includes one router per business area
-(admin_routes_stores, _segments, _campaigns, _automations, _reports, _customers: parse, call the area's
-service, answer) and the contract's (admin_contract: the document's route and every refusal), and gates
-each request.
+(admin_routes_stores, _segments, _campaigns, _automations, _reports, _customers, _products: parse, call
+the area's service, answer) and the contract's (admin_contract: the document's route and every refusal),
+and gates each request.
 """
 
 import json
@@ -20,6 +20,7 @@ import admin_contract
 import admin_routes_automations
 import admin_routes_campaigns
 import admin_routes_customers
+import admin_routes_products
 import admin_routes_reports
 import admin_routes_segments
 import admin_routes_stores
@@ -63,6 +64,7 @@ app.configure_openapi(
             description="고객 — what Nudge holds about one customer, why they were (or were not) sent each "
             "message, and erasing them (개인정보 파기)",
         ),
+        Tag(name="products", description="상품 — the store's catalog, as its platform's webhooks left it"),
         Tag(name="documentation", description="This document"),
     ],
     security_schemes={
@@ -93,6 +95,7 @@ for router in (
     admin_routes_automations.router,
     admin_routes_reports.router,
     admin_routes_customers.router,
+    admin_routes_products.router,
     admin_contract.router,
 ):
     app.include_router(router)

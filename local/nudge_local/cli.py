@@ -195,6 +195,14 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     )
     demo.add_argument("--seed", type=int, default=2026, help="the month's random seed (default %(default)s)")
     demo.add_argument(
+        "--drop-cafe24-webhooks",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="lose this share of the Cafe24 store's order, sign-up and product webhooks, e.g. 0.1 (Cafe24 "
+        "warns that it loses some): the hourly reconciliation recovers them; default none",
+    )
+    demo.add_argument(
         "--why",
         action="append",
         type=_customer_id,
@@ -391,6 +399,16 @@ def _invoke(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 # ---------------------------------------------------------------- the demos
 
 
+def _share(text: str) -> float:
+    try:
+        share = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= share <= 1.0:
+        raise argparse.ArgumentTypeError(f"a share is between 0 and 1, not {share}")
+    return share
+
+
 def _demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     for customer in args.why or []:
         number = int(customer[2:])
@@ -401,7 +419,8 @@ def _demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             )
     from nudge_local.demo import demo_month
 
-    demo_month.run(args.customers, args.seed, why=args.why)
+    drill = demo_month.Drill(drop_cafe24_webhooks=args.drop_cafe24_webhooks)
+    demo_month.run(args.customers, args.seed, why=args.why, drill=drill)
     return 0
 
 

@@ -89,3 +89,11 @@ def queued_events(runtime: LocalRuntime) -> list[dict[str, Any]]:
         if not messages:
             return out
         out.extend(json.loads(m["Body"]) for m in messages)
+
+
+def without_reconciliation(runtime: LocalRuntime) -> None:
+    """Stop the Cafe24 reconciliation's hourly schedule, for tests that advance the clock by months or
+    years with no Cafe24 app installed: its 24 runs a day would read nothing and only slow the pump."""
+    runtime.client("scheduler").delete_schedule(
+        Name="Cafe24ReconcileFunction-EveryHour", GroupName="default"
+    )

@@ -77,6 +77,12 @@ def b_ids(runtime: LocalRuntime, document: dict[str, Any]) -> dict[str, str]:
     campaign = post("/campaigns", {**example("/campaigns"), "segment_id": "b-all", "send": daily})
     automation = post("/automations", example("/automations"))
     assert post("/members/import", example("/members/import"))["created"] == 1
+    products = runtime.template.tables["ProductsTable"].name
+    runtime.client("dynamodb").put_item(
+        TableName=products,
+        Item={"pk": {"S": B}, "sk": {"S": "p#P-b-1"}, "v": {"N": "1"}, "n": {"S": "B의 상품"},
+              "at": {"S": "2026-03-18T00:00:00+00:00"}, "src": {"S": "shopify:products/update"}},
+    )  # fmt: skip (store B's catalog: nudge.adapters.products' item)
     return {
         "store_id": B,
         "segment_id": "b-all",
@@ -87,6 +93,7 @@ def b_ids(runtime: LocalRuntime, document: dict[str, Any]) -> dict[str, str]:
         "kind": "campaign",
         "source_id": campaign["campaign_id"],
         "name": "solapi-api-secret",  # store B's gateway secret
+        "product_id": "P-b-1",  # a product of store B's catalog, written below
     }
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from nudge_local.demo import samples
 from nudge_local.runtime.runtime import LocalRuntime
-from tests.e2e.conftest import KST, call, hold_send_jobs
+from tests.e2e.conftest import KST, call, hold_send_jobs, without_reconciliation
 
 BASE = "/admin/stores/dogday-mall"
 ORDERED = datetime(2026, 3, 18, 10, 0, tzinfo=KST)
@@ -291,6 +291,7 @@ def test_free_shipping_nudge_for_a_cart_just_under_the_threshold(runtime: LocalR
 def test_consent_result_notice_at_once_and_the_two_year_reconfirmation_700_days_later(
     runtime: LocalRuntime,
 ) -> None:
+    without_reconciliation(runtime)
     result = install(runtime, "consent_result", {})
     reconfirm = install(runtime, "consent_reconfirmation", {})
     joined = samples.cafe24_member_joined("dogfan01", "김민지", "010-0000-1001", ORDERED, True, False)

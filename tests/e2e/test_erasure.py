@@ -129,6 +129,7 @@ def test_an_erased_customer_is_gone_from_every_table_and_nothing_pending_reaches
             "journey_entries": 1,
             "deferred_sends": 1,
             "send_records": 2,
+            "product_watchers": 0,
         }
         assert (erased["customer_id"], erased["state"], erased["store_id"]) == ("m1", "erased", "dogday-mall")
         assert erased["requested_by"] == "arn:aws:iam::123456789012:user/local-admin"

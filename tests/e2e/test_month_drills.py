@@ -9,8 +9,8 @@ the month's advertising decisions are audited and every log line is checked for 
 import io
 import re
 from collections import Counter
-from dataclasses import replace
-from datetime import timedelta
+from dataclasses import fields, is_dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -61,6 +61,21 @@ def throttled() -> demo_month.MonthResult:
     """DynamoDB answers 30 % of the functions' request attempts with a throttle (or, one in nineteen, a
     500) and EventBridge Scheduler 50 % with a throttle, a 500 or (creating a schedule) a conflict."""
     return _month(demo_month.Drill(dynamodb_error_rate=0.3, scheduler_error_rate=0.5, clicks=False))
+
+
+ARRIVAL_SLACK = timedelta(minutes=10)
+
+
+def _same(got: Any, want: Any) -> bool:
+    """Equal, but for times within ARRIVAL_SLACK: Cafe24's login and cart events carry no time and are timed
+    on arrival, and a webhook a fault refused arrives again a minute or two later (the platform's retry)."""
+    if isinstance(got, datetime) and isinstance(want, datetime):
+        return abs(got - want) <= ARRIVAL_SLACK
+    if is_dataclass(got) and is_dataclass(want) and type(got) is type(want):
+        return all(_same(getattr(got, f.name), getattr(want, f.name)) for f in fields(got))
+    if isinstance(got, dict) and isinstance(want, dict):
+        return got.keys() == want.keys() and all(_same(got[k], want[k]) for k in got)
+    return bool(got == want)
 
 
 def _profiles(result: demo_month.MonthResult) -> dict[Any, dict[str, Any]]:
@@ -125,8 +140,16 @@ def test_dynamodb_throttling_and_scheduler_errors_lose_nothing_and_send_nothing_
     assert throttled.capture["dead_letters"] == dict.fromkeys(throttled.capture["dead_letters"], 0)
     # ... every send of the clean month was queued and ended the same way, or (decided again after its
     # redrive) deferred or suppressed for a reason it records; every delivery report was taken ...
-    before = {record.send_id: record for record in clean.capture["ledger"]}
-    after = {record.send_id: record for record in throttled.capture["ledger"]}
+    # A consent-result notice answering a delivery report is keyed by the refusal's instant, which botocore's
+    # backoff may move a few seconds on (as the consents below): such a notice is matched by customer and
+    # source, every other send by its id.
+    def identity(record: Any) -> tuple[str, ...]:
+        if record.source.startswith("notice:") and record.occurrence.startswith("gateway:"):
+            return (record.customer_id, record.source, *record.occurrence.split(":", 3)[:3])
+        return (record.send_id,)
+
+    before = {identity(record): record for record in clean.capture["ledger"]}
+    after = {identity(record): record for record in throttled.capture["ledger"]}
     assert set(before) <= set(after)
     for send_id, record in before.items():
         got = after[send_id]
@@ -139,7 +162,7 @@ def test_dynamodb_throttling_and_scheduler_errors_lose_nothing_and_send_nothing_
     for key, profile in clean_profiles.items():
         for name, value in profile.items():
             if name != "consents":
-                assert profiles[key][name] == value, (key, name)
+                assert _same(profiles[key][name], value), (key, name, profiles[key][name], value)
                 continue
             got = profiles[key][name]
             assert got.keys() == value.keys(), key

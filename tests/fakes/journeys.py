@@ -46,8 +46,9 @@ class InMemoryJourneys:
         occurrence: str,
         at: datetime,
         window: timedelta | None,
+        per_key: bool = False,
     ) -> bool:
-        key = (store_id, automation_id, customer_id, "last" if window else business_key)
+        key = (store_id, automation_id, customer_id, business_key if per_key or not window else "last")
         found = self.entries.get(key)
         if found is not None and found[0] != occurrence and (window is None or found[1] >= at - window):
             return False

@@ -3,8 +3,11 @@
 Before the month starts, the store imports the members it already has and its marketer sets up, through
 the admin API, the "Dog Day" promotion (seed 001's five recipes as campaigns, days 10-17). Then the
 month's webhooks and tracker batches (local/nudge_local/demo/month.py) arrive at their instants through the
-HTTP API, while the runtime's pumps fire schedules and run queue consumers as AWS would. At the end it
-prints a timeline of notable moments, a summary per campaign, and what the month would cost in AWS.
+HTTP API, while the runtime's pumps fire schedules and run queue consumers as AWS would. The store's Cafe24
+traffic goes through the local Cafe24 mall (`dogdaymall`, with the Nudge app installed): each change is made
+on the mall at its instant and the webhooks the mall answers are posted, so Nudge's reads of the Admin API
+(each order event, the 15-minute reconciliation) see what the webhooks say. At the end it prints a timeline
+of notable moments, a summary per campaign, and what the month would cost in AWS.
 """
 
 import heapq
@@ -26,11 +29,12 @@ from nudge.segments.language import segment_json
 from nudge.segments.templates import Promotion, promotion_recipes
 from nudge_local.bill import cost
 from nudge_local.demo import month, samples, text_width
-from nudge_local.emulation import chaos
+from nudge_local.emulation import chaos, webhook_loss
 from nudge_local.gateway.emulator import Faults
 from nudge_local.runtime.apigw import LOCAL_ADMIN_TOKEN
 
 STORE = "dogday-mall"
+MALL = "dogdaymall"  # its Cafe24 mall
 ADMIN = {"authorization": f"Bearer {LOCAL_ADMIN_TOKEN}", "content-type": "application/json"}
 PUMP_EVERY = timedelta(hours=3)
 REPORTS = Path("reports")  # where the HTML report is written (relative to where the demo runs)
@@ -161,6 +165,7 @@ class MonthResult:
     firings: Counter[str] = field(default_factory=Counter)  # schedule firings by outcome (delivered, ...)
     capture: dict[str, Any] = field(default_factory=dict)  # the state the drills compare (_capture)
     withdrawn_by_080: int = 0  # of those who called the 080 number, SMS ad consents withdrawn by its list
+    cafe24_lost: Counter[int] = field(default_factory=Counter)  # Cafe24 webhooks a drill lost, by event
     webhooks: int = 0
     profiles: int = 0
 
@@ -175,6 +180,42 @@ class _Admin:
         if result.status >= 300:
             raise RuntimeError(f"{method} {path}: {result.status} {result.body[:300]!r}")
         return json.loads(result.body) if result.body else None
+
+
+def _set_up_mall(runtime: Any) -> Any:
+    """dogday-mall's Cafe24 mall before the month: the Nudge app installed, the products put on sale at the
+    month's prices (their webhooks posted), and the members the store already had (they joined before the
+    app was there: no webhook). Answers the mall."""
+    installed = runtime.install_cafe24(STORE)
+    if installed.status != 200:
+        raise RuntimeError(
+            f"the Cafe24 app was not installed on {STORE}: {installed.status} {installed.body!r}"
+        )
+    return runtime.cafe24.mall(MALL)
+
+
+def _put_products(runtime: Any, mall: Any) -> None:
+    for number, name, price in month.catalog():
+        payload = mall.put_product(number, name, price, stock=1_000)
+        answer = runtime.http(*_post(samples.cafe24_request(payload["event_no"], payload["resource"])))
+        if answer.status != 200:
+            raise RuntimeError(f"product {number}: {answer.status} {answer.body[:300]!r}")
+
+
+def _add_members(mall: Any, plan: month.Month) -> None:
+    for page in plan.import_pages:
+        for member in page["members"]:
+            consents = member["consents"]
+            mall.add_member(
+                member["customer_id"], member["name"], member["phone"], member["email"],
+                sms=consents["sms"]["granted"], news_mail=consents["email"]["granted"],
+                created_at=datetime.fromisoformat(member["signed_up_at"]),
+            )  # fmt: skip
+    mall.webhooks.clear()  # they joined before the app was installed: nothing was sent
+
+
+def _post(request: samples.SampleRequest) -> tuple[str, str, dict[str, str], bytes]:
+    return request.method, request.path, request.headers, request.body
 
 
 def _set_up(admin: _Admin, plan: month.Month, result: MonthResult) -> None:
@@ -223,6 +264,10 @@ class Drill:
     dynamodb_error_rate: float = 0.0
     scheduler_error_rate: float = 0.0
     clicks: bool = True  # customers open links (off when two runs must send the same messages)
+    # Cafe24 loses this share of its webhooks (emulation/webhook_loss.py): of the events its reconciliation
+    # reads back unless `drop_cafe24_events` says which (None: any event)
+    drop_cafe24_webhooks: float = 0.0
+    drop_cafe24_events: frozenset[int] | None = webhook_loss.RECOVERABLE
     keep_logs: bool = False  # keep every log line (the privacy audit reads them all)
     capture: bool = (
         False  # read back every profile, the ledger and the outbox at the end (what drills compare)
@@ -240,8 +285,6 @@ def run(
     drill: Drill | None = None,
     pump_every: timedelta = PUMP_EVERY,
 ) -> MonthResult:
-    from nudge_local.runtime.runtime import LocalRuntime
-
     drill = drill or Drill()
 
     started = time.perf_counter()
@@ -253,24 +296,50 @@ def run(
         f"{first_day}-{last_day}; {len(plan.arrivals):,} webhooks and tracker batches",
         file=out,
     )
+    loss = webhook_loss.WebhookLoss(drill.drop_cafe24_webhooks, seed, drill.drop_cafe24_events)
+    return _run(plan, result, loss, seed, out, why, drill, pump_every, started)
+
+
+def _run(
+    plan: month.Month,
+    result: MonthResult,
+    loss: webhook_loss.WebhookLoss,
+    seed: int,
+    out: TextIO,
+    why: list[str] | None,
+    drill: Drill,
+    pump_every: timedelta,
+    started: float,
+) -> MonthResult:
+    from nudge_local.runtime.runtime import LocalRuntime
+
     rng = random.Random(seed)
     with LocalRuntime(start=plan.start - timedelta(hours=2)) as runtime:
         admin = _Admin(runtime)
+        mall = _set_up_mall(runtime)
+        _add_members(mall, plan)
+        _put_products(runtime, mall)
         _set_up(admin, plan, result)
         runtime.counters.reset()  # the month's cost, not the set-up's
         # What arrives: the month's requests, plus what customers do with the messages they get (a
         # click, sometimes an order) and a few who block the channel: all in order of time.
-        pending: list[tuple[datetime, int, str, str, samples.SampleRequest]] = []
+        # A Cafe24 arrival is a change to the mall (month.MallAction), made when it comes up; the webhooks
+        # it answers are then delivered as the others are.
+        pending: list[tuple[datetime, int, str, str, samples.SampleRequest | month.MallAction]] = []
         jitter = random.Random(seed + 1)  # apart from `rng`: a drill must not change what customers do
         if drill.keep_logs:
             runtime.logs.lines = deque(runtime.logs.lines)
         for i, a in enumerate(plan.arrivals):
+            if a.action is not None:
+                pending.append((a.at, i * drill.deliveries, a.kind, a.customer_id, a.action))
+                continue
+            assert a.request is not None
             for copy in range(drill.deliveries):
                 spread = drill.jitter.total_seconds()
                 late = timedelta(seconds=jitter.uniform(0, spread)) if copy else timedelta(0)
                 pending.append((a.at + late, i * drill.deliveries + copy, a.kind, a.customer_id, a.request))
         heapq.heapify(pending)
-        seq = len(pending)
+        seq = len(plan.arrivals) * drill.deliveries  # past every order number given above
         attempts: Counter[int] = Counter()
         received: Counter[tuple[str, str]] = Counter()  # per customer and message text
         clicked: Counter[str] = Counter()  # per customer
@@ -331,6 +400,22 @@ def run(
                 day = arrival_day
                 _progress(out, min(day, month.DAYS), handled, started)
             runtime.clock.set(max(at, runtime.clock.now()))
+            if isinstance(request, month.MallAction):
+                try:
+                    payloads = request.on(mall, runtime.clock.now())
+                except (KeyError, ValueError):  # the mall refuses it (an order of a member it does not have)
+                    result.refused[f"mall {kind}"] += 1
+                    continue
+                for payload in payloads:
+                    if loss.drops(payload):
+                        continue
+                    posted = samples.cafe24_request(payload["event_no"], payload["resource"])
+                    for copy in range(drill.deliveries):
+                        spread = drill.jitter.total_seconds()
+                        late = timedelta(seconds=jitter.uniform(0, spread)) if copy else timedelta(0)
+                        seq += 1
+                        heapq.heappush(pending, (at + late, seq, kind, customer_id, posted))
+                continue
             answer = runtime.http(request.method, request.path, request.headers, request.body)
             handled += 1
             result.requests[kind] += 1
@@ -342,12 +427,8 @@ def run(
                     seq += 1
                     order_at = at + timedelta(minutes=buyer.randrange(5, 2880))
                     product = buyer.choice(month.PROMOTED)
-                    placed = samples.cafe24_order_placed(
-                        f"C{seq:08d}",
-                        customer_id,
-                        order_at,
-                        month.PRODUCTS[product][0],
-                        [month.order_code(product)],
+                    placed = month.MallAction(
+                        "place_order", (f"C{seq:08d}", customer_id, ((month.product_no(product), 1),))
                     )
                     heapq.heappush(pending, (order_at, seq, "order after a click", customer_id, placed))
                     result.orders_after_click += 1
@@ -359,11 +440,16 @@ def run(
                 result.refused[f"{answer.status} {kind}"] += 1
         runtime.advance_to(max(plan.end, runtime.clock.now()) + timedelta(days=1))  # what was set in motion
         chaos.activate(None)
+        result.cafe24_lost = Counter(loss.lost_events)
         result.crashes, result.redeliveries = plan_of_faults.crashes, plan_of_faults.redeliveries
         result.service_errors = Counter(plan_of_faults.errors)
         if runtime.gateway is not None:
             runtime.gateway.set_faults(Faults())
         runtime.run_until_idle()
+        if drill.dynamodb_error_rate or drill.scheduler_error_rate or drill.crash_rate:
+            # A daily job the faults failed on the last morning (the 080 list's read, retried twice by
+            # Scheduler) runs again the next morning, reading from its cursor: that day comes too.
+            runtime.advance_to(runtime.clock.now() + timedelta(days=1))
         # What faults left in dead-letter queues is moved back (README: "Redrive") and finishes now.
         for _ in range(3):
             moved = runtime.redrive_dead_letters()
@@ -608,6 +694,9 @@ def report(result: MonthResult, out: TextIO) -> None:
     print("  " + " · ".join(f"{kind} {n:,}" for kind, n in result.requests.most_common()), file=out)
     refused = sum(result.refused.values())
     print(f"  refused {refused:,}" + (f": {dict(result.refused)}" if refused else ""), file=out)
+    if result.cafe24_lost:
+        lost = ", ".join(f"{event} ×{n}" for event, n in sorted(result.cafe24_lost.items()))
+        print(f"  Cafe24 webhooks lost (a drill) {result.cafe24_lost.total():,}: {lost}", file=out)
     print(f"  profiles {result.profiles:,}", file=out)
     print("\nCampaigns and automations (from the admin API's reports)", file=out)
     for line in _table(result):

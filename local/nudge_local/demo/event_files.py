@@ -275,11 +275,14 @@ def _send_job(template: Template) -> dict[str, Any]:
     return _sqs_event(template, "sender_send_job", "SendQueue", SEND_JOB.model_dump_json(), sender)
 
 
-def _every_morning(template: Template) -> dict[str, Any]:
-    """EventBridge Scheduler invokes the function with the schedule's Input; the template gives none."""
-    schedule = next(s for s in template.schedules if s.function == "OptOutSyncFunction")
-    event: dict[str, Any] = json.loads(schedule.input or "{}")
-    return event
+def _scheduled(function: str) -> Callable[[Template], dict[str, Any]]:
+    def event_of(template: Template) -> dict[str, Any]:
+        """EventBridge Scheduler invokes the function with the schedule's Input; the template gives none."""
+        schedule = next(s for s in template.schedules if s.function == function)
+        event: dict[str, Any] = json.loads(schedule.input or "{}")
+        return event
+
+    return event_of
 
 
 # name -> (function, event): the events that do not come through the HTTP API.
@@ -288,7 +291,8 @@ OTHER_SAMPLES: dict[str, tuple[str, Callable[[Template], dict[str, Any]]]] = {
     "automation_member_joined": ("AutomationFunction", _automation_event),
     "automation_slot_due": ("AutomationFunction", _automation_slot),
     "sender_send_job": ("SenderFunction", _send_job),
-    "optouts_every_morning": ("OptOutSyncFunction", _every_morning),
+    "optouts_every_morning": ("OptOutSyncFunction", _scheduled("OptOutSyncFunction")),
+    "cafe24_reconcile_every_hour": ("Cafe24ReconcileFunction", _scheduled("Cafe24ReconcileFunction")),
 }
 
 

@@ -1,12 +1,18 @@
 """One month of a store's traffic, as the requests its platform and storefront would send.
 
-`dogday-mall` (Cafe24, the storefront tracker, and the Nudge format for refunds and cancellations from its
-back office) has 5,000 customers: most are members it already had, brought in through the admin API's
-member import with their dated consents and recent orders; the rest sign up during the month. Every
-day customers visit (tracker batches with page views), log in, fill carts, order, get deliveries, now and
-then cancel or get a refund, and change their consent; during the "Dog Day" promotion (days 10-17) they
-visit more and look at the promotion page. A smaller Shopify store, `maple-goods`, runs alongside so
-Shopify's customer, checkout, order and fulfillment webhooks are part of the month too.
+`dogday-mall` (a Cafe24 mall, `dogdaymall`, and the storefront tracker) has 5,000 customers: most are
+members it already had, brought in through the admin API's member import with their dated consents and
+recent orders; the rest sign up during the month. Every day customers visit (tracker batches with page
+views), log in, fill carts, order, get deliveries, now and then cancel or return and get a refund, and
+change their consent; during the "Dog Day" promotion (days 10-17) they visit more and look at the promotion
+page. A smaller Shopify store, `maple-goods`, runs alongside so Shopify's customer, checkout, order and
+fulfillment webhooks are part of the month too.
+
+What happens on the Cafe24 mall is not a prebuilt request but a `MallAction`: a change the runner makes to
+the local Cafe24 mall (nudge_local.gateway.cafe24.Cafe24Mall) at the arrival's simulated time, which answers
+the webhooks Cafe24 would send for it; the runner posts those (or, in a drill, loses some). So the mall's
+Admin API, which Nudge reads for each order event and its reconciliation, holds what the webhooks say.
+Its products are 1001-1006 (`PRODUCTS`, `CATALOG`): carts and orders name a product by its number.
 
 Everything is drawn from a seeded generator: the same seed gives the same month, request for request.
 Customer data is invented (phone numbers in the 010-0000-xxxx test range are not real).
@@ -38,6 +44,15 @@ PRODUCTS: dict[str, tuple[int, int]] = {
     "P-DOG-LEASH": (15_000, 365),
 }
 PROMOTED = ("P-DOG-BED", "P-DOG-SNACK")
+# product id -> its name in the mall (its number in the mall is 1001, 1002, ... in PRODUCTS' order)
+PRODUCT_NAMES: dict[str, str] = {
+    "P-DOG-FOOD": "강아지 사료 2kg",
+    "P-DOG-SNACK": "강아지 수제 간식 세트",
+    "P-DOG-BED": "강아지 쿠션 침대",
+    "P-DOG-SHAMPOO": "강아지 저자극 샴푸",
+    "P-DOG-TOY": "강아지 노즈워크 장난감",
+    "P-DOG-LEASH": "강아지 산책 리드줄",
+}
 _SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
 _GIVEN = "민서지하윤도준예은현우수아영호진성연유채원다희태승나"
 
@@ -66,11 +81,27 @@ class Rates:
 
 
 @dataclass(frozen=True)
+class MallAction:
+    """A change to dogday-mall's Cafe24 mall: a `Cafe24Mall` method and its arguments, made by the runner
+    at the arrival's time (the mall's `at`); `on` answers the webhook payloads Cafe24 would send for it."""
+
+    method: str  # add_member, change_member, login, add_to_cart, place_order, ship, deliver, cancel, ...
+    args: tuple[Any, ...] = ()
+    options: tuple[tuple[str, Any], ...] = ()  # keyword arguments (a tuple: an arrival is frozen)
+
+    def on(self, mall: Any, at: datetime) -> list[dict[str, Any]]:
+        when = {"created_at" if self.method == "add_member" else "at": at}
+        answer = getattr(mall, self.method)(*self.args, **dict(self.options), **when)
+        return list(answer) if isinstance(answer, list) else [answer]
+
+
+@dataclass(frozen=True)
 class Arrival:
     at: datetime
-    request: SampleRequest
+    request: SampleRequest | None  # a prebuilt request (tracker, Shopify), or None for a mall action
     kind: str  # what a marketer would call it: "sign-up", "visit", "cart", "order", "delivered", ...
     customer_id: str
+    action: MallAction | None = None  # dogday-mall's Cafe24 mall changes (its webhooks are posted)
 
 
 @dataclass
@@ -127,10 +158,24 @@ class _Builder:
         self.rates = rates
         self.month = Month(customers)
         self.order_seq = 0
+        self.joined: dict[str, datetime] = {}  # members who sign up during the month, when
 
     def add(self, at: datetime, request: SampleRequest, kind: str, customer_id: str) -> None:
         if self.month.start <= at < self.month.end:
             self.month.arrivals.append(Arrival(at, request, kind, customer_id))
+
+    def mall(
+        self, at: datetime, kind: str, customer_id: str, method: str, *args: Any, **options: Any
+    ) -> None:
+        """A change on the Cafe24 mall at `at` (its webhooks posted then)."""
+        if self.month.start <= at < self.month.end:
+            action = MallAction(method, args, tuple(sorted(options.items())))
+            self.month.arrivals.append(Arrival(at, None, kind, customer_id, action))
+
+    def is_member(self, customer_id: str, at: datetime) -> bool:
+        """Whether the customer is a member of the mall at `at` (one who signs up later is not yet)."""
+        joined = self.joined.get(customer_id)
+        return joined is None or joined <= at
 
     # ------------------------------------------------------------ dogday-mall (Cafe24)
 
@@ -157,7 +202,7 @@ class _Builder:
                         "order_id": f"20260{self.order_seq:06d}-H",
                         "placed_at": placed.isoformat(),
                         "amount": PRODUCTS[product][0],
-                        "products": [order_code(product)],
+                        "products": [cart_id(product)],
                         "status": "delivered",
                         "delivered_at": (placed + timedelta(days=2)).isoformat(),
                     }
@@ -184,11 +229,12 @@ class _Builder:
             else:
                 joined_day = rng.randrange(1, DAYS + 1)
                 joined = _moment(rng, joined_day)
-                request = samples.cafe24_member_joined(
-                    customer_id, _name(rng), _phone(n), joined,
+                self.joined[customer_id] = joined
+                self.mall(
+                    joined, "sign-up", customer_id, "add_member",
+                    customer_id, _name(rng), _phone(n), f"{customer_id}@example.com",
                     sms=rng.random() < rates.sms_consent, news_mail=rng.random() < rates.email_consent,
                 )  # fmt: skip
-                self.add(joined, request, "sign-up", customer_id)
                 # A new member looks around on the day they join.
                 self.visit(customer_id, joined + timedelta(minutes=2), first=True)
             active = rng.random() < rates.active_share
@@ -196,12 +242,11 @@ class _Builder:
             if rng.random() < rates.consent_change:
                 day = rng.randrange(max(joined_day, 1), DAYS + 1)
                 withdraw = rng.random() < 0.75
-                self.add(
-                    _moment(rng, day),
-                    samples.cafe24_member_changed(customer_id, sms=not withdraw),
-                    "consent withdrawn" if withdraw else "consent given",
-                    customer_id,
-                )
+                at = _moment(rng, day)
+                if not self.is_member(customer_id, at):  # the day they join, after joining
+                    at = self.joined[customer_id] + timedelta(hours=1)
+                kind = "consent withdrawn" if withdraw else "consent given"
+                self.mall(at, kind, customer_id, "change_member", customer_id, sms=not withdraw)
         for start in range(0, len(members), 500):
             month.import_pages.append({"members": members[start : start + 500]})
         month.imported = len(members)
@@ -228,15 +273,15 @@ class _Builder:
             )  # fmt: skip
         request = samples.tracker_request(f"v-{customer_id}", events, member_id=customer_id)
         self.add(at, request, "visit", customer_id)
+        if not self.is_member(customer_id, at):
+            return  # a visit before they sign up: no login, and Cafe24 sends no guest's cart
         if not first and rng.random() < rates.login_per_visit:
-            self.add(at + timedelta(seconds=20), samples.cafe24_login(customer_id), "login", customer_id)
+            self.mall(at + timedelta(seconds=20), "login", customer_id, "login", customer_id)
         if rng.random() < rates.cart_per_visit * (1.3 if in_promotion(at) else 1.0):
             if in_promotion(at) and rng.random() < 0.6:
                 product = rng.choice(PROMOTED)
             cart_at = at + timedelta(minutes=rng.randrange(1, 10))
-            self.add(
-                cart_at, samples.cafe24_added_to_cart(customer_id, _product_no(product)), "cart", customer_id
-            )
+            self.mall(cart_at, "cart", customer_id, "add_to_cart", customer_id, product_no(product))
             if rng.random() < rates.order_per_cart:
                 delay = (
                     timedelta(minutes=rng.randrange(2, 30))
@@ -249,38 +294,27 @@ class _Builder:
         rng, rates = self.rng, self.rates
         self.order_seq += 1
         order_id = f"{at:%Y%m%d}-{self.order_seq:07d}"
-        price = PRODUCTS[product][0]
         paid = rng.random() >= rates.unpaid_order
-        request = samples.cafe24_order_placed(
-            order_id, customer_id, at, price, [order_code(product)], paid=paid,
-            buyer_name=_name(rng), buyer_phone=_phone(int(customer_id[2:])),
+        self.mall(
+            at, "order" if paid else "order unpaid", customer_id, "place_order",
+            order_id, customer_id, ((product_no(product), 1),), paid=paid,
+            payment_method="card" if paid else "cash", buyer_name=_name(rng),
+            buyer_cellphone=_phone(int(customer_id[2:])), buyer_email=f"{customer_id}@example.com",
         )  # fmt: skip
-        self.add(at, request, "order" if paid else "order unpaid", customer_id)
         if not paid:
             return
         if rng.random() < rates.cancel_before_shipping:
-            self.back_office(
-                customer_id, order_id, "order.canceled", at + timedelta(hours=rng.randrange(1, 12))
-            )
+            self.mall(at + timedelta(hours=rng.randrange(1, 12)), "cancel", customer_id, "cancel", order_id)
             return
         shipped = datetime.combine(at.date() + timedelta(days=1), time(14, rng.randrange(60)), KST)
-        self.add(shipped, samples.cafe24_shipping(order_id, customer_id, "M"), "shipped", customer_id)
+        self.mall(shipped, "shipped", customer_id, "ship", (order_id,))
         delivered = shipped + timedelta(days=rng.choice((1, 1, 2, 3)), hours=rng.randrange(-4, 9))
-        self.add(delivered, samples.cafe24_shipping(order_id, customer_id, "T"), "delivered", customer_id)
+        self.mall(delivered, "delivered", customer_id, "deliver", order_id)
         if rng.random() < rates.refund_after_delivery:
-            refund_at = delivered + timedelta(days=rng.randrange(1, 5), hours=rng.randrange(1, 8))
-            self.back_office(customer_id, order_id, "order.refunded", refund_at)
-
-    def back_office(self, customer_id: str, order_id: str, kind: str, at: datetime) -> None:
-        envelope = {
-            "event_id": f"{order_id}-{kind}",
-            "type": kind,
-            "occurred_at": at.isoformat(),
-            "customer": {"id": customer_id},
-            "data": {"order_id": order_id},
-        }
-        label = "refund" if kind == "order.refunded" else "cancel"
-        self.add(at, samples.nudge_request(envelope, at), label, customer_id)
+            returned = delivered + timedelta(days=rng.randrange(1, 5), hours=rng.randrange(1, 8))
+            self.mall(returned, "return", customer_id, "return_items", order_id)
+            # The returned parcel reaches the warehouse and the store refunds it.
+            self.mall(returned + timedelta(days=2), "refund", customer_id, "refund", order_id)
 
     # ------------------------------------------------------------ maple-goods (Shopify)
 
@@ -316,18 +350,20 @@ class _Builder:
         self.add(at, samples.shopify_request(topic, payload, event_id, triggered_at=at), kind, customer_id)
 
 
-def _product_no(product: str) -> int:
+def product_no(product: str) -> int:
+    """The product's number in the Cafe24 mall (1001-1006, in PRODUCTS' order)."""
     return 1001 + list(PRODUCTS).index(product)
 
 
-def order_code(product: str) -> str:
-    """The product as Cafe24's order webhook names it (a product code; carts carry the product number)."""
-    return f"P{_product_no(product):07d}000A"
-
-
 def cart_id(product: str) -> str:
-    """The product as Nudge's profile holds it from Cafe24's cart webhook (the product number)."""
-    return str(_product_no(product))
+    """The product as Nudge's profile holds it, from Cafe24's carts and orders alike (the product number:
+    Nudge reads an order's items from the Admin API, and each item carries `product_no`)."""
+    return str(product_no(product))
+
+
+def catalog() -> list[tuple[int, str, int]]:
+    """The mall's products as the month starts: (product number, name, price)."""
+    return [(product_no(p), PRODUCT_NAMES[p], price) for p, (price, _) in PRODUCTS.items()]
 
 
 def build(customers: int = 5_000, seed: int = 2026, rates: Rates | None = None) -> Month:

@@ -141,7 +141,7 @@ def _world() -> tuple[ErasureDependencies, Customers, Log]:
 
 def first_time_counts() -> dict[str, int]:
     return {"order_index": 2, "profile": 1, "journey_steps": 2, "journey_entries": 1, "deferred_sends": 1,
-            "send_records": 2}  # fmt: skip
+            "send_records": 2, "product_watchers": 0}  # fmt: skip
 
 
 def test_everything_that_names_the_customer_goes_and_the_record_counts_it() -> None:

@@ -142,7 +142,7 @@ def test_the_admin_client_waits_out_a_429_and_paces_by_the_call_limit() -> None:
     assert api.order("1") == {"order_id": "1"}
     assert slept == [3.0, 2.0]  # the 429's wait, then down to 30 of 40 (3 s drained 6 of the 10 over)
     assert seen[0].headers["authorization"] == "Bearer AT" and seen[0].headers["x-cafe24-api-version"]
-    assert seen[0].url.params["embed"] == "items"
+    assert seen[0].url.params["embed"] == "items,buyer"
     api.order("1")
     assert slept == [3.0, 2.0, 3.0]  # 36 used: drain 6 calls at 2 a second before the next
 

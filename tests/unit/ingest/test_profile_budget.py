@@ -59,6 +59,7 @@ ATTRIBUTES = {
     Part.CONSENTS: ("cs",),
     Part.CHECKOUT: ("co",),
     Part.PAGE_VIEWS: ("pv", "dw"),
+    Part.PRODUCT_VIEWS: ("vw",),
     Part.CART: ("ct",),
     Part.ORDERS: ("od",),
     Part.PRODUCTS_BOUGHT: ("pb",),
@@ -135,6 +136,7 @@ def _profiles(draw: st.DrawFn) -> Profile:
     money = st.decimals(0, 10**9, places=2, allow_nan=False, allow_infinity=False)
     days = st.dates().map(lambda d: d.strftime("%Y%m%d"))
     products = st.lists(text, max_size=6, unique=True)
+    categories = st.lists(text, max_size=4).map(tuple)
     lines = draw(products)
     order_ids = draw(st.lists(text, max_size=5, unique=True))
     return Profile(
@@ -161,6 +163,8 @@ def _profiles(draw: st.DrawFn) -> Profile:
             lines={p: draw(st.integers(0, 1000)) for p in lines},
             prices={p: draw(money) for p in lines if draw(st.booleans())},
             added={p: draw(instants) for p in lines if draw(st.booleans())},
+            names={p: draw(text) for p in lines if draw(st.booleans())},
+            categories={p: draw(categories) for p in lines if draw(st.booleans())},
             last_added_at=draw(st.none() | instants),
             updated_at=draw(st.none() | instants),
         ),
@@ -180,10 +184,12 @@ def _profiles(draw: st.DrawFn) -> Profile:
                 draw(st.none() | instants),
                 draw(st.none() | text),
                 refunded=draw(st.none() | money),
+                categories=draw(categories),
             )
             for oid in order_ids
         },
         products_bought=draw(st.dictionaries(text, instants, max_size=5)),
+        product_views=draw(st.dictionaries(text, st.lists(instants, min_size=1, max_size=10), max_size=5)),
         last_purchase_at=draw(st.none() | instants),
         created_at=draw(st.none() | instants),
         tracker_window=draw(st.none() | instants),
@@ -260,18 +266,25 @@ def _deliveries(draw: st.DrawFn) -> list[tuple[datetime, list[NormalizedEvent]]]
                     draw(WIDE),
                 )
                 paths = [f"/{n}/{i}/".ljust(length // len(char.encode()), char) for i in range(count)]
-                events = [
-                    PageViewed(**_common(f"{key}#{i}", at), path=p, dwell_seconds=i)
-                    for i, p in enumerate(paths)
-                ]
+                product = draw(st.sampled_from([0, 8, 200]))  # the product page's id, and its length
+                # A loop, not a comprehension: CPython 3.13 crashes reading the frame of an inlined
+                # comprehension when pydantic builds a deferred schema from inside it.
+                events = []
+                for i, p in enumerate(paths):
+                    shown = f"{n}-{i}-".ljust(product, "v") if product else None
+                    common = _common(f"{key}#{i}", at + timedelta(minutes=i))
+                    events.append(PageViewed(**common, path=p, dwell_seconds=i, product_id=shown))
             case "visit":
                 events = [VisitStarted(**_common(key, at))]
             case "cart" | "replace":
                 count, length, char = draw(st.integers(1, 200)), draw(st.sampled_from([6, 180])), draw(WIDE)
+                name_length, category_count = draw(st.sampled_from([0, 250])), draw(st.sampled_from([0, 20]))
                 lines = [
                     CartLine(
                         product_id=f"{n}-{i}-".ljust(length // len(char.encode()), char),
                         price=Decimal("12345.67"),
+                        name=char * name_length or None,
+                        category_ids=tuple(f"C{c}-".ljust(30, char) for c in range(category_count)),
                     )
                     for i in range(count)
                 ]
@@ -285,7 +298,10 @@ def _deliveries(draw: st.DrawFn) -> list[tuple[datetime, list[NormalizedEvent]]]
                         **_common(key, at),
                         order_id=order_id,
                         amount=Decimal(42000),
-                        lines=[OrderLine(product_id=p) for p in products],
+                        lines=[
+                            OrderLine(product_id=p, category_ids=tuple(f"{p}-C{c}" for c in range(20)))
+                            for p in products
+                        ],
                     ),
                     OrderPaid(**_common(f"{key}#p", at), order_id=order_id),
                 ]
@@ -454,3 +470,62 @@ def test_an_imported_member_with_the_largest_history_the_import_takes_fits_one_i
     assert result.created == 1
     profile = profiles.get(STORE.store_id, MEMBER)
     assert stored_size(profile) <= PROFILE_BUDGET and "O-199" in profile.orders
+
+
+def test_product_views_keep_the_products_viewed_last_within_their_budget() -> None:
+    """The tracker names the product of every page: a visitor viewing hundreds of products (ids of 200
+    characters) keeps the ones viewed last, each with its last views, and the part stays within budget."""
+    from nudge.profiles.profile import MAX_VIEWED_PRODUCTS, MAX_VIEWS_PER_PRODUCT
+
+    deps, profiles, _ = local_dependencies()
+    for n in range(300):
+        at = T0 + timedelta(minutes=n)
+        views = [
+            PageViewed(
+                **_common(f"{n}-{i}", at + timedelta(seconds=61 * i)),
+                path="/p",
+                product_id=f"{n:03d}".ljust(200, "p"),
+            )
+            for i in range(12)
+        ]
+        result = apply_delivery(Delivery(f"k{n}", MEMBER, views), STORE, deps, at)  # type: ignore[arg-type]
+    profile = profiles.get(STORE.store_id, MEMBER)
+    assert len(profile.product_views) <= MAX_VIEWED_PRODUCTS
+    assert all(len(times) == MAX_VIEWS_PER_PRODUCT for times in profile.product_views.values())
+    kept = sorted(profile.product_views)
+    assert kept == [f"{n:03d}".ljust(200, "p") for n in range(300 - len(kept), 300)]
+    assert result.trimmed == ("product_views",)
+    assert stored_part_sizes(profile)[Part.PRODUCT_VIEWS] <= BUDGETS[Part.PRODUCT_VIEWS]
+
+
+def test_an_item_written_before_names_categories_and_product_views_reads_as_before() -> None:
+    from nudge.adapters.profile_item import from_item
+
+    old = {
+        "pk": "dogday-mall#03",
+        "sk": MEMBER,
+        "v": 3,
+        "ct": {"l": {"P1": 2}, "p": {"P1": Decimal(21000)}},
+        "od": {
+            "O-1": ["paid", 1773792000, 1773792000, Decimal(42000), ["P1"], 1773792000, None, None],
+            "O-2": [
+                "paid",
+                1773792000,
+                1773792000,
+                Decimal(42000),
+                ["P1"],
+                1773792000,
+                None,
+                None,
+                Decimal(1),
+            ],
+        },
+    }
+    profile = from_item(STORE.store_id, old)
+    assert profile.cart.names == {} and profile.cart.categories == {} and profile.product_views == {}
+    assert profile.orders["O-1"].categories == () and profile.orders["O-2"].refunded == Decimal(1)
+    # Written again, an order with categories but no refund keeps its ninth element null.
+    profile.orders["O-1"].categories = ("24", "31")
+    again = from_item(STORE.store_id, to_item(profile))
+    assert again.orders["O-1"].refunded is None and again.orders["O-1"].categories == ("24", "31")
+    assert again.orders["O-2"].categories == ()

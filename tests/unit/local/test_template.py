@@ -25,7 +25,14 @@ def test_short_tags_load_as_intrinsic_functions():
 
 
 def test_real_template_tables_queues_and_schedule_group(real):
-    assert set(real.tables) == {"ProfilesTable", "EventsTable", "StoresTable", "JourneysTable", "SendsTable"}
+    assert set(real.tables) == {
+        "ProfilesTable",
+        "EventsTable",
+        "StoresTable",
+        "JourneysTable",
+        "SendsTable",
+        "ProductsTable",
+    }
     profiles = real.tables["ProfilesTable"]
     assert profiles.name == "nudge-local-ProfilesTable"
     assert profiles.arn == "arn:aws:dynamodb:ap-northeast-2:123456789012:table/nudge-local-ProfilesTable"

@@ -19,6 +19,8 @@ NOW_TS = int(NOW.timestamp())
 PRODUCTS = ["P1", "P2", "P3", "P4"]
 PATHS = ["/event/dogday", "/event/dogday/snack", "/product/P1", "/"]
 CHANNELS = ["sms", "kakao", "email", "push", "night"]
+CATEGORIES = ["24", "25", "31"]
+category_ids = st.lists(st.sampled_from(CATEGORIES), max_size=2, unique=True).map(tuple)
 
 # Instants cluster around day boundaries and "now" so that off-by-one-day mistakes show.
 instants = st.one_of(
@@ -52,6 +54,7 @@ def orders(draw: st.DrawFn) -> dict[str, Order]:
             products=tuple(draw(st.lists(st.sampled_from(PRODUCTS), max_size=3, unique=True))),
             paid_at=paid,
             refunded=draw(st.none() | money),  # in part (a full refund is the REFUNDED status)
+            categories=draw(category_ids),
         )
     return out
 
@@ -80,6 +83,7 @@ def profiles(draw: st.DrawFn) -> Profile:
         cart=Cart(
             lines=lines,
             prices={p: draw(money) for p in lines if draw(st.booleans())},
+            categories={p: c for p in lines if (c := draw(category_ids))},
             last_added_at=draw(maybe_instant),
         ),
         checkout=draw(
@@ -131,6 +135,10 @@ products = st.lists(st.sampled_from([*PRODUCTS, "P9"]), min_size=1, max_size=3, 
     lambda ps: st.sampled_from([{"any_of": ps}, {"all_of": ps}])
 )
 
+categories = st.lists(st.sampled_from([*CATEGORIES, "99"]), min_size=1, max_size=3, unique=True).flatmap(
+    lambda cs: st.sampled_from([{"any_of": cs}, {"all_of": cs}])
+)
+
 
 def _with(field: str, *parts: st.SearchStrategy[dict[str, Any]], **fixed: Any) -> st.SearchStrategy[dict]:
     return st.tuples(*parts).map(
@@ -172,6 +180,8 @@ leaf = st.one_of(
     ),
     _with("cart.products", products),
     _with("purchase.products", products, date_bounds),
+    _with("cart.categories", categories),
+    _with("purchase.categories", categories, date_bounds),
 )
 conditions = st.recursive(
     leaf,

@@ -3,6 +3,7 @@ save (`fillable`) is exactly what the journeys and the sender fill (`event_value
 `fill`), so a message is never saved with a variable that every send would then suppress."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,12 +12,22 @@ from pydantic import TypeAdapter
 
 from nudge.profiles.events import EventType, NormalizedEvent
 from nudge.profiles.profile import Profile, apply_event
-from nudge.sending.variables import EVENT_VARIABLES, PROFILE_VARIABLES, event_values, fill, fillable
+from nudge.sending.variables import (
+    EVENT_VARIABLES,
+    JOURNEY_VARIABLES,
+    PROFILE_VARIABLES,
+    Journey,
+    event_values,
+    fill,
+    fillable,
+)
 
 KST = ZoneInfo("Asia/Seoul")
 AT = datetime(2026, 3, 18, 1, 0, tzinfo=UTC)
 _events: TypeAdapter[NormalizedEvent] = TypeAdapter(NormalizedEvent)
-LINES = [{"product_id": "P1", "quantity": 2, "price": "21000"}]
+LINES = [{"product_id": "P1", "quantity": 2, "price": "21000", "name": "강아지 껌"}]
+PRODUCT = {"product_id": "P1", "name": "강아지 껌", "price": "9000", "image_url": "https://shop.example/p1.jpg",
+           "url": "https://shop.example/product/P1"}  # fmt: skip
 
 # One event of every type, with everything a platform may give.
 SAMPLES: dict[EventType, dict[str, Any]] = {
@@ -25,7 +36,7 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
     EventType.MEMBER_UPDATED: {},
     EventType.CONSENT_CHANGED: {"channel": "sms", "granted": True},
     EventType.VISIT_STARTED: {},
-    EventType.PAGE_VIEWED: {"path": "/event/dogday"},
+    EventType.PAGE_VIEWED: {"path": "/product/detail.html", "product_id": "P1"},
     EventType.CART_UPDATED: {"lines": LINES},
     EventType.CHECKOUT_STARTED: {"checkout_id": "c1", "amount": "42000",
                                  "recovery_url": "https://shop.example/c/1"},
@@ -37,6 +48,8 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
     EventType.ORDER_REFUNDED: {"order_id": "O-1"},
     EventType.COUPON_ISSUED: {"coupon_id": "W10", "name": "신규회원 10%",
                               "expires_at": "2026-03-31T00:00:00Z"},
+    EventType.PRODUCT_BACK_IN_STOCK: PRODUCT,
+    EventType.PRODUCT_PRICE_DROPPED: {**PRODUCT, "old_price": "12000"},
 }  # fmt: skip
 
 
@@ -49,6 +62,8 @@ def _event(type_: EventType, **data: Any) -> NormalizedEvent:
 
 def _profile_after(event: NormalizedEvent) -> Profile:
     profile = Profile("s", "c1", name="김하늘")
+    if event.type in (EventType.PRODUCT_BACK_IN_STOCK, EventType.PRODUCT_PRICE_DROPPED):
+        apply_event(profile, _event(EventType.CART_UPDATED, **SAMPLES[EventType.CART_UPDATED]), KST)
     if event.type in (EventType.ORDER_PAID, EventType.ORDER_SHIPPED, EventType.ORDER_DELIVERED,
                       EventType.ORDER_CANCELED, EventType.ORDER_REFUNDED):  # fmt: skip
         apply_event(profile, _event(EventType.ORDER_PLACED, **SAMPLES[EventType.ORDER_PLACED]), KST)
@@ -72,9 +87,56 @@ def test_a_campaign_has_the_profiles_variables_only() -> None:
     assert fillable() == {"name"}
 
 
-def test_the_names_are_unique() -> None:
-    names = [v.name for v in PROFILE_VARIABLES] + [v.name for v in EVENT_VARIABLES]
-    assert len(names) == len(set(names))
+def test_each_name_has_one_meaning_per_source() -> None:
+    """`product_id` is the order's first product on order events and the product on product events: one
+    variable per name for any one trigger, and none shadows a profile's."""
+    profile_names = {v.name for v in PROFILE_VARIABLES}
+    for type_ in EventType:
+        names = [v.name for v in EVENT_VARIABLES if type_ in v.events]
+        names += [v.name for v in JOURNEY_VARIABLES if type_ in v.events]
+        assert len(names) == len(set(names)) and not profile_names & set(names), type_
+
+
+def test_product_events_give_the_product_and_the_cart() -> None:
+    dropped = _event(EventType.PRODUCT_PRICE_DROPPED, **SAMPLES[EventType.PRODUCT_PRICE_DROPPED])
+    assert event_values(dropped, _profile_after(dropped), KST) == {
+        "product_id": "P1",
+        "product_name": "강아지 껌",
+        "product_price": "9,000",
+        "product_old_price": "12,000",
+        "product_image_url": "https://shop.example/p1.jpg",
+        "product_url": "https://shop.example/product/P1",
+        "cart_product_name": "강아지 껌",
+        "cart_amount": "18,000",  # the cart's line takes the price now: 2 x 9,000
+    }
+    hostile = _event(EventType.PRODUCT_BACK_IN_STOCK, product_id="P1", url="javascript:alert(1)")
+    assert "product_url" not in event_values(hostile, _profile_after(hostile), KST)
+
+
+def test_the_cart_product_name_is_the_line_added_last_whose_name_is_known() -> None:
+    profile = Profile("s", "c1")
+    first = _event(EventType.CART_UPDATED, lines=[{"product_id": "A", "name": "사료"}])
+    apply_event(profile, first, KST)
+    later = _events.validate_python(
+        {**first.model_dump(), "event_id": "e2", "occurred_at": "2026-03-18T02:00:00Z",
+         "lines": [{"product_id": "B", "name": "방석"}, {"product_id": "C"}]}
+    )  # fmt: skip
+    apply_event(profile, later, KST)
+    assert event_values(later, profile, KST)["cart_product_name"] == "방석"
+
+
+def test_the_free_shipping_gap_needs_the_triggers_threshold() -> None:
+    cart = _event(EventType.CART_UPDATED, lines=[{"product_id": "P1", "quantity": 2, "price": "23000"}])
+    profile = _profile_after(cart)
+    assert "free_shipping_gap" not in fillable(EventType.CART_UPDATED)
+    assert "free_shipping_gap" not in event_values(cart, profile, KST)
+    journey = Journey(free_shipping_threshold=Decimal(50_000))
+    assert "free_shipping_gap" in fillable(EventType.CART_UPDATED, journey)
+    assert event_values(cart, profile, KST, journey)["free_shipping_gap"] == "4,000"
+    reached = Journey(free_shipping_threshold=Decimal(46_000))
+    assert "free_shipping_gap" not in event_values(cart, profile, KST, reached)
+    unpriced = _event(EventType.CART_UPDATED, lines=[{"product_id": "P1"}])
+    assert "free_shipping_gap" not in event_values(unpriced, _profile_after(unpriced), KST, journey)
 
 
 def test_the_values_are_the_ones_the_journeys_carried() -> None:
@@ -115,6 +177,7 @@ def test_the_marketers_list_names_every_variable() -> None:
     docs = (Path(__file__).resolve().parents[3] / "docs" / "sending.md").read_text(encoding="utf-8")
     listed = {line.split("`")[1] for line in docs.splitlines() if line.startswith("| `")}
     names = {v.name for v in PROFILE_VARIABLES} | {v.name for v in EVENT_VARIABLES}
+    names |= {v.name for v in JOURNEY_VARIABLES}
     assert names <= listed
     step = StepDefinition.model_json_schema()["properties"]["message"]["description"]
     assert all(f"#{{{name}}}" in step for name in names)

@@ -32,8 +32,9 @@ from nudge.ports import DeliveryRecord, SaveOutcome
 from nudge.profiles.profile import Order, Profile
 from nudge.stores import Store
 
-if TYPE_CHECKING:  # loaded when a repository is made (nudge.adapters.phones), not on a cold start
-    from nudge.adapters.phones import PhonesAtRest
+if TYPE_CHECKING:
+    from nudge.adapters.phones import PhonesAtRest  # loaded when a repository is made, not on a cold start
+    from nudge.ingest.reconcile import Pending
 
 # Delivery records only need to outlive the platforms' retry windows (Shopify: 4 hours; Cafe24: ❓) and
 # a reasonable replay of old webhooks; the order index lives as long as orders are kept on a profile.
@@ -347,6 +348,19 @@ class DynamoProfileRepository:
             raise
         return SaveOutcome.APPLIED
 
+    def recorded(self, store_id: str, keys: list[str]) -> set[str]:
+        """Which of these deliveries are recorded (the reconciliation skips them before reading a profile):
+        one BatchGetItem per 100 keys, keys only."""
+        by_key = {delivery_key(store_id, key): key for key in dict.fromkeys(keys)}
+        found = batch_get(
+            self.client,
+            self.events_table,
+            [{"pk": {"S": k}} for k in by_key],
+            consistent=True,
+            projection="pk",
+        )
+        return {by_key[item["pk"]["S"]] for item in found}
+
     def erase(self, store_id: str, customer_id: str, order_ids: Iterable[str] = ()) -> tuple[int, int]:
         """Delete the customer's entries in the order index (the profile's orders, and `order_ids`), then the
         profile itself: last, so that a retry after a failure still finds the orders to take out of the
@@ -482,6 +496,51 @@ class DynamoSyncCursors:
         self.client.put_item(
             TableName=self.table, Item={**self.key(store_id, name), "at": {"N": str(int(at.timestamp()))}}
         )
+
+
+class DynamoPendingReads:
+    """Ids a platform's API could not read when their webhook came (pk store#{id}, sk pending#{platform}),
+    as string sets: adding the same id twice keeps it once; the reconciliation removes what it read."""
+
+    FIELDS = ("orders", "members", "products")
+
+    def __init__(self, table: str, platform: str = "cafe24", client: Any | None = None) -> None:
+        self.table = table
+        self.platform = platform
+        self.client = client or dynamodb_client()
+
+    def key(self, store_id: str) -> dict[str, Any]:
+        return {"pk": {"S": f"store#{store_id}"}, "sk": {"S": f"pending#{self.platform}"}}
+
+    def _update(self, store_id: str, verb: str, sets: dict[str, tuple[str, ...]]) -> None:
+        named = {f: ids for f, ids in sets.items() if ids}
+        if not named:
+            return
+        self.client.update_item(
+            TableName=self.table,
+            Key=self.key(store_id),
+            UpdateExpression=f"{verb} " + ", ".join(f"{f} :{f}" for f in named),
+            ExpressionAttributeValues={f":{f}": {"SS": sorted(set(ids))} for f, ids in named.items()},
+        )
+
+    def add(
+        self, store_id: str, orders: tuple[str, ...], members: tuple[str, ...], products: tuple[str, ...]
+    ) -> None:
+        self._update(store_id, "ADD", {"orders": orders, "members": members, "products": products})
+
+    def take(self, store_id: str) -> "Pending":
+        from nudge.ingest.reconcile import Pending
+
+        item = self.client.get_item(TableName=self.table, Key=self.key(store_id), ConsistentRead=True).get(
+            "Item"
+        )
+        item = item or {}
+        ids = {f: tuple(sorted(item.get(f, {}).get("SS", []))) for f in self.FIELDS}
+        return Pending(ids["orders"], ids["members"], ids["products"])
+
+    def clear(self, store_id: str, pending: "Pending") -> None:
+        sets = {"orders": pending.orders, "members": pending.members, "products": pending.products}
+        self._update(store_id, "DELETE", sets)
 
 
 def store_directory() -> DynamoStoreDirectory:

@@ -151,8 +151,9 @@ class DynamoJourneys:
         occurrence: str,
         at: datetime,
         window: timedelta | None,
+        per_key: bool = False,
     ) -> bool:
-        sk = "last" if window is not None else f"key#{business_key}"
+        sk = f"key#{business_key}" if per_key or window is None else "last"
         values: dict[str, Any] = {":occurrence": {"S": occurrence}}
         condition = "attribute_not_exists(pk) OR occurrence = :occurrence"
         if window is not None:

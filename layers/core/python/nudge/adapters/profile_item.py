@@ -1,8 +1,10 @@
 """A profile as a DynamoDB item, and back.
 
 Attribute names are short on purpose: every write is billed per KB and segment scans read every byte.
-Instants are Unix seconds. The key spreads one store over `SHARDS` partitions (pk = store#shard), so a
-whole-store read is a handful of parallel Queries rather than one hot partition or a table scan.
+Instants are Unix seconds. Attributes added later (a cart line's name and categories, an order's
+categories, product views, the member grade) are read as absent from an item written before them. The key
+spreads one store over `SHARDS` partitions (pk = store#shard), so a whole-store read is a handful of
+parallel Queries rather than one hot partition or a table scan.
 """
 
 import zlib
@@ -52,6 +54,7 @@ def to_item(profile: Profile) -> dict[str, Any]:
         "cf": profile.channel_friend,
         "cfa": _ts(profile.channel_friend_at),
         "ad": profile.adult_verified or None,
+        "gr": profile.grade,
         "fv": _ts(profile.first_visit_at),
         "lv": _ts(profile.last_visit_at),
         "vc": profile.visit_count or None,
@@ -63,6 +66,8 @@ def to_item(profile: Profile) -> dict[str, Any]:
                 "l": cart.lines or None,
                 "p": cart.prices or None,
                 "t": {p: _ts(at) for p, at in cart.added.items()} or None,
+                "n": cart.names or None,
+                "c": {p: list(c) for p, c in cart.categories.items()} or None,
                 "la": _ts(cart.last_added_at),
                 "ua": _ts(cart.updated_at),
                 "ca": _ts(cart.cleared_at),
@@ -73,6 +78,7 @@ def to_item(profile: Profile) -> dict[str, Any]:
         "co": _checkout_item(profile.checkout),
         "od": {o.order_id: _order_item(o) for o in profile.orders.values()} or None,
         "pb": {p: _ts(at) for p, at in profile.products_bought.items()} or None,
+        "vw": {p: [_ts(at) for at in times] for p, times in profile.product_views.items()} or None,
         "fp": _ts(profile.first_purchase_at),
         "lp": _ts(profile.last_purchase_at),
         # Derived, stored so segment evaluation does not recompute them per profile.
@@ -114,7 +120,10 @@ def _order_item(order: Order) -> list[Any]:
         _ts(order.delivered_at),
         order.checkout_id,
     ]
-    # Only a refunded order has the ninth element: every other order is stored as before.
+    # Only a refunded order has the ninth element, and only an order whose lines had categories the tenth
+    # (its ninth then null when it was never refunded): every other order is stored as before.
+    if order.categories:
+        return [*item, order.refunded, list(order.categories)]
     return item if order.refunded is None else [*item, order.refunded]
 
 
@@ -137,6 +146,7 @@ def from_item(store_id: str, item: dict[str, Any]) -> Profile:
         channel_friend=item.get("cf"),
         channel_friend_at=_dt(item.get("cfa")),
         adult_verified=bool(item.get("ad", False)),
+        grade=item.get("gr"),
         first_visit_at=_dt(item.get("fv")),
         last_visit_at=_dt(item.get("lv")),
         visit_count=int(item.get("vc", 0)),
@@ -146,6 +156,8 @@ def from_item(store_id: str, item: dict[str, Any]) -> Profile:
             lines={p: int(q) for p, q in cart_item.get("l", {}).items()},
             prices={p: Decimal(v) for p, v in cart_item.get("p", {}).items()},
             added={p: _instant(at) for p, at in cart_item.get("t", {}).items()},
+            names=dict(cart_item.get("n", {})),
+            categories={p: tuple(c) for p, c in cart_item.get("c", {}).items()},
             last_added_at=_dt(cart_item.get("la")),
             updated_at=_dt(cart_item.get("ua")),
             cleared_at=_dt(cart_item.get("ca")),
@@ -161,6 +173,7 @@ def from_item(store_id: str, item: dict[str, Any]) -> Profile:
         ),
         orders=orders_from_item(item),
         products_bought={p: _instant(at) for p, at in item.get("pb", {}).items()},
+        product_views={p: [_instant(at) for at in times] for p, times in item.get("vw", {}).items()},
         first_purchase_at=_dt(item.get("fp")),
         last_purchase_at=_dt(item.get("lp")),
         created_at=_dt(item.get("cr")),
@@ -182,7 +195,7 @@ def orders_from_item(item: dict[str, Any]) -> dict[str, Order]:
 
 
 def _order(order_id: str, o: list[Any]) -> Order:
-    status, status_at, placed_at, amount, products, paid_at, delivered_at, checkout_id, *refunded = o
+    status, status_at, placed_at, amount, products, paid_at, delivered_at, checkout_id, *later = o
     return Order(
         order_id=order_id,
         status=OrderStatus(status),
@@ -193,5 +206,6 @@ def _order(order_id: str, o: list[Any]) -> Order:
         paid_at=_dt(paid_at),
         delivered_at=_dt(delivered_at),
         checkout_id=checkout_id,
-        refunded=refunded[0] if refunded else None,
+        refunded=later[0] if later else None,
+        categories=tuple(later[1]) if len(later) > 1 else (),
     )

@@ -5,7 +5,7 @@ adapters and domain (the admin API never loads httpx and the gateways; the sende
 The handlers bind their `dependencies` to these builders."""
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +15,14 @@ from nudge.stores import Store
 if TYPE_CHECKING:
     from compliance.message import Message
     from nudge.adapters.cafe24 import AdminApi
+    from nudge.adapters.cafe24_reader import Cafe24Reader
     from nudge.adapters.catalog import DynamoCatalog
-    from nudge.adapters.dynamodb import DynamoProfileRepository, DynamoStoreDirectory, DynamoSyncCursors
+    from nudge.adapters.dynamodb import (
+        DynamoPendingReads,
+        DynamoProfileRepository,
+        DynamoStoreDirectory,
+        DynamoSyncCursors,
+    )
     from nudge.adapters.ledger import DynamoSendLedger
     from nudge.adapters.principals import PrincipalScopes
     from nudge.adapters.scheduler import QueueScheduler
@@ -28,6 +34,7 @@ if TYPE_CHECKING:
     from nudge.erasure.service import ErasureDependencies
     from nudge.ingest.cafe24_app import AppDependencies
     from nudge.ingest.service import IngestDependencies
+    from nudge.products.service import CatalogService
     from nudge.reports.delivery import ReportDependencies
     from nudge.reports.service import ReportReadDependencies
     from nudge.segments.service import SegmentDependencies
@@ -110,7 +117,58 @@ def ingest_dependencies() -> "IngestDependencies":
         tracker_counters(),
         erased=ErasedCustomers(),
         eraser=_erase_for_platform,
+        products=product_catalog(),
+        readers=platform_reader,
+        pending=pending_reads(),
     )
+
+
+def pending_reads() -> "DynamoPendingReads":
+    from nudge.adapters.dynamodb import DynamoPendingReads
+
+    return DynamoPendingReads(config.stores_table())
+
+
+# How long a store's Cafe24 install status is believed (one SSM read per store and container per minute,
+# not per webhook); a new install or a lapse is seen within it.
+INSTALL_STATUS_TTL = 60.0
+
+
+@cache
+def _install_statuses() -> dict[str, tuple[float, str]]:
+    """Per store: when its install status was read (seconds on the function's clock) and what it was. A
+    Lambda container keeps it (a new one, or the local runtime's cold start, starts empty)."""
+    return {}
+
+
+def platform_reader(store: Store, platform: str) -> "Cafe24Reader | None":
+    """The store's platform API, when it has one: Cafe24's once the app was installed (a lapsed install
+    still answers a reader, whose reads then wait for the reconciliation), else None."""
+    if platform != "cafe24" or not store.cafe24_mall_id:
+        return None
+    from nudge.adapters.cafe24_reader import Cafe24Reader
+
+    now = clock.now().timestamp()  # the simulated clock locally: the same month reads the same
+    statuses = _install_statuses()
+    checked = statuses.get(store.store_id)
+    if checked is None or now - checked[0] > INSTALL_STATUS_TTL:
+        status = str(cafe24_install_status(store.store_id).get("status", "not_installed"))
+        checked = (now, status)
+        statuses[store.store_id] = checked
+    if checked[1] == "not_installed":
+        return None
+    return Cafe24Reader(lambda: cafe24_admin_api(store.store_id))
+
+
+@cache
+def product_catalog() -> "CatalogService":
+    """The store's product catalog (nudge.products): product webhooks update it, ingest completes lines from
+    it and notes interest in it, the admin API reads it, an erasure forgets a customer's watchers in it."""
+    from nudge.adapters.products import product_store
+    from nudge.adapters.sqs import events_publisher
+    from nudge.products.service import CatalogService
+
+    return CatalogService(product_store(), events_publisher())
 
 
 def _erase_for_platform(
@@ -146,6 +204,7 @@ def erasure_dependencies() -> "ErasureDependencies":
         journeys=journeys(),
         sends=send_ledger(),
         deferrals=deferred_sends(),
+        interests=product_catalog(),
     )
 
 
@@ -341,6 +400,9 @@ def cafe24_app_dependencies() -> "AppDependencies":
     return AppDependencies(app=app, stores=store_directory(), vault=SsmTokenVault(), oauth=Cafe24OAuth())
 
 
+ACCESS_TOKEN_REUSE = timedelta(minutes=4)  # inside the 5 minutes access_token leaves before expiry
+
+
 def cafe24_admin_api(store_id: str) -> "AdminApi":
     """The Admin API of a store's mall, its access token refreshed before it expires (AppLapsed when the
     install must be redone, NotFound when there is none)."""
@@ -353,9 +415,18 @@ def cafe24_admin_api(store_id: str) -> "AdminApi":
     if tokens is None:
         raise NotFound(f"the Cafe24 app is not installed on store '{store_id}'")
 
+    held: list[tuple[str, datetime]] = []  # this client's access token and when it was read
+
     def token() -> str:
+        # Read (and refreshed if due) once per client, i.e. per invocation, not per call: a reconciliation
+        # makes a dozen calls. A token held past ACCESS_TOKEN_REUSE is read again.
+        now = clock.now()
+        if held and now - held[0][1] < ACCESS_TOKEN_REUSE:
+            return held[0][0]
         try:
-            return access_token(store_id, deps, clock.now())
+            value = access_token(store_id, deps, now)
+            held[:] = [(value, now)]
+            return value
         except AppLapsed as lapsed:
             # One line an alarm can count (a metric filter on this message); the reason, never a token.
             from nudge.observability import logger
@@ -364,6 +435,20 @@ def cafe24_admin_api(store_id: str) -> "AdminApi":
             raise
 
     return AdminApi(tokens.mall_id, token, clock.sleep)
+
+
+def reconcile_dependencies() -> tuple[
+    "DynamoStoreDirectory",
+    "DynamoSyncCursors",
+    "DynamoPendingReads",
+    "DynamoProfileRepository",
+    "IngestDependencies",
+]:
+    """The reconciliation's: the stores, its cursors, the reads webhooks left waiting, the delivery records
+    (what is known already) and the ingest path it feeds."""
+    from nudge.adapters.dynamodb import profile_repository, store_directory, sync_cursors
+
+    return store_directory(), sync_cursors(), pending_reads(), profile_repository(), ingest_dependencies()
 
 
 def cafe24_install_status(store_id: str) -> dict[str, object]:

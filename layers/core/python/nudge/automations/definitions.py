@@ -3,7 +3,8 @@
 An automation = a trigger (a normalized event type, with an optional filter on the event and an optional
 segment the customer must be in when it happens) + one or more steps (each a delay counted from the
 trigger and a message) + exit conditions (checked again when a step fires, against the profile then)
-+ a re-entry policy (once per business key — an order, a cart, a checkout — or at most once per N days).
++ a re-entry policy (once per business key — an order, a cart, a checkout, a product — at most once per N
+days, or once per business key in N days).
 
 Pure: no I/O. `nudge.automations.runs` uses this to start journeys from events and to fire due steps.
 Delays are computed in the store's time zone: "3 days later at 16:00" is the trigger's store-zone date
@@ -40,13 +41,20 @@ from nudge.profiles.events import (
     NormalizedEvent,
     OrderPlaced,
     PageViewed,
+    ProductBackInStock,
+    ProductPriceDropped,
     delivery_of,
 )
-from nudge.profiles.profile import OrderStatus, Profile
+from nudge.profiles.profile import (
+    MAX_VIEWS_PER_PRODUCT,
+    PRODUCT_VIEW_HISTORY_DAYS,
+    OrderStatus,
+    Profile,
+)
 from nudge.segments.repurchase import DEFAULT_CYCLE_DAYS, RepurchaseCycles
 from nudge.sending.links import Tracking
 from nudge.sending.reasons import NudgeReason, detailed
-from nudge.sending.variables import STEP_MESSAGE_TEXT, event_values, fillable
+from nudge.sending.variables import STEP_MESSAGE_TEXT, Journey, event_values, fillable
 from nudge.stores import Store
 
 MAX_STEPS = 10
@@ -73,7 +81,21 @@ class TriggerFilter(_Model):
     channel: ConsentChannel | None = None  # consent.changed
     granted: bool | None = None  # consent.changed
     first_visit: bool | None = None  # visit.started, page.viewed: the customer's first visit
+    # page.viewed: the page's product (PageViewed.product_id) viewed at least this many times within
+    # `views_within_days` (7 unless given), this view included: browse abandonment.
+    min_product_views: Annotated[int, Field(ge=1, le=MAX_VIEWS_PER_PRODUCT)] | None = None
+    views_within_days: Annotated[int, Field(ge=1, le=PRODUCT_VIEW_HISTORY_DAYS)] | None = None
+    in_cart: bool | None = None  # product.*, page.viewed: the event's product is (not) in the cart now
+    # cart.updated: the store's free-shipping threshold; the cart's amount must be below it, and its steps
+    # may say what is missing (#{free_shipping_gap}).
+    free_shipping_threshold: Annotated[Decimal, Field(gt=0)] | None = None
 
+
+DEFAULT_VIEWS_WITHIN_DAYS = 7
+PRODUCT_EVENTS = frozenset({EventType.PRODUCT_BACK_IN_STOCK, EventType.PRODUCT_PRICE_DROPPED})
+# The triggers whose journeys are about one product (business key "product:{id}"): a page view only when the
+# page declared its product.
+_PRODUCT_TRIGGERS = PRODUCT_EVENTS | {EventType.PAGE_VIEWED}
 
 _FILTER_EVENTS: dict[str, frozenset[EventType]] = {
     "path_prefix": frozenset({EventType.PAGE_VIEWED}),
@@ -84,6 +106,10 @@ _FILTER_EVENTS: dict[str, frozenset[EventType]] = {
     "channel": frozenset({EventType.CONSENT_CHANGED}),
     "granted": frozenset({EventType.CONSENT_CHANGED}),
     "first_visit": frozenset({EventType.VISIT_STARTED, EventType.PAGE_VIEWED}),
+    "min_product_views": frozenset({EventType.PAGE_VIEWED}),
+    "views_within_days": frozenset({EventType.PAGE_VIEWED}),
+    "in_cart": _PRODUCT_TRIGGERS,
+    "free_shipping_threshold": frozenset({EventType.CART_UPDATED}),
 }
 _FILTER_EVENTS["max_amount"] = _FILTER_EVENTS["min_amount"]
 
@@ -102,7 +128,17 @@ class Trigger(_Model):
         low, high = self.filter.min_amount, self.filter.max_amount
         if low is not None and high is not None and high < low:
             raise ValueError("filter.max_amount must not be below filter.min_amount")
+        threshold = self.filter.free_shipping_threshold
+        if low is not None and threshold is not None and threshold <= low:
+            raise ValueError("filter.free_shipping_threshold must be above filter.min_amount")
+        if self.filter.views_within_days is not None and self.filter.min_product_views is None:
+            raise ValueError("filter.views_within_days goes with filter.min_product_views")
         return self
+
+    @property
+    def journey(self) -> Journey:
+        """The parameters the trigger gives its journey's variables (nudge.sending.variables)."""
+        return Journey(free_shipping_threshold=self.filter.free_shipping_threshold)
 
 
 # ---------------------------------------------------------------- delays
@@ -234,7 +270,11 @@ ExitWhen = Literal[
     "consent_withdrawn",  # the step's channel consent was withdrawn or refused
     "order_paid",  # the order (business key) was paid: for unpaid-order reminders
     "consent_changed",  # the consent (business key) was answered again since: withdrawn or re-given
+    "carted",  # the product (business key) is in the cart now
+    "not_in_cart",  # the product (business key) is not in the cart now (it left since the trigger)
+    "product_purchased",  # the product (business key) was bought since the trigger
 ]
+_PRODUCT_EXITS = ("carted", "not_in_cart", "product_purchased")
 CUSTOMER_GONE = "customer_gone"  # an exit no condition names: the profile is gone
 
 
@@ -244,13 +284,20 @@ class ExitConditions(_Model):
 
 
 class ReEntry(_Model):
-    policy: Literal["once_per_business_key", "once_per_days"] = "once_per_business_key"
+    """`once_per_business_key`: one journey per key, ever; `once_per_days`: one per customer in any `days`;
+    `once_per_business_key_per_days`: one per key in any `days` (a product again after two weeks)."""
+
+    policy: Literal["once_per_business_key", "once_per_days", "once_per_business_key_per_days"] = (
+        "once_per_business_key"
+    )
     days: Annotated[int, Field(ge=1, le=3650)] | None = None
 
     @model_validator(mode="after")
     def _days_with_policy(self) -> Self:
-        if (self.policy == "once_per_days") != (self.days is not None):
-            raise ValueError("`days` goes with policy once_per_days, and only with it")
+        if (self.policy != "once_per_business_key") != (self.days is not None):
+            raise ValueError(
+                "`days` goes with policy once_per_days or once_per_business_key_per_days, and only with them"
+            )
         return self
 
 
@@ -361,7 +408,8 @@ def validate_automation(
     except ValidationError as exc:
         raise InvalidPayload("automation is not valid", field_errors(exc)) from exc
     problems: list[FieldError] = []
-    variables = fillable(definition.trigger.event)  # the profile's, and those the trigger's event gives
+    # The profile's, those the trigger's event gives and those its parameters allow.
+    variables = fillable(definition.trigger.event, definition.trigger.journey)
     for index, step in enumerate(definition.steps):
         prefix = f"steps[{index}].message"
         problems.extend(
@@ -380,6 +428,10 @@ def validate_automation(
     event = definition.trigger.event
     if "checkout_completed" in definition.exit.when and event != EventType.CHECKOUT_STARTED:
         problems.append(FieldError("exit.when", "checkout_completed needs the checkout.started trigger"))
+    for needs_product in _PRODUCT_EXITS:
+        if needs_product in definition.exit.when and event not in _PRODUCT_TRIGGERS:
+            triggers = ", ".join(sorted(_PRODUCT_TRIGGERS))
+            problems.append(FieldError("exit.when", f"{needs_product} needs a product trigger ({triggers})"))
     for index, step in enumerate(definition.steps):
         if step.delay.before_expiry and event != EventType.COUPON_ISSUED:
             where = f"steps[{index}].delay"
@@ -462,6 +514,35 @@ def _event_amount(event: NormalizedEvent, profile: Profile) -> Decimal | None:
     return order.amount if order else None
 
 
+def _event_product(event: NormalizedEvent) -> str | None:
+    """The product an event is about: a product event's, or the product page viewed."""
+    if isinstance(event, ProductBackInStock | ProductPriceDropped):
+        return event.product_id
+    if isinstance(event, PageViewed):
+        return event.product_id
+    return None
+
+
+def _views_within(profile: Profile, product_id: str, at: datetime, days: int) -> int:
+    """Views of the product's page in the `days` up to `at` (this one included)."""
+    since = at - timedelta(days=days)
+    return sum(1 for seen in profile.product_views.get(product_id, ()) if since < seen <= at)
+
+
+def _product_filters_pass(f: TriggerFilter, event: NormalizedEvent, profile: Profile) -> bool:
+    if f.min_product_views is None and f.in_cart is None:
+        return True
+    product = _event_product(event)
+    if product is None:
+        return False
+    if f.in_cart is not None and profile.cart.holds(product) != f.in_cart:
+        return False
+    if f.min_product_views is not None:
+        days = f.views_within_days or DEFAULT_VIEWS_WITHIN_DAYS
+        return _views_within(profile, product, event.occurred_at, days) >= f.min_product_views
+    return True
+
+
 def trigger_matches(automation: Automation, event: NormalizedEvent, profile: Profile, zone: ZoneInfo) -> bool:
     """Does this event (already applied to `profile`) start the automation for this customer?"""
     trigger = automation.trigger
@@ -482,6 +563,12 @@ def trigger_matches(automation: Automation, event: NormalizedEvent, profile: Pro
             return False
         if f.max_amount is not None and amount > f.max_amount:
             return False
+    if f.free_shipping_threshold is not None and not (
+        profile.cart.amount and profile.cart.amount < f.free_shipping_threshold
+    ):
+        return False
+    if not _product_filters_pass(f, event, profile):
+        return False
     if isinstance(event, ConsentChanged):
         if event.source.startswith(GATEWAY_OPTOUT_SOURCE):
             # An opt-out read from a gateway (a result, or the store's 080 list) was already answered with
@@ -507,10 +594,14 @@ def _in_segment(definition: dict[str, Any], profile: Profile, zone: ZoneInfo, at
 
 def business_key(event: NormalizedEvent, profile: Profile) -> str:
     """What one journey is about: the order, the checkout, the cart (since the last order emptied it),
-    a consent answer, or the customer (sign-up, visits)."""
+    a consent answer, a product (the catalog's news, a product page viewed), or the customer (sign-up,
+    visits)."""
     order_id = _order_id(event)
     if order_id is not None:
         return f"order:{order_id}"
+    product = _event_product(event)
+    if product is not None:
+        return f"product:{product}"
     match event:
         case CheckoutStarted():
             return f"checkout:{event.checkout_id}"
@@ -528,10 +619,14 @@ def business_key(event: NormalizedEvent, profile: Profile) -> str:
     return "customer"
 
 
-def variables_of(event: NormalizedEvent, profile: Profile, zone: ZoneInfo) -> dict[str, str]:
+def variables_of(
+    event: NormalizedEvent, profile: Profile, zone: ZoneInfo, automation: Automation | None = None
+) -> dict[str, str]:
     """Personalisation values known when the journey starts (the profile supplies the rest at send time):
-    nudge.sending.variables, the one table of what a message may use."""
-    return event_values(event, profile, zone)
+    nudge.sending.variables, the one table of what a message may use. `automation`: the journey's, whose
+    trigger's parameters some values need (`#{free_shipping_gap}`: its free-shipping threshold)."""
+    journey = automation.trigger.journey if automation is not None else None
+    return event_values(event, profile, zone, journey)
 
 
 # ---------------------------------------------------------------- exit conditions at firing time
@@ -560,6 +655,16 @@ def exit_reason(
 def _purchased_since(profile: Profile, since: datetime) -> bool:
     return any(
         (o.placed_at or o.paid_at or o.status_at) > since
+        and o.status not in (OrderStatus.CANCELED, OrderStatus.REFUNDED)
+        for o in profile.orders.values()
+    )
+
+
+def _bought_since(profile: Profile, product: str, since: datetime) -> bool:
+    """An order placed (or paid) after `since` holding the product, not canceled or refunded in full."""
+    return any(
+        product in o.products
+        and (o.placed_at or o.paid_at or o.status_at) > since
         and o.status not in (OrderStatus.CANCELED, OrderStatus.REFUNDED)
         for o in profile.orders.values()
     )
@@ -595,6 +700,12 @@ def _exited(
         case "order_paid":
             order = profile.orders.get(value) if kind == "order" else None
             return order is not None and order.paid_at is not None
+        case "carted":
+            return kind == "product" and profile.cart.holds(value)
+        case "not_in_cart":
+            return kind == "product" and not profile.cart.holds(value)
+        case "product_purchased":
+            return kind == "product" and _bought_since(profile, value, trigger_at)
         case "consent_changed":
             # The journey is about one answer (key "consent:granted|refused:<delivery>") on the channels it
             # named; each still holds it while its consent has that direction and that second (the profile
@@ -658,7 +769,13 @@ def cycles_document(cycles: RepurchaseCycles, now: datetime) -> dict[str, Any]:
 
 
 def reentry_window(automation: Automation) -> timedelta | None:
-    """How long one journey blocks the next for the same customer (None: once per business key)."""
-    if automation.reentry.policy == "once_per_days" and automation.reentry.days is not None:
+    """How long one journey blocks the next for the same customer, or with `reentry_per_key` for the same
+    business key (None: once per business key, ever)."""
+    if automation.reentry.policy != "once_per_business_key" and automation.reentry.days is not None:
         return timedelta(days=automation.reentry.days)
     return None
+
+
+def reentry_per_key(automation: Automation) -> bool:
+    """Whether one journey blocks the next only for its own business key (else for the customer)."""
+    return automation.reentry.policy != "once_per_days"

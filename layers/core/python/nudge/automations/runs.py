@@ -31,6 +31,7 @@ from nudge.automations.definitions import (
     business_key,
     due_at,
     exit_reason,
+    reentry_per_key,
     reentry_window,
     repurchase_cycle_days,
     trigger_matches,
@@ -103,9 +104,11 @@ class Entries(Protocol):
         occurrence: str,
         at: datetime,
         window: timedelta | None,
+        per_key: bool = False,
     ) -> bool:
         """Record that a journey starts; False when the re-entry policy forbids it. The same occurrence
-        may enter again (a retried event finishes what it started)."""
+        may enter again (a retried event finishes what it started). `window` with `per_key`: once per
+        business key within the window (a product's alert); `window` alone: once per customer within it."""
         ...
 
 
@@ -238,11 +241,12 @@ def start_journeys(
             event.event_id,
             event.occurred_at,
             reentry_window(automation),
+            per_key=reentry_per_key(automation),
         ):
             result.not_reentered.append(automation.automation_id)
             continue
         result.started.append(automation.automation_id)
-        variables = variables_of(event, profile, store.zone)
+        variables = variables_of(event, profile, store.zone, automation)
         cycle_days = None
         if any(step.delay.repurchase_cycle for step in automation.steps):
             order = profile.orders.get(key.partition(":")[2]) if key.startswith("order:") else None

@@ -15,12 +15,21 @@ consent date …) and `#{name}`, which the profile supplies.
   it is paid or canceled;
 - welcome (seeds 003, 004): member joined → AlimTalk at once with the "채널 추가" button;
 - signup_nudge (seeds 000, 002): first visit → brand message after 1 h; stops on sign-up or purchase;
-- free_shipping (seed 000): a cart just under the free-shipping threshold → brand message after 30 min;
+- free_shipping (seed 000): a cart just under the free-shipping threshold → brand message after 30 min
+  saying what is missing (`#{free_shipping_gap}`: the threshold rides on the trigger's
+  `free_shipping_threshold`, which also bounds the carts it matches);
 - repurchase_reminder (seed 004): order paid → an ad when the product's learned repurchase cycle has
   passed (the shortest among the order's products; the store's cycle, else 32 days), at 10:00; stops
   on another purchase or if the order is canceled or refunded;
 - coupon_expiry (seed 000): coupon issued (Nudge format `coupon.issued`) → an ad 3 days before it
   expires, at 10:00;
+- back_in_stock: a product the customer carted or viewed is back in stock (the store's catalog,
+  nudge.products) → brand message at once; stops once they buy it; once per product in 7 days;
+- price_drop: a product in the customer's cart got cheaper → brand message at once naming the old and new
+  price; stops if it left the cart or was bought; once per product in 7 days;
+- browse_abandonment: a product page viewed 3 times within 7 days (the tracker's product pages), the
+  product not in the cart → brand message after 1 h; stops if it is carted or bought; once per product in
+  14 days;
 - consent_reconfirmation (§50 ⑧): ad consent given → informational SMS 700 days later, at least 30
   days before the 2-year anniversary; stops if the consent is answered again meanwhile;
 - consent_result (§50 ⑦): consent given or withdrawn → informational SMS at once.
@@ -34,6 +43,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nudge.errors import InvalidPayload, field_errors
+from nudge.profiles.profile import MAX_VIEWS_PER_PRODUCT, PRODUCT_VIEW_HISTORY_DAYS
 from nudge.sending.links import WebLink
 from nudge.stores import Store
 
@@ -50,6 +60,8 @@ class TemplateParams(BaseModel):
     second_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 24  # cart_reminder: the second reminder
     threshold: Annotated[Decimal, Field(gt=0)] = Decimal(50_000)  # free_shipping: the store's threshold
     gap: Annotated[Decimal, Field(gt=0)] = Decimal(10_000)  # free_shipping: "just under" = within this
+    views: Annotated[int, Field(ge=1, le=MAX_VIEWS_PER_PRODUCT)] = 3  # browse_abandonment: views of a product
+    view_days: Annotated[int, Field(ge=1, le=PRODUCT_VIEW_HISTORY_DAYS)] = 7  # … within these days
     link: WebLink | None = None  # the page a button opens (review page, cart, shop): compliance.links
     channel: Literal["brand_message", "sms"] = "brand_message"  # the ads: brand message (to channel
     # friends, targeting I) or an SMS ad (to SMS-consent holders; labelled and with the 080 line when sent)
@@ -226,9 +238,11 @@ def free_shipping(store: Store, p: TemplateParams) -> dict[str, Any]:
         "name": f"무료배송 기준 {threshold}원 안내",
         "trigger": {
             "event": "cart.updated",
+            # Carts from threshold − gap up to just below the threshold; the threshold also gives the
+            # journey its #{free_shipping_gap} (threshold − the cart's amount).
             "filter": {
                 "min_amount": str(max(p.threshold - p.gap, Decimal(0))),
-                "max_amount": str(p.threshold - 1),
+                "free_shipping_threshold": str(p.threshold),
             },
         },
         "steps": [
@@ -236,8 +250,8 @@ def free_shipping(store: Store, p: TemplateParams) -> dict[str, Any]:
                 "delay": {"minutes": 30},
                 "message": _ad(
                     p,
-                    f"#{{name}}님, 장바구니에 #{{cart_amount}}원 담으셨어요. "
-                    f"{threshold}원 이상 구매 시 무료배송!",
+                    "#{name}님, 장바구니에 #{cart_amount}원 담으셨어요. "
+                    f"#{{free_shipping_gap}}원만 더 담으면 무료배송! ({threshold}원 이상 구매 시)",
                     "장바구니 보기",
                     "free-shipping",
                 ),
@@ -287,6 +301,71 @@ def coupon_expiry(store: Store, p: TemplateParams) -> dict[str, Any]:
             }
         ],
         "reentry": {"policy": "once_per_business_key"},
+    }
+
+
+def back_in_stock(store: Store, p: TemplateParams) -> dict[str, Any]:
+    return {
+        "name": "재입고 알림",
+        "trigger": {"event": "product.back_in_stock"},
+        "steps": [
+            {
+                "delay": {},
+                "message": _ad(
+                    p,
+                    "#{name}님, 기다리시던 #{product_name} 다시 입고되었어요. 품절되기 전에 만나 보세요.",
+                    "상품 보기",
+                    "back-in-stock",
+                ),
+            }
+        ],
+        "exit": {"when": ["product_purchased"]},
+        "reentry": {"policy": "once_per_business_key_per_days", "days": 7},
+    }
+
+
+def price_drop(store: Store, p: TemplateParams) -> dict[str, Any]:
+    return {
+        "name": "장바구니 상품 가격 인하 알림",
+        "trigger": {"event": "product.price_dropped", "filter": {"in_cart": True}},
+        "steps": [
+            {
+                "delay": {},
+                "message": _ad(
+                    p,
+                    "#{name}님, 장바구니에 담으신 #{product_name} 가격이 "
+                    "#{product_old_price}원에서 #{product_price}원으로 내려갔어요.",
+                    "장바구니 보기",
+                    "price-drop",
+                ),
+            }
+        ],
+        "exit": {"when": ["not_in_cart", "product_purchased"]},
+        "reentry": {"policy": "once_per_business_key_per_days", "days": 7},
+    }
+
+
+def browse_abandonment(store: Store, p: TemplateParams) -> dict[str, Any]:
+    hours = p.hours or 1
+    return {
+        "name": f"관심 상품 리마인드: {p.view_days}일 안에 {p.views}번 본 상품, {hours}시간 후",
+        "trigger": {
+            "event": "page.viewed",
+            "filter": {"min_product_views": p.views, "views_within_days": p.view_days, "in_cart": False},
+        },
+        "steps": [
+            {
+                "delay": {"hours": hours},
+                "message": _ad(
+                    p,
+                    "#{name}님, 여러 번 살펴보신 상품, 아직 고민 중이신가요? 지금 다시 확인해 보세요.",
+                    "상품 다시 보기",
+                    "browse",
+                ),
+            }
+        ],
+        "exit": {"when": ["carted", "product_purchased"]},
+        "reentry": {"policy": "once_per_business_key_per_days", "days": 14},
     }
 
 
@@ -355,6 +434,9 @@ TEMPLATES: dict[str, Callable[[Store, TemplateParams], dict[str, Any]]] = {
     "free_shipping": free_shipping,
     "repurchase_reminder": repurchase_reminder,
     "coupon_expiry": coupon_expiry,
+    "back_in_stock": back_in_stock,
+    "price_drop": price_drop,
+    "browse_abandonment": browse_abandonment,
     "consent_reconfirmation": consent_reconfirmation,
     "consent_result": consent_result,
 }

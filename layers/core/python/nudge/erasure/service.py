@@ -42,7 +42,15 @@ from nudge.sending.records import SendRecord, State
 from nudge.store_settings import get_store
 
 # What an erasure counts, in the order it removes them.
-REMOVED = ("order_index", "profile", "journey_steps", "journey_entries", "deferred_sends", "send_records")
+REMOVED = (
+    "order_index",
+    "profile",
+    "journey_steps",
+    "journey_entries",
+    "deferred_sends",
+    "send_records",
+    "product_watchers",
+)
 ErasureState = Literal["erasing", "erased"]
 
 
@@ -119,6 +127,12 @@ class DeferredSends(Protocol):
         ...
 
 
+class CustomerInterests(Protocol):
+    def forget_customer(self, store_id: str, customer_id: str) -> int:
+        """Delete the products the customer was noted as carting or viewing (nudge.products); how many."""
+        ...
+
+
 class Automations(Protocol):
     def documents(self, store_id: str, kind: str) -> list[dict[str, Any]]: ...
 
@@ -132,6 +146,7 @@ class ErasureDependencies:
     journeys: CustomerJourneys
     sends: CustomerSends
     deferrals: DeferredSends
+    interests: CustomerInterests | None = None  # the product catalog's watchers (back in stock, price drop)
 
 
 def erase_customer(
@@ -168,5 +183,7 @@ def erase_customer(
     cancelled = sum(deps.deferrals.cancel(r.send_id) for r in records if r.state is State.DEFERRED)
     counted(deferred_sends=cancelled)
     counted(send_records=sum(deps.sends.erase(r.send_id, now) for r in records))
+    if deps.interests is not None:
+        counted(product_watchers=deps.interests.forget_customer(store_id, customer_id))
     renewed = before is not None and before.state == "erased" and any(removed.values())
     return deps.log.finish(store_id, reference, requested_by, now, renewed=renewed)

@@ -21,7 +21,14 @@ from typing import Protocol, TypeVar
 from pydantic import ValidationError
 
 from nudge.errors import FieldError, InvalidPayload, NotFound, field_errors
-from nudge.ingest.platforms.delivery import Delivery, ErasureRequest, WebhookRequest
+from nudge.ingest.platforms.delivery import (
+    Delivery,
+    ErasureRequest,
+    PlatformRead,
+    PlatformReader,
+    PlatformUnavailable,
+    WebhookRequest,
+)
 from nudge.ingest.platforms.registry import PLATFORM_NAMES, platform
 from nudge.ingest.tracker import Counters, LocalCounters, TrackerAdmission, is_anonymous, translate_batch
 from nudge.ports import (
@@ -34,7 +41,7 @@ from nudge.ports import (
 )
 from nudge.products.model import ProductRecord
 from nudge.profiles.budget import fit
-from nudge.profiles.events import EventType, NormalizedEvent
+from nudge.profiles.events import ConsentChanged, EventType, NormalizedEvent
 from nudge.profiles.profile import Profile, apply_event, prune
 from nudge.stores import SECRET_NAMES, Store
 
@@ -62,6 +69,12 @@ class IngestDependencies:
     # The store's product catalog (nudge.products): product webhooks update it, cart and order lines are
     # completed from it (price, name), and what a customer carts or views is noted for its alerts.
     products: "ProductCatalog | None" = None
+    # A store's platform API (the Cafe24 Admin API once the app is installed), or None: what a webhook names
+    # but does not carry is read from it (nudge.ingest.platforms.delivery.PlatformRead).
+    readers: "Callable[[Store, str], PlatformReader | None] | None" = None
+    # Reads the platform's API could not answer (a lapsed install, Cafe24 down): they wait here for the
+    # reconciliation (nudge.ingest.reconcile), so a webhook is never lost for a token.
+    pending: "PendingReads | None" = None
 
 
 class ErasedCustomers(Protocol):
@@ -84,6 +97,12 @@ class ProductCatalog(Protocol):
     ) -> None:
         """Remember which products the customer carted or viewed (back-in-stock, price-drop alerts)."""
         ...
+
+
+class PendingReads(Protocol):
+    def add(
+        self, store_id: str, orders: tuple[str, ...], members: tuple[str, ...], products: tuple[str, ...]
+    ) -> None: ...
 
 
 class CustomerEraser(Protocol):
@@ -132,11 +151,70 @@ def receive_webhook(request: WebhookRequest, deps: IngestDependencies) -> Ingest
         raise NotFound(f"store {store.store_id!r} has no {source.name} connection")
     source.verify(request, deps.secrets.get(store.store_id, SECRET_NAMES[source.name]), store)
     delivery = _translated(lambda: source.translate(request, store))
+    if delivery.read is not None:
+        return _read_then_apply(delivery, delivery.read, source.name, store, deps, request.received_at)
+    return apply_one(delivery, store, deps, request.received_at)
+
+
+def apply_one(delivery: Delivery, store: Store, deps: IngestDependencies, now: datetime) -> IngestResult:
+    """One translated delivery: an erasure, a catalog update, or events for a profile."""
     if delivery.erasure is not None:
-        return _erase(delivery, delivery.erasure, store, deps, request.received_at)
+        return _erase(delivery, delivery.erasure, store, deps, now)
     if delivery.products:
-        return _update_catalog(delivery, store, deps, request.received_at)
-    return apply_delivery(delivery, store, deps, request.received_at)
+        return _update_catalog(delivery, store, deps, now)
+    return apply_delivery(delivery, store, deps, now)
+
+
+def apply_all(
+    deliveries: list[Delivery], key: str, store: Store, deps: IngestDependencies, now: datetime
+) -> IngestResult:
+    """Several deliveries made of one webhook (an order's facts, a bulk event's orders): each applied on its
+    own (its own key, so a retry or the reconciliation finds each done), answered as one."""
+    return combined(key, [apply_one(d, store, deps, now) for d in deliveries])
+
+
+def combined(key: str, results: list[IngestResult]) -> IngestResult:
+    if len(results) == 1:
+        return results[0]
+    statuses = [r.status for r in results]
+    status: str | None = next((s for s in ("applied", "erased") if s in statuses), None)
+    if status is None:
+        status = "duplicate" if statuses and all(s == "duplicate" for s in statuses) else "ignored"
+    customers = {r.customer_id for r in results if r.customer_id}
+    reasons = [r.reason for r in results if r.reason and r.status not in ("applied", "duplicate")]
+    return IngestResult(
+        status,
+        key,
+        customers.pop() if len(customers) == 1 else None,
+        tuple(t for r in results if r.status == "applied" for t in r.event_types),
+        "; ".join(dict.fromkeys(reasons)) or (None if results else "nothing to apply"),
+        tuple(f for r in results for f in r.not_kept),
+        tuple(dict.fromkeys(t for r in results for t in r.trimmed)),
+    )
+
+
+def _read_then_apply(
+    delivery: Delivery,
+    read: PlatformRead,
+    platform_name: str,
+    store: Store,
+    deps: IngestDependencies,
+    now: datetime,
+) -> IngestResult:
+    """Read what the webhook names from the platform's API, then apply what it holds. The API unable to
+    answer, the ids wait for the reconciliation and the webhook is answered as deferred (never lost)."""
+    reader = deps.readers(store, platform_name) if deps.readers is not None else None
+    if reader is None:
+        return apply_all(_translated(read.alone), delivery.key, store, deps, now)
+    try:
+        answers = reader.read(read.orders, read.members, read.products)
+    except PlatformUnavailable as unavailable:
+        if deps.pending is None:
+            raise
+        deps.pending.add(store.store_id, read.orders, read.members, read.products)
+        reason = f"waiting for the reconciliation: {unavailable}"
+        return IngestResult("deferred", delivery.key, None, (), reason)
+    return apply_all(_translated(lambda: read.complete(answers)), delivery.key, store, deps, now)
 
 
 def _update_catalog(
@@ -251,7 +329,8 @@ def apply_delivery(
                 return apply_delivery(later, store, deps, now, admission)
         if profile is None:
             profile = Profile(store.store_id, customer_id, created_at=now)
-        for event in events:
+        applied = _news(events, profile)
+        for event in applied:
             apply_event(profile, event, store.zone)
         if admission is not None:
             admission.count(profile)
@@ -262,9 +341,30 @@ def apply_delivery(
         outcome = deps.profiles.save(profile, record, expected_version)
         if outcome is SaveOutcome.CONFLICT:
             continue
-        deps.publisher.publish(events)
+        deps.publisher.publish(applied)
         status = "applied" if outcome is SaveOutcome.APPLIED else "duplicate"
         if deps.products is not None and outcome is SaveOutcome.APPLIED:
-            deps.products.note_interest(store, customer_id, events, now)
-        return IngestResult(status, delivery.key, customer_id, types, None, tuple(delivery.not_kept), trimmed)
+            deps.products.note_interest(store, customer_id, applied, now)
+        return IngestResult(
+            status,
+            delivery.key,
+            customer_id,
+            tuple(e.type.value for e in applied),
+            None,
+            tuple(delivery.not_kept),
+            trimmed,
+        )
     raise ConcurrentUpdates(f"profile kept changing during {MAX_ATTEMPTS} attempts")
+
+
+def _news(events: list[NormalizedEvent], profile: Profile) -> list[NormalizedEvent]:
+    """The events less a platform's restated consents that say what the profile already holds (a member
+    record read again for another change must not redate the consent or notify it again)."""
+
+    def restates(event: NormalizedEvent) -> bool:
+        if not isinstance(event, ConsentChanged) or not event.restated:
+            return False
+        current = profile.consents.get(event.channel.value)
+        return current is not None and current.granted == event.granted
+
+    return [e for e in events if not restates(e)]

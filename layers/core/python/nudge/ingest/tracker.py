@@ -6,7 +6,8 @@ The snippet (tracker/nudge-tracker.js, docs/webhooks.md) sends one batch per pag
      "member_id": "<the store's member id when logged in, else null>",
      "member_token": "<the store's token vouching for that member id (nudge.ingest.identity), else null>",
      "events": [{"id": "<uuid>", "type": "visit", "at": "2026-03-18T10:00:00+09:00"},
-                {"id": "<uuid>", "type": "page_view", "path": "/event/dogday", "dwell_seconds": 42}]}
+                {"id": "<uuid>", "type": "page_view", "path": "/product/detail.html", "dwell_seconds": 42,
+                 "product_id": "<the product this page shows, when the page declares one>"}]}
 
 The route is public, so nothing a batch says is believed without a reason:
 - the member id only with the store's member token; otherwise the visit is the anonymous visitor's
@@ -50,6 +51,9 @@ ANONYMOUS = "anon:"
 # No message can reach an anonymous visitor; their page views age out after PAGE_VIEW_HISTORY_DAYS anyway.
 ANONYMOUS_PROFILE_TTL = timedelta(days=PAGE_VIEW_HISTORY_DAYS)
 Id = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
+# A product page's product, as the store's page declares it (docs/webhooks.md, "Product pages"): the store's
+# own product number or code (Cafe24's product_no, a Shopify product id), never free text.
+ProductId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
 class TrackerEvent(BaseModel):
@@ -59,6 +63,7 @@ class TrackerEvent(BaseModel):
     at: datetime | None = None
     path: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
     dwell_seconds: Annotated[int, Field(ge=0, le=86_400)] = 0
+    product_id: ProductId | None = None  # page_view: the product the page shows
 
 
 class TrackerBatch(BaseModel):
@@ -128,7 +133,9 @@ def translate_batch(
             events.append(VisitStarted(**common))
         else:
             path = _path(item.path or "/")[:MAX_PATH_LENGTH]
-            events.append(PageViewed(**common, path=path, dwell_seconds=item.dwell_seconds))
+            events.append(
+                PageViewed(**common, path=path, dwell_seconds=item.dwell_seconds, product_id=item.product_id)
+            )
     return Delivery(key=key, customer_id=customer_id, events=events, not_kept=not_kept)
 
 

@@ -38,6 +38,9 @@ class ProductRecord(BaseModel):
     selling: bool | None = None
     display: bool | None = None
     sold_out: bool | None = None  # the platform's own flag (Cafe24 90150); else derived from `stock`
+    # Shopify: the inventory items of the product's variants. An inventory_levels/update names only its item
+    # (INVENTORY_ITEM records), so the catalog keeps which product each item belongs to.
+    inventory_items: tuple[Annotated[str, Field(min_length=1, max_length=64)], ...] | None = None
 
     @property
     def effective_price(self) -> Decimal | None:
@@ -48,3 +51,50 @@ class ProductRecord(BaseModel):
     @property
     def updated(self) -> datetime:
         return self.updated_at
+
+    @property
+    def is_sold_out(self) -> bool:
+        """The platform's flag when it sent one; otherwise no units left (a product whose stock is not
+        tracked is never sold out)."""
+        if self.sold_out is not None:
+            return self.sold_out
+        return self.stock == 0
+
+    @property
+    def available(self) -> bool:
+        """A customer can buy it now: not sold out, on sale, shown in the store (None: not said, so not
+        held against it)."""
+        return not self.is_sold_out and self.selling is not False and self.display is not False
+
+    def merged(self, newer: "ProductRecord") -> "ProductRecord":
+        """This product as `newer` says it now: the fields `newer` sent replace these, the others stay. A
+        record that sends the stock without the sold-out flag lets the stock decide again (a flag of an
+        older record would otherwise outlive a restock)."""
+        sent = newer.model_dump(exclude_none=True)
+        if newer.stock is not None and newer.sold_out is None:
+            sent["sold_out"] = None
+        return self.model_copy(update=sent)
+
+    @property
+    def inventory_item(self) -> str | None:
+        """The Shopify inventory item an INVENTORY_ITEM record is about (None: a record of a product)."""
+        prefix, _, item = self.product_id.partition(":")
+        return item if prefix == INVENTORY_ITEM and item else None
+
+
+# An inventory level names only its inventory item (Shopify's inventory_levels/update): such a record's
+# product_id is "inventory-item:{id}", and the catalog finds the product the item belongs to.
+INVENTORY_ITEM = "inventory-item"
+
+
+def inventory_item_record(
+    store_id: str, inventory_item_id: str, available: int, updated_at: datetime, source: str
+) -> ProductRecord:
+    """What an inventory level says: units available at one location of the item's product."""
+    return ProductRecord(
+        store_id=store_id,
+        product_id=f"{INVENTORY_ITEM}:{inventory_item_id}",
+        updated_at=updated_at,
+        source=source,
+        stock=max(available, 0),
+    )

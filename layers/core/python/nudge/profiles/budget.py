@@ -7,15 +7,17 @@ which the platform retries, then gives up on). So every profile has a budget, an
 | part | budget | what goes first when a write would exceed it |
 |---|---|---|
 | page views and dwell time | PAGE_VIEWS (64 KB); a day's page views PAGE_VIEW_DAY (8 KB) | the oldest day |
-| cart | CART (16 KB) | the line added longest ago |
+| product views | PRODUCT_VIEWS (8 KB) | the product viewed longest ago |
+| cart (lines, prices, names, categories) | CART (20 KB) | the line added longest ago |
 | orders | ORDERS (128 KB) | the oldest order |
 | products bought | PRODUCTS_BOUGHT (16 KB) | the product bought longest ago |
 | identity, consents, checkout, counters | their fields' own limits (a test builds the largest) | never |
 
-Every part has its own budget, so one part can never take another's room: page views, which the public
-tracker writes, can never crowd out an order or a consent. The budgets and the largest possible fixed
-parts add up to less than PROFILE_BUDGET (256 KB), well under DynamoDB's 400 KB. A write that would exceed
-a budget never fails: `fit` drops the oldest detail of that part, and says which parts it trimmed.
+Every part has its own budget, so one part can never take another's room: page views and product views,
+which the public tracker writes, can never crowd out an order or a consent. The budgets and the largest
+possible fixed parts add up to less than PROFILE_BUDGET (256 KB), well under DynamoDB's 400 KB. A write
+that would exceed a budget never fails: `fit` drops the oldest detail of that part, and says which parts it
+trimmed.
 
 Sizes are DynamoDB's (developer guide, "Item sizes and formats"): a string is its UTF-8 bytes, a number 1
 byte per two significant digits plus 1, a boolean or null 1 byte, a map or list 3 bytes plus, per element,
@@ -43,6 +45,7 @@ class Part(StrEnum):
     CONSENTS = "consents"  # five channels at most: bounded
     CHECKOUT = "checkout"  # one open checkout: bounded
     PAGE_VIEWS = "page_views"
+    PRODUCT_VIEWS = "product_views"
     CART = "cart"
     ORDERS = "orders"
     PRODUCTS_BOUGHT = "products_bought"
@@ -50,7 +53,8 @@ class Part(StrEnum):
 
 BUDGETS: dict[Part, int] = {
     Part.PAGE_VIEWS: 64 * KB,
-    Part.CART: 16 * KB,
+    Part.PRODUCT_VIEWS: 8 * KB,
+    Part.CART: 20 * KB,
     Part.ORDERS: 128 * KB,
     Part.PRODUCTS_BOUGHT: 16 * KB,
 }
@@ -58,7 +62,7 @@ BUDGETS: dict[Part, int] = {
 PAGE_VIEW_DAY = PAGE_VIEW_DAY_BYTES
 # The parts `fit` may trim to bring a profile within PROFILE_BUDGET, in this order. Orders and consents are
 # never among them.
-SQUEEZABLE = (Part.PAGE_VIEWS, Part.CART, Part.PRODUCTS_BOUGHT)
+SQUEEZABLE = (Part.PAGE_VIEWS, Part.PRODUCT_VIEWS, Part.CART, Part.PRODUCTS_BOUGHT)
 
 
 # ---------------------------------------------------------------- DynamoDB's sizes
@@ -116,6 +120,21 @@ def page_views_size(profile: Profile) -> int:
     return size
 
 
+def product_views_size(profile: Profile) -> int:
+    """Product id -> the instants of its recent views."""
+    if not profile.product_views:
+        return 0
+    return _attribute(map_size((p, _views_size(times)) for p, times in profile.product_views.items()))
+
+
+def _views_size(times: list[datetime]) -> int:
+    return list_size(instant_size(at) for at in times)
+
+
+def _categories_size(categories: tuple[str, ...]) -> int:
+    return list_size(text_size(c) for c in categories)
+
+
 def cart_size(cart: Cart) -> int:
     entries = []
     if cart.lines:
@@ -124,6 +143,10 @@ def cart_size(cart: Cart) -> int:
         entries.append(("p", map_size((p, number_size(v)) for p, v in cart.prices.items())))
     if cart.added:
         entries.append(("t", map_size((p, instant_size(at)) for p, at in cart.added.items())))
+    if cart.names:
+        entries.append(("n", map_size((p, text_size(name)) for p, name in cart.names.items())))
+    if cart.categories:
+        entries.append(("c", map_size((p, _categories_size(c)) for p, c in cart.categories.items())))
     for key, at in (("la", cart.last_added_at), ("ua", cart.updated_at), ("ca", cart.cleared_at)):
         if at is not None:
             entries.append((key, instant_size(at)))
@@ -145,8 +168,13 @@ def checkout_size(checkout: Checkout | None) -> int:
 
 def order_size(order: Order) -> int:
     """One order as stored: [status, status_at, placed_at, amount, products, paid_at, delivered_at,
-    checkout_id], and `refunded` after them when the order was refunded."""
-    refunded = () if order.refunded is None else (number_size(order.refunded),)
+    checkout_id], `refunded` after them when the order was refunded or has categories (null when not
+    refunded), and then its categories when it has any."""
+    refunded: tuple[int, ...] = ()
+    if order.refunded is not None or order.categories:
+        refunded = (1 if order.refunded is None else number_size(order.refunded),)
+    if order.categories:
+        refunded = (*refunded, _categories_size(order.categories))
     return list_size(
         (
             text_size(order.status.value),
@@ -190,7 +218,7 @@ def identity_size(profile: Profile) -> int:
     shard_key = f"{profile.store_id}#00"
     size = _attribute(text_size(shard_key)) + _attribute(text_size(profile.customer_id))
     size += _attribute(number_size(profile.version))
-    for value in (profile.phone, profile.name, profile.email):
+    for value in (profile.phone, profile.name, profile.email, profile.grade):
         if value is not None:
             size += _attribute(text_size(value))
     for flag in (profile.channel_friend, profile.adult_verified or None):
@@ -220,6 +248,7 @@ def part_sizes(profile: Profile) -> dict[Part, int]:
         Part.CONSENTS: consents_size(profile),
         Part.CHECKOUT: checkout_size(profile.checkout),
         Part.PAGE_VIEWS: page_views_size(profile),
+        Part.PRODUCT_VIEWS: product_views_size(profile),
         Part.CART: cart_size(profile.cart),
         Part.ORDERS: orders_size(profile),
         Part.PRODUCTS_BOUGHT: products_bought_size(profile),
@@ -260,10 +289,23 @@ def _cart_lines(profile: Profile) -> list[Unit]:
             size += text_size(p) + number_size(cart.prices[p]) + 1
         if p in cart.added:
             size += text_size(p) + instant_size(cart.added[p]) + 1
+        if p in cart.names:
+            size += text_size(p) + text_size(cart.names[p]) + 1
+        if p in cart.categories:
+            size += text_size(p) + _categories_size(cart.categories[p]) + 1
         return size
 
-    products = {*cart.lines, *cart.prices, *cart.added}
+    products = {*cart.lines, *cart.prices, *cart.added, *cart.names, *cart.categories}
     return [(p, line(p)) for p in sorted(products, key=lambda p: (cart.added.get(p) or floor, p))]
+
+
+def _viewed_products(profile: Profile) -> list[Unit]:
+    views = profile.product_views
+    oldest_first = sorted(views, key=lambda p: (max(views[p], default=_EPOCH), p))
+    return [(p, text_size(p) + _views_size(views[p]) + 1) for p in oldest_first]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _orders(profile: Profile) -> list[Unit]:
@@ -283,10 +325,11 @@ def _drop_day(profile: Profile, day: str) -> None:
 
 
 def _drop_line(profile: Profile, product: str) -> None:
-    cart = profile.cart
-    cart.lines.pop(product, None)
-    cart.prices.pop(product, None)
-    cart.added.pop(product, None)
+    profile.cart.drop(product)
+
+
+def _drop_viewed(profile: Profile, product: str) -> None:
+    del profile.product_views[product]
 
 
 def _drop_order(profile: Profile, order_id: str) -> None:
@@ -299,18 +342,21 @@ def _drop_purchase(profile: Profile, product: str) -> None:
 
 _SIZE: dict[Part, Callable[[Profile], int]] = {
     Part.PAGE_VIEWS: page_views_size,
+    Part.PRODUCT_VIEWS: product_views_size,
     Part.CART: lambda profile: cart_size(profile.cart),
     Part.ORDERS: orders_size,
     Part.PRODUCTS_BOUGHT: products_bought_size,
 }
 _UNITS: dict[Part, Callable[[Profile], list[Unit]]] = {
     Part.PAGE_VIEWS: _page_view_days,
+    Part.PRODUCT_VIEWS: _viewed_products,
     Part.CART: _cart_lines,
     Part.ORDERS: _orders,
     Part.PRODUCTS_BOUGHT: _purchases,
 }
 _DROP: dict[Part, Callable[[Profile, str], None]] = {
     Part.PAGE_VIEWS: _drop_day,
+    Part.PRODUCT_VIEWS: _drop_viewed,
     Part.CART: _drop_line,
     Part.ORDERS: _drop_order,
     Part.PRODUCTS_BOUGHT: _drop_purchase,

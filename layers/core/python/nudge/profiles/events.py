@@ -107,6 +107,7 @@ class MemberDetails(BaseModel):
     email: Annotated[str, Field(max_length=254)] | None = None
     channel_friend: bool | None = None
     adult_verified: bool | None = None
+    grade: Annotated[str, Field(min_length=1, max_length=64)] | None = None  # the store's member grade
 
 
 class MemberJoined(_Event):
@@ -131,6 +132,9 @@ class ConsentChanged(_Event):
     type: Literal[EventType.CONSENT_CHANGED] = EventType.CONSENT_CHANGED
     channel: ConsentChannel
     granted: bool
+    # The platform restates the member's current answer with other changes (Cafe24's member record): it
+    # counts only where it differs from the profile's, so the consent's date and its notice are not redone.
+    restated: bool = False
 
 
 class VisitStarted(_Event):

@@ -7,8 +7,9 @@ Pure: no I/O. Three properties the ingest path relies on:
 - purchases are the orders that stand: an order canceled or refunded in full stops counting, and the first
   and last purchase (and each product's) become what the remaining orders say (`_forget_purchase`); a
   partial refund keeps the purchase at its amount less the refunds (`Order.net_amount`);
-- bounded: history is kept for a window (orders 2 years, page views 60 days), each part of it within a
-  size budget (nudge.profiles.budget), so the item stays far from DynamoDB's 400 KB limit whoever writes it.
+- bounded: history is kept for a window (orders 2 years, page views 60 days, product views 30 days), each
+  part of it within a size budget (nudge.profiles.budget), so the item stays far from DynamoDB's 400 KB
+  limit whoever writes it.
 """
 
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from nudge.profiles.events import (
     OrderRefunded,
     OrderShipped,
     PageViewed,
+    ProductBackInStock,
+    ProductPriceDropped,
     VisitStarted,
 )
 
@@ -46,6 +49,15 @@ MAX_PATHS_PER_DAY = 100
 PAGE_VIEW_DAY_BYTES = 8 * 1024
 MAX_PATH_LENGTH = 256  # characters of a path kept; segment conditions compare the same first characters
 MAX_CART_LINES = 100  # the lines added most recently
+MAX_CATEGORIES_PER_ORDER = 30  # an order keeps the first 30 distinct categories of its lines
+# Product pages viewed (PageViewed.product_id, the tracker's): per product the instants of its last
+# MAX_VIEWS_PER_PRODUCT views within PRODUCT_VIEW_HISTORY_DAYS, for at most MAX_VIEWED_PRODUCTS products
+# (those viewed longest ago go first). A view within REPEAT_VIEW of the product's previous one is the same
+# look (a reload, the back button) and is not counted again.
+PRODUCT_VIEW_HISTORY_DAYS = 30
+MAX_VIEWS_PER_PRODUCT = 10
+MAX_VIEWED_PRODUCTS = 50
+REPEAT_VIEW = timedelta(seconds=60)
 
 
 class OrderStatus(StrEnum):
@@ -93,6 +105,7 @@ class Order:
     # Money given back so far (the refunds' amounts added up); None: never refunded. A refund reaching the
     # amount ends the order (REFUNDED); one below it keeps the purchase at its net amount.
     refunded: Decimal | None = None
+    categories: tuple[str, ...] = ()  # the catalog's categories of its lines (purchase.categories)
 
     @property
     def counts_as_purchase(self) -> bool:
@@ -119,6 +132,8 @@ class Cart:
     updated_at: datetime | None = None
     cleared_at: datetime | None = None  # the last order that emptied it
     added: dict[str, datetime] = field(default_factory=dict)  # product id -> last added (the oldest go first)
+    names: dict[str, str] = field(default_factory=dict)  # product id -> the product's name, when known
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)  # product id -> its categories
 
     @property
     def item_count(self) -> int:
@@ -127,6 +142,30 @@ class Cart:
     @property
     def amount(self) -> Decimal:
         return sum((self.prices.get(p, Decimal(0)) * q for p, q in self.lines.items()), Decimal(0))
+
+    def holds(self, product_id: str) -> bool:
+        """Whether the product is in the cart now (a line of quantity 0 is not)."""
+        return self.lines.get(product_id, 0) > 0
+
+    @property
+    def last_added_name(self) -> str | None:
+        """The name of the line added most recently among those whose name is known."""
+        floor = datetime.min.replace(tzinfo=UTC)
+        named = [p for p in self.lines if p in self.names and self.lines[p] > 0]
+        if not named:
+            return None
+        return self.names[max(named, key=lambda p: (self.added.get(p) or floor, p))]
+
+    def drop(self, product_id: str) -> None:
+        self.lines.pop(product_id, None)
+        self.prices.pop(product_id, None)
+        self.added.pop(product_id, None)
+        self.names.pop(product_id, None)
+        self.categories.pop(product_id, None)
+
+    def clear(self) -> None:
+        for detail in (self.lines, self.prices, self.added, self.names, self.categories):
+            detail.clear()
 
 
 @dataclass(slots=True)
@@ -152,6 +191,7 @@ class Profile:
     channel_friend: bool | None = None
     channel_friend_at: datetime | None = None
     adult_verified: bool = False
+    grade: str | None = None  # the store's member grade (Cafe24 group_no), as the store names it
     first_visit_at: datetime | None = None
     last_visit_at: datetime | None = None
     visit_count: int = 0
@@ -161,6 +201,8 @@ class Profile:
     checkout: Checkout | None = None
     orders: dict[str, Order] = field(default_factory=dict)
     products_bought: dict[str, datetime] = field(default_factory=dict)  # product id -> last purchase
+    # Product id -> instants of its recent views, oldest first (see MAX_VIEWS_PER_PRODUCT).
+    product_views: dict[str, list[datetime]] = field(default_factory=dict)
     first_purchase_at: datetime | None = None
     last_purchase_at: datetime | None = None
     created_at: datetime | None = None
@@ -215,6 +257,7 @@ def _apply_details(profile: Profile, details: MemberDetails, at: datetime) -> No
         profile.phone = profile.phone or details.phone
         profile.name = profile.name or details.name
         profile.email = profile.email or details.email
+        profile.grade = profile.grade or details.grade
         return
     profile.details_at = at
     if details.phone is not None:
@@ -225,6 +268,8 @@ def _apply_details(profile: Profile, details: MemberDetails, at: datetime) -> No
         profile.email = details.email
     if details.adult_verified is not None:
         profile.adult_verified = details.adult_verified
+    if details.grade is not None:
+        profile.grade = details.grade
 
 
 def _set_status(order: Order, status: OrderStatus, at: datetime) -> None:
@@ -303,9 +348,7 @@ def _clear_cart_for_order(profile: Profile, at: datetime) -> None:
     cart = profile.cart
     cart.cleared_at = _later(cart.cleared_at, at)
     if cart.last_added_at is None or cart.last_added_at <= at:
-        cart.lines.clear()
-        cart.prices.clear()
-        cart.added.clear()
+        cart.clear()
         cart.updated_at = _later(cart.updated_at, at)
 
 
@@ -327,6 +370,44 @@ def _record_page_view(profile: Profile, day: str, path: str) -> None:
         paths[path] += 1
     elif len(paths) < MAX_PATHS_PER_DAY and _day_bytes(paths) + _path_bytes(path, 1) <= PAGE_VIEW_DAY_BYTES:
         paths[path] = 1
+
+
+def _record_product_view(profile: Profile, product_id: str, at: datetime) -> None:
+    """One view of a product page: its instant among the product's recent ones (late views in their place),
+    unless it repeats a view within REPEAT_VIEW; then at most MAX_VIEWED_PRODUCTS products, the one viewed
+    longest ago going first."""
+    at = at.replace(microsecond=0)  # whole seconds, as the item keeps them
+    views = profile.product_views.setdefault(product_id, [])
+    if any(abs(at - seen) < REPEAT_VIEW for seen in views):
+        return
+    views.append(at)
+    views.sort()
+    del views[:-MAX_VIEWS_PER_PRODUCT]
+    if len(profile.product_views) > MAX_VIEWED_PRODUCTS:
+        by_age = sorted(profile.product_views, key=lambda p: (profile.product_views[p][-1], p))
+        for product in by_age[: len(profile.product_views) - MAX_VIEWED_PRODUCTS]:
+            del profile.product_views[product]
+
+
+def product_views_since(profile: Profile, product_id: str, since: datetime) -> int:
+    """How many times the product's page was viewed after `since` (at most MAX_VIEWS_PER_PRODUCT)."""
+    return sum(1 for at in profile.product_views.get(product_id, ()) if at > since)
+
+
+def _order_categories(event: OrderPlaced) -> tuple[str, ...]:
+    categories = dict.fromkeys(c for line in event.lines for c in line.category_ids)
+    return tuple(categories)[:MAX_CATEGORIES_PER_ORDER]
+
+
+def _product_changed(cart: Cart, event: ProductBackInStock | ProductPriceDropped) -> None:
+    """The catalog's news about a product in the cart: the cart's line takes its price and name now (the
+    store charges today's price), so the cart's amount is what the customer would pay."""
+    if not cart.holds(event.product_id):
+        return
+    if event.price is not None:
+        cart.prices[event.product_id] = event.price
+    if event.name is not None:
+        cart.names[event.product_id] = event.name
 
 
 def apply_event(profile: Profile, event: NormalizedEvent, zone: ZoneInfo) -> None:
@@ -353,6 +434,8 @@ def apply_event(profile: Profile, event: NormalizedEvent, zone: ZoneInfo) -> Non
             _record_page_view(profile, day, event.path)
             if event.dwell_seconds:
                 profile.dwell_seconds[day] = profile.dwell_seconds.get(day, 0) + event.dwell_seconds
+            if event.product_id is not None:
+                _record_product_view(profile, event.product_id, at)
             profile.first_visit_at = _earlier(profile.first_visit_at, at)
             profile.last_visit_at = _later(profile.last_visit_at, at)
         case CartUpdated():
@@ -369,6 +452,7 @@ def apply_event(profile: Profile, event: NormalizedEvent, zone: ZoneInfo) -> Non
             order.amount = event.amount
             products = dict.fromkeys(line.product_id for line in event.lines)
             order.products = tuple(products)[:MAX_PRODUCTS_PER_ORDER]
+            order.categories = _order_categories(event)
             order.checkout_id = event.checkout_id
             _clear_cart_for_order(profile, at)
             checkout = profile.checkout
@@ -402,6 +486,8 @@ def apply_event(profile: Profile, event: NormalizedEvent, zone: ZoneInfo) -> Non
             _refund(order, event)
             if counted and not order.counts_as_purchase:
                 _forget_purchase(profile, order)
+        case ProductBackInStock() | ProductPriceDropped():
+            _product_changed(profile.cart, event)
     profile.updated_at = _later(profile.updated_at, at)
 
 
@@ -414,6 +500,8 @@ def _apply_cart(cart: Cart, event: CartUpdated) -> None:
         cart.lines = {line.product_id: line.quantity for line in kept}
         cart.prices = {line.product_id: line.price for line in kept if line.price is not None}
         cart.added = {line.product_id: at for line in kept}
+        cart.names = {line.product_id: line.name for line in kept if line.name is not None}
+        cart.categories = {line.product_id: line.category_ids for line in kept if line.category_ids}
         cart.updated_at = at
         if cart.lines:
             cart.last_added_at = _later(cart.last_added_at, at)
@@ -425,6 +513,10 @@ def _apply_cart(cart: Cart, event: CartUpdated) -> None:
         cart.lines[line.product_id] = cart.lines.get(line.product_id, 0) + line.quantity
         if line.price is not None:
             cart.prices[line.product_id] = line.price
+        if line.name is not None:
+            cart.names[line.product_id] = line.name
+        if line.category_ids:
+            cart.categories[line.product_id] = line.category_ids
         cart.added[line.product_id] = _later(cart.added.get(line.product_id), at)
     cart.last_added_at = _later(cart.last_added_at, at)
     cart.updated_at = _later(cart.updated_at, at)
@@ -439,9 +531,7 @@ def _cap_cart(cart: Cart) -> None:
     floor = cart.updated_at or cart.last_added_at or datetime.min.replace(tzinfo=UTC)
     by_age = sorted(cart.lines, key=lambda p: (cart.added.get(p) or floor, p))
     for product in by_age[: len(cart.lines) - MAX_CART_LINES]:
-        del cart.lines[product]
-        cart.prices.pop(product, None)
-        cart.added.pop(product, None)
+        cart.drop(product)
 
 
 def prune(profile: Profile, now: datetime, zone: ZoneInfo) -> None:
@@ -453,6 +543,9 @@ def prune(profile: Profile, now: datetime, zone: ZoneInfo) -> None:
     oldest_day = (now.astimezone(zone).date() - timedelta(days=PAGE_VIEW_HISTORY_DAYS)).strftime("%Y%m%d")
     profile.page_views = {d: p for d, p in profile.page_views.items() if d >= oldest_day}
     profile.dwell_seconds = {d: s for d, s in profile.dwell_seconds.items() if d >= oldest_day}
+    oldest_view = now - timedelta(days=PRODUCT_VIEW_HISTORY_DAYS)
+    views = {p: [at for at in times if at > oldest_view] for p, times in profile.product_views.items()}
+    profile.product_views = {p: times for p, times in views.items() if times}
 
 
 def page_views_since(profile: Profile, path_prefix: str, since: date) -> int:

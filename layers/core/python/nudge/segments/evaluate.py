@@ -110,6 +110,27 @@ def _products(node: p.ProductsIn) -> ProfileTest:
     return lambda pr: check(_in(_ts(pr.products_bought.get(x)), node.start, node.end) for x in wanted)
 
 
+def _categories(node: p.CategoriesIn) -> ProfileTest:
+    wanted = node.categories
+    check = all if node.every else any
+
+    def held(pr: Profile) -> set[str]:
+        if node.source == "cart":
+            return {c for categories in pr.cart.categories.values() for c in categories}
+        return {
+            c
+            for order in pr.orders.values()
+            if order.counts_as_purchase and _in(_ts(order.paid_at), node.start, node.end)
+            for c in order.categories
+        }
+
+    def test(pr: Profile) -> bool:
+        found = held(pr)
+        return check(x in found for x in wanted)
+
+    return test
+
+
 def _profile_test(node: p.Node, plan: p.Plan) -> ProfileTest:
     match node:
         case p.Always():
@@ -138,6 +159,8 @@ def _profile_test(node: p.Node, plan: p.Plan) -> ProfileTest:
             return lambda pr: p.passes(measure(pr), node.test)
         case p.ProductsIn():
             return _products(node)
+        case p.CategoriesIn():
+            return _categories(node)
         case p.Group(every, nodes):
             tests = [_profile_test(n, plan) for n in nodes]
             if every:

@@ -33,7 +33,7 @@ TOP_LEVEL_INSTANTS = {
     "first_purchase": "fp",
     "last_purchase": "lp",
 }
-CART, CART_LINES, CART_LAST_ADDED = "ct", "l", "la"
+CART, CART_LINES, CART_LAST_ADDED, CART_CATEGORIES = "ct", "l", "la", "c"
 CHECKOUT, CHECKOUT_STARTED, CHECKOUT_DONE = "co", "at", "done"
 CONSENTS, CHANNEL_FRIEND = "cs", "cf"
 PAGE_VIEWS, DWELL = "pv", "dw"
@@ -46,8 +46,9 @@ NUMBERS = {  # source -> (attribute, converter); absent means 0
     "spend": ("oa", "float"),
 }
 # An order is a list: [status, status_at, placed_at, amount, products, paid_at, delivered_at, checkout_id],
-# and `refunded` after them when the order was refunded (in part: a full refund is the REFUNDED status).
-ORDER_STATUS, ORDER_AMOUNT, ORDER_PAID_AT, ORDER_REFUNDED = 0, 3, 5, 8
+# `refunded` after them when the order was refunded (in part: a full refund is the REFUNDED status) or has
+# categories (then null when never refunded), and its categories after that when it has any.
+ORDER_STATUS, ORDER_AMOUNT, ORDER_PAID_AT, ORDER_REFUNDED, ORDER_CATEGORIES = 0, 3, 5, 8, 9
 ENDED_STATUSES = (OrderStatus.CANCELED.value, OrderStatus.REFUNDED.value)
 
 Path = tuple[str, ...]
@@ -62,6 +63,7 @@ _COST = {
     p.ConsentIs: 2,
     p.CheckoutOpen: 2,
     p.ProductsIn: 3,
+    p.CategoriesIn: 20,  # a walk over the cart's lines or the orders
     p.DaySum: 5,
     p.OrdersIn: 20,
 }
@@ -244,6 +246,45 @@ def _products(src: _Source, node: p.ProductsIn) -> str:
     )
 
 
+def _categories(src: _Source, node: p.CategoriesIn) -> str:
+    """A helper answering whether the categories held (the cart's lines', or the paid orders' in the window)
+    include any / all of the node's."""
+    wanted = src.const(node.categories)
+    check = "all" if node.every else "any"
+    if node.source == "cart":
+        src.paths.add((CART, CART_CATEGORIES))
+        lines = [
+            f"    v = it.get({CART!r})",
+            "    if v is None:",
+            "        return False",
+            f'    c = v["M"].get({CART_CATEGORIES!r})',
+            "    if c is None:",
+            "        return False",
+            '    held = {x["S"] for cats in c["M"].values() for x in cats["L"]}',
+        ]
+    else:
+        src.paths.add((ORDERS,))
+        lines = [
+            f"    od = it.get({ORDERS!r})",
+            "    if od is None:",
+            "        return False",
+            "    held = set()",
+            '    for o in od["M"].values():',
+            '        o = o["L"]',
+            f"        if len(o) <= {ORDER_CATEGORIES}:",
+            "            continue",
+            f"        paid = o[{ORDER_PAID_AT}].get('N')",
+            f"        if paid is None or o[{ORDER_STATUS}]['S'] in {ENDED_STATUSES!r}:",
+            "            continue",
+        ]
+        if node.start is not None or node.end is not None:
+            window = _range("int(paid)", node.start, node.end)
+            lines += [f"        if not ({window}):", "            continue"]
+        lines.append(f'        held.update(x["S"] for x in o[{ORDER_CATEGORIES}]["L"])')
+    lines.append(f"    return {check}(k in held for k in {wanted})")
+    return src.helper("\ndef NAME(it):\n" + "\n".join(lines) + "\n") + "(it)"
+
+
 def _expr(src: _Source, node: p.Node, plan: p.Plan) -> str:
     match node:
         case p.Always():
@@ -284,6 +325,8 @@ def _expr(src: _Source, node: p.Node, plan: p.Plan) -> str:
             return "(" + _compare(f"{_orders(src, node)}(it)", node.test) + ")"
         case p.ProductsIn():
             return _products(src, node)
+        case p.CategoriesIn():
+            return _categories(src, node)
         case p.Group(every, nodes):
             parts = [_expr(src, n, plan) for n in sorted(nodes, key=_cost)]
             return "(" + (" and " if every else " or ").join(parts) + ")"

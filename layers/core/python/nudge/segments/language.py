@@ -8,7 +8,7 @@ seeds do (`traffic.last_visit` is [트래픽 > 최근 방문일]).
 Dates are store-local calendar dates: relative (`within_days: 0` is today, `not_within_days: 7` is "more
 than 7 days ago") or absolute (`before`, `on_or_before`, `after`, `on_or_after`). Several bounds on one
 condition all apply. Numbers compare with `op` + `value` or an inclusive `between`; products are sets
-(`any_of` / `all_of`).
+(`any_of` / `all_of`), and so are the catalog's categories of the products carted or bought.
 
 Validation errors name the offending path the way a form shows them: `include[2].within_days: must be ≥ 0`.
 """
@@ -23,6 +23,7 @@ from nudge.profiles.profile import PAGE_VIEW_HISTORY_DAYS
 
 NonNegativeInt = Annotated[int, Field(ge=0, le=3650)]
 ProductId = Annotated[str, Field(min_length=1, max_length=200)]
+CategoryId = Annotated[str, Field(min_length=1, max_length=200)]
 ConsentChannelName = Literal["sms", "kakao", "email", "push", "night"]
 Operator = Literal[">=", ">", "<=", "<", "==", "!="]
 
@@ -108,6 +109,17 @@ class _ProductSet(_Condition):
     def _one_set(self) -> Self:
         if (self.any_of is None) == (self.all_of is None):
             raise ValueError("give exactly one of any_of or all_of (a list of product ids)")
+        return self
+
+
+class _CategorySet(_Condition):
+    any_of: Annotated[list[CategoryId], Field(min_length=1, max_length=200)] | None = None
+    all_of: Annotated[list[CategoryId], Field(min_length=1, max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _one_set(self) -> Self:
+        if (self.any_of is None) == (self.all_of is None):
+            raise ValueError("give exactly one of any_of or all_of (a list of the catalog's category ids)")
         return self
 
 
@@ -204,6 +216,13 @@ class CartProducts(_ProductSet):
     field: Literal["cart.products"]
 
 
+class CartCategories(_CategorySet):
+    """[장바구니 > 담긴 상품 분류]: the cart holds products of any / all of these categories now (each line's
+    categories in the store's catalog, when it is connected)."""
+
+    field: Literal["cart.categories"]
+
+
 class CheckoutOpen(_DateBounds):
     """Started a checkout (in the window) that has not become an order: "구매를 시작했으나 완료하지 않은"."""
 
@@ -232,6 +251,13 @@ class PurchasedProducts(_DateBounds, _ProductSet):
     """[구매 > 구매 상품]: bought any / all of these products, the last time in the window."""
 
     field: Literal["purchase.products"]
+
+
+class PurchasedCategories(_DateBounds, _CategorySet):
+    """[구매 > 구매 상품 분류]: bought products of any / all of these categories, in paid orders (not canceled
+    or refunded in full) paid in the window (no bounds: the order history kept, two years)."""
+
+    field: Literal["purchase.categories"]
 
 
 # ----------------------------------------------------------------------------------- 점수 score
@@ -272,10 +298,12 @@ Condition = Annotated[
     | CartNumber
     | CartDate
     | CartProducts
+    | CartCategories
     | CheckoutOpen
     | PurchaseDate
     | PurchaseTotals
     | PurchasedProducts
+    | PurchasedCategories
     | Score
     | AnyOf
     | AllOf,

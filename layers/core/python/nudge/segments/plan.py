@@ -112,6 +112,18 @@ class ProductsIn:
 
 
 @dataclass(frozen=True, slots=True)
+class CategoriesIn:
+    """The cart holds products of, or paid orders (paid in [start, end)) bought products of, any / all of
+    `categories`."""
+
+    source: Literal["cart", "bought"]
+    categories: tuple[str, ...]
+    every: bool
+    start: int | None
+    end: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Group:
     every: bool  # True: all conditions; False: any
     nodes: tuple["Node", ...]
@@ -127,6 +139,7 @@ Node = (
     | DaySum
     | OrdersIn
     | ProductsIn
+    | CategoriesIn
     | Group
 )
 
@@ -193,6 +206,12 @@ class _Resolver:
             case lang.PurchasedProducts():
                 products = tuple(c.any_of or c.all_of or ())
                 return ProductsIn("bought", products, c.all_of is not None, *self.dates(c))
+            case lang.CartCategories():
+                categories = tuple(c.any_of or c.all_of or ())
+                return CategoriesIn("cart", categories, c.all_of is not None, None, None)
+            case lang.PurchasedCategories():
+                categories = tuple(c.any_of or c.all_of or ())
+                return CategoriesIn("bought", categories, c.all_of is not None, *self.dates(c))
             case lang.AnyOf():
                 return Group(False, tuple(self.node(x) for x in c.conditions))
             case lang.AllOf():

@@ -10,6 +10,10 @@ compliance layer when a campaign or automation is saved: any other `#{name}` wit
 (`#{name|고객}`) is refused then (`unfillable_variable`), not suppressed at every send. One table, so what
 a marketer may write and what the sender fills cannot drift apart. docs/sending.md lists them.
 
+A few values depend on the automation as well as on its event: `free_shipping_gap` needs the free-shipping
+threshold its trigger names (`Journey`, built by nudge.automations.definitions.variables_of); only an
+automation whose trigger names one may use it.
+
 A variable in the table may still have no value for one customer (a profile without a name, a cart
 without prices): that send is suppressed `missing_variable`, unless the message declares a fallback.
 """
@@ -32,6 +36,8 @@ from nudge.profiles.events import (
     EventType,
     NormalizedEvent,
     PageViewed,
+    ProductBackInStock,
+    ProductPriceDropped,
 )
 from nudge.profiles.profile import Order, Profile
 
@@ -55,6 +61,25 @@ class EventVariable:
     meaning: str
     example: str
     read: Callable[[NormalizedEvent, Profile, ZoneInfo], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Journey:
+    """What an automation adds to its event's values: the parameters its trigger carries."""
+
+    free_shipping_threshold: Decimal | None = None  # the trigger's filter.free_shipping_threshold
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyVariable:
+    """Filled from the event and a parameter of the automation (`needs`: whether this one has it)."""
+
+    name: str
+    events: frozenset[EventType]
+    meaning: str
+    example: str
+    needs: Callable[[Journey], bool]
+    read: Callable[[NormalizedEvent, Profile, Journey], str | None]
 
 
 def _amount(value: Decimal | None) -> str | None:
@@ -125,11 +150,39 @@ def _coupon(event: NormalizedEvent) -> CouponIssued | None:
     return event if isinstance(event, CouponIssued) else None
 
 
+def _product(event: NormalizedEvent) -> ProductBackInStock | ProductPriceDropped | None:
+    return event if isinstance(event, ProductBackInStock | ProductPriceDropped) else None
+
+
+def _viewed_product(event: NormalizedEvent, profile: Profile, zone: ZoneInfo) -> str | None:
+    if isinstance(event, PageViewed):
+        return event.product_id
+    product = _product(event)
+    return product.product_id if product is not None else None
+
+
+def _cart_amount(profile: Profile) -> str | None:
+    """The cart's amount when its lines have prices (an amount of 0 is prices unknown, not a value)."""
+    return _amount(profile.cart.amount) if profile.cart.amount else None
+
+
+def _free_shipping_gap(event: NormalizedEvent, profile: Profile, journey: Journey) -> str | None:
+    """What the cart still needs to reach the threshold: none when its amount is unknown or reaches it."""
+    threshold, amount = journey.free_shipping_threshold, profile.cart.amount
+    if threshold is None or not amount or amount >= threshold:
+        return None
+    return _amount(threshold - amount)
+
+
 _ORDERS = frozenset(ORDER_EVENT_TYPES)
 _CHECKOUT = frozenset({EventType.CHECKOUT_STARTED})
 _CART = frozenset({EventType.CART_UPDATED})
 _CONSENT = frozenset({EventType.CONSENT_CHANGED})
 _COUPON = frozenset({EventType.COUPON_ISSUED})
+_PRODUCT = frozenset({EventType.PRODUCT_BACK_IN_STOCK, EventType.PRODUCT_PRICE_DROPPED})
+_PRICE_DROP = frozenset({EventType.PRODUCT_PRICE_DROPPED})
+_PRODUCT_PAGE = _PRODUCT | {EventType.PAGE_VIEWED}
+_CART_NOW = _CART | _PRODUCT
 
 PROFILE_VARIABLES: tuple[ProfileVariable, ...] = (
     ProfileVariable("name", "the customer's name on the profile", "김하늘", lambda p: p.name or None),
@@ -158,8 +211,12 @@ EVENT_VARIABLES: tuple[EventVariable, ...] = (
         lambda e, p, z: str(p.cart.item_count) if isinstance(e, CartUpdated) else None,
     ),
     EventVariable(
-        "cart_amount", _CART, "the cart's amount now (when the platform gives prices)", "42,000",
-        lambda e, p, z: _amount(p.cart.amount) if isinstance(e, CartUpdated) and p.cart.amount else None,
+        "cart_amount", _CART_NOW, "the cart's amount then (when the platform or the catalog gives prices)",
+        "42,000", lambda e, p, z: _cart_amount(p),
+    ),
+    EventVariable(
+        "cart_product_name", _CART_NOW, "the name of the cart's line added last (when known)", "강아지 껌",
+        lambda e, p, z: p.cart.last_added_name,
     ),
     EventVariable(
         "consent_channel", _CONSENT, "the channels one answer covered", "문자(SMS/LMS)·이메일",
@@ -175,6 +232,32 @@ EVENT_VARIABLES: tuple[EventVariable, ...] = (
         lambda e, p, z: e.path if isinstance(e, PageViewed) else None,
     ),
     EventVariable(
+        "product_id", _PRODUCT_PAGE, "the product (of the product page viewed, or the catalog's news)", "123",
+        _viewed_product,
+    ),
+    EventVariable(
+        "product_name", _PRODUCT, "the product's name", "강아지 껌",
+        lambda e, p, z: pr.name if (pr := _product(e)) else None,
+    ),
+    EventVariable(
+        "product_price", _PRODUCT, "the product's price now (its sale price, when it has one)", "9,000",
+        lambda e, p, z: _amount(pr.price) if (pr := _product(e)) else None,
+    ),
+    EventVariable(
+        "product_old_price", _PRICE_DROP, "the price before it dropped", "12,000",
+        lambda e, p, z: _amount(e.old_price) if isinstance(e, ProductPriceDropped) else None,
+    ),
+    EventVariable(
+        "product_image_url", _PRODUCT, "the product's image (an https:// or http:// link)",
+        "https://shop.example/p/123.jpg",
+        lambda e, p, z: _web_link(pr.image_url) if (pr := _product(e)) else None,
+    ),
+    EventVariable(
+        "product_url", _PRODUCT, "the product's page in the store (an https:// or http:// link)",
+        "https://shop.example/product/123",
+        lambda e, p, z: _web_link(pr.url) if (pr := _product(e)) else None,
+    ),
+    EventVariable(
         "coupon_id", _COUPON, "the coupon's id", "WELCOME10",
         lambda e, p, z: c.coupon_id if (c := _coupon(e)) else None,
     ),
@@ -188,23 +271,41 @@ EVENT_VARIABLES: tuple[EventVariable, ...] = (
     ),
 )  # fmt: skip
 
+JOURNEY_VARIABLES: tuple[JourneyVariable, ...] = (
+    JourneyVariable(
+        "free_shipping_gap", _CART, "what the cart lacks to reach the trigger's free_shipping_threshold",
+        "4,000", lambda j: j.free_shipping_threshold is not None, _free_shipping_gap,
+    ),
+)  # fmt: skip
 
-def fillable(trigger: EventType | None = None) -> frozenset[str]:
+
+def fillable(trigger: EventType | None = None, journey: Journey | None = None) -> frozenset[str]:
     """The names a message may use: a campaign's (`None`) the profile's; an automation's, also those its
-    trigger's event gives."""
+    trigger's event gives, and those its parameters (`journey`) allow."""
     names = {v.name for v in PROFILE_VARIABLES}
     if trigger is not None:
         names.update(v.name for v in EVENT_VARIABLES if trigger in v.events)
+        journey = journey or Journey()
+        names.update(v.name for v in JOURNEY_VARIABLES if trigger in v.events and v.needs(journey))
     return frozenset(names)
 
 
-def event_values(event: NormalizedEvent, profile: Profile, zone: ZoneInfo) -> dict[str, str]:
+def event_values(
+    event: NormalizedEvent, profile: Profile, zone: ZoneInfo, journey: Journey | None = None
+) -> dict[str, str]:
     """The values an event gives its journey, read when the journey starts (`profile`: with the event
-    applied); a variable without a value for this event is left out."""
+    applied; `journey`: the automation's parameters); a variable without a value for this event is left
+    out."""
     out: dict[str, str] = {}
     for variable in EVENT_VARIABLES:
         if event.type in variable.events and (value := variable.read(event, profile, zone)) is not None:
             out[variable.name] = value
+    journey = journey or Journey()
+    for extra in JOURNEY_VARIABLES:
+        if not (event.type in extra.events and extra.needs(journey)):
+            continue
+        if (value := extra.read(event, profile, journey)) is not None:
+            out[extra.name] = value
     return out
 
 
@@ -238,7 +339,11 @@ def _by_event() -> str:
         events = sorted(variable.events)
         key = "order.*" if variable.events == _ORDERS else ", ".join(events)
         groups.setdefault(key, []).append(f"`#{{{variable.name}}}`")
-    return "; ".join(f"{event}: {', '.join(names)}" for event, names in groups.items())
+    listed = "; ".join(f"{event}: {', '.join(names)}" for event, names in groups.items())
+    extra = "; ".join(
+        f"`#{{{v.name}}}` ({', '.join(sorted(v.events))}, {v.meaning})" for v in JOURNEY_VARIABLES
+    )
+    return f"{listed}; and with a parameter of the trigger: {extra}"
 
 
 _RULES = (

@@ -55,6 +55,44 @@ class Delivery:
     # Products the platform describes (product webhooks): the store's catalog is updated with them
     # (nudge.products), and customers who carted or viewed one may hear about it.
     products: list[ProductRecord] = field(default_factory=list)
+    # What the webhook names but does not carry, read from the platform's API before anything is stored
+    # (Cafe24's order events have no items and no status dates): the deliveries are made of the answers.
+    read: "PlatformRead | None" = None
+
+
+class PlatformUnavailable(Exception):
+    """The platform's API cannot answer now (the app's install lapsed, a token was revoked, Cafe24 is down):
+    what needed it waits for the reconciliation, which reads it again later."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformAnswers:
+    """What the platform's API answered, by id: orders and members it does not know are absent."""
+
+    orders: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    members: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    products: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformRead:
+    """The ids to read, and what to make of them: `complete` with the API's answers, `alone` when the store
+    has not connected the platform's API (what the webhook says by itself, documented as less)."""
+
+    complete: Callable[[PlatformAnswers], list[Delivery]]
+    alone: Callable[[], list[Delivery]]
+    orders: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+
+
+class PlatformReader(Protocol):
+    """A store's platform API (nudge.adapters.cafe24_reader): raises PlatformUnavailable when it cannot
+    answer."""
+
+    def read(
+        self, orders: tuple[str, ...], members: tuple[str, ...], products: tuple[str, ...]
+    ) -> PlatformAnswers: ...
 
 
 @dataclass(frozen=True, slots=True)

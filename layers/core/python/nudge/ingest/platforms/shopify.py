@@ -40,6 +40,7 @@ from nudge.ingest.platforms.delivery import (
     validate,
 )
 from nudge.privacy import phone_identity
+from nudge.products.model import ProductRecord, inventory_item_record
 from nudge.profiles.events import (
     CartLine,
     CartUpdated,
@@ -164,6 +165,46 @@ class Refund(_Model):
     processed_at: Timestamp | None = None
     refund_line_items: list[RefundLineItem]
     transactions: list[RefundTransaction]
+
+
+class Variant(_Model):
+    """A product's variant as products/create and products/update carry it (REST Product resource)."""
+
+    price: Decimal | None = None
+    compare_at_price: Decimal | None = None  # the "was" price: a sale when it is above `price`
+    inventory_quantity: int | None = None  # units across locations (still in the webhook; shopify.dev forums)
+    inventory_item_id: int | str | None = None
+    inventory_policy: str | None = None  # "deny": not sold at 0; "continue": sold anyway
+    inventory_management: str | None = None  # "shopify" when tracked (left out of webhooks since 2024-07)
+
+
+class ProductImage(_Model):
+    src: str | None = None
+
+
+class Product(_Model):
+    """products/create, products/update: the REST Product resource."""
+
+    id: int | str
+    title: str | None = None
+    handle: str | None = None
+    product_type: str | None = None
+    status: str | None = None  # active | draft | archived (unlisted from 2025-10: reachable by its link)
+    published_at: Timestamp | None = None  # null: not on the online store
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
+    variants: list[Variant] = []
+    image: ProductImage | None = None
+    images: list[ProductImage] = []
+
+
+class InventoryLevel(_Model):
+    """inventory_levels/update: one inventory item's units at one location (no product, no variant)."""
+
+    inventory_item_id: int | str
+    location_id: int | str | None = None
+    available: int | None = None  # null: the item is not tracked
+    updated_at: Timestamp
 
 
 def _details(
@@ -490,8 +531,77 @@ def _redact(payload: Any, signed: _Signed, store: Store) -> Delivery:
     return Delivery(key=key, customer_id=None, erasure=erasure)
 
 
+def _sellable(variant: Variant) -> bool:
+    untracked = variant.inventory_management is not None and variant.inventory_management != "shopify"
+    return untracked or variant.inventory_policy == "continue" or (variant.inventory_quantity or 0) > 0
+
+
+def _product_record(payload: Any, signed: _Signed, store: Store) -> Delivery:
+    """products/create, products/update: the catalog's record of the product. Prices: the cheapest variant's
+    (the "from" price a store shows), its `compare_at_price` as the price and `price` as the sale price when
+    the variant is on sale. Stock: the variants' units; sold out when no variant can be sold (tracked, not
+    sold past 0, no units). A body without `published_at` says nothing of display."""
+    product = validate(Product, payload)
+    at = product.updated_at or product.created_at
+    if at is None:
+        raise InvalidPayload("product has no time", [FieldError("updated_at", "required (or created_at)")])
+    key = signed.key(product.id, at)
+    if reason := signed.stale(product.created_at, product.updated_at):
+        return Delivery(key=key, customer_id=None, ignored=reason)
+    priced = [v for v in product.variants if v.price is not None]
+    cheapest = min(priced, key=lambda v: v.price or Decimal(0)) if priced else None
+    price = sale = None
+    if cheapest is not None and cheapest.price is not None:
+        was = cheapest.compare_at_price
+        # No sale: the sale price is the price, so a sale that ended leaves no lower price behind.
+        on_sale = was is not None and was > cheapest.price
+        price, sale = (was, cheapest.price) if on_sale else (cheapest.price, cheapest.price)
+    quantities = [v.inventory_quantity for v in product.variants if v.inventory_quantity is not None]
+    image = product.image.src if product.image and product.image.src else None
+    image = image or next((i.src for i in product.images if i.src), None)
+    domain = store.shopify_shop_domain
+    record = ProductRecord(
+        store_id=store.store_id,
+        product_id=str(product.id),
+        updated_at=at,
+        source=f"shopify:{signed.topic}",
+        name=(product.title or "")[:250] or None,
+        price=price,
+        sale_price=sale,
+        image_url=image if image and image.startswith(("https://", "http://")) else None,
+        url=f"https://{domain}/products/{product.handle}" if domain and product.handle else None,
+        category_ids=(product.product_type[:64],) if product.product_type else None,
+        stock=sum(max(q, 0) for q in quantities) if quantities else None,
+        selling=None if product.status is None else product.status in ("active", "unlisted"),
+        display=(product.published_at is not None) if "published_at" in product.model_fields_set else None,
+        sold_out=not any(_sellable(v) for v in product.variants) if product.variants else None,
+        inventory_items=tuple(str(v.inventory_item_id)[:64] for v in product.variants if v.inventory_item_id)
+        or None,
+    )
+    return Delivery(key=key, customer_id=None, products=[record])
+
+
+def _inventory_level(payload: Any, signed: _Signed, store: Store) -> Delivery:
+    """inventory_levels/update: names only the inventory item; the catalog knows its product from the
+    product's last products/* webhook (nudge.products: a level can make a sold-out product available again,
+    never sold out; the products/update Shopify sends with it carries the total)."""
+    level = validate(InventoryLevel, payload)
+    key = signed.key(level.inventory_item_id, level.updated_at)
+    if reason := signed.stale(None, level.updated_at):
+        return Delivery(key=key, customer_id=None, ignored=reason)
+    if level.available is None:
+        return Delivery(key=key, customer_id=None, ignored="inventory level of an item that is not tracked")
+    item = str(level.inventory_item_id)[:64]
+    source = f"shopify:{signed.topic}"
+    record = inventory_item_record(store.store_id, item, level.available, level.updated_at, source)
+    return Delivery(key=key, customer_id=None, products=[record])
+
+
 _TRANSLATORS = {
     "customers/redact": _redact,
+    "products/create": _product_record,
+    "products/update": _product_record,
+    "inventory_levels/update": _inventory_level,
     "orders/create": _order,
     "orders/paid": _order,
     "orders/cancelled": _order,
