@@ -79,14 +79,20 @@ def get_store(store_id: StorePath) -> dict[str, Any]:
     summary="The Cafe24 app's install on the store: installed, lapsed (to be opened again) or not",
     tags=["stores"],
     responses=answers(
-        200, "`status` (installed, lapsed, not_installed), `mall_id`, and `reason` when lapsed"
+        200,
+        "`status` (installed, lapsed, not_installed), `mall_id`, and `reason` when lapsed; "
+        "`last_reconciliation` (the hourly run's `recovered`, `already_known`, `orders_read`, "
+        "`members_read`, `products_read`, `pending_read`, `api_calls`, `since`, `until`; null before the "
+        "first) and `waiting` (orders, members, products whose webhook the Admin API could not answer, read "
+        "by the next run)",
     ),
 )
 def get_cafe24_install(store_id: StorePath) -> dict[str, Any]:
-    from nudge.adapters.wiring import cafe24_install_status  # not on the admin's cold start
+    # Not on the admin's cold start.
+    from nudge.adapters.wiring import cafe24_install_status, cafe24_sync_status
 
     store_settings.get_store(dependencies().stores, store_id)
-    return cafe24_install_status(store_id)
+    return {**cafe24_install_status(store_id), **cafe24_sync_status(store_id)}
 
 
 @router.put(

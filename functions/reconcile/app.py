@@ -23,7 +23,7 @@ metrics = Metrics()
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    stores, cursors, pending, profiles, ingest = dependencies()
+    stores, cursors, pending, profiles, ingest, runs = dependencies()
     now = clock.now()
     totals = {
         "stores": 0,
@@ -39,7 +39,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         if reader is None:
             continue
         try:
-            result = reconcile(store, reader, cursors, pending, profiles, ingest, now)
+            result = reconcile(store, reader, cursors, pending, profiles, ingest, now, runs)
         except PlatformUnavailable as unavailable:
             totals["unavailable"] += 1
             logger.warning(

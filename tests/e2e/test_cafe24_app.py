@@ -173,7 +173,8 @@ def test_forged_stale_and_unknown_app_requests_are_refused(runtime: LocalRuntime
     missing = start_install(rt, {"mall_id": MALL})
     assert missing.status == 400 and "hmac" in error(missing) and "timestamp" in error(missing)
     assert stored(rt) is None
-    assert call(rt, "GET", f"/admin/stores/{STORE}/cafe24") == (200, {"status": "not_installed"})
+    status, seen = call(rt, "GET", f"/admin/stores/{STORE}/cafe24")
+    assert (status, seen["status"], seen["last_reconciliation"]) == (200, "not_installed", None)
     assert call(rt, "GET", "/admin/stores/no-such-store/cafe24")[0] == 404
 
 

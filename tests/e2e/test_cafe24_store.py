@@ -199,9 +199,16 @@ def test_a_revoked_install_defers_the_webhook_and_the_reconciliation_reads_it_on
     answer = post(runtime, shop.place_order(order_id, "mong", [(12, 1)]))
     assert answer["status"] == "deferred"
     assert order_id not in profile(runtime, "mong").orders
+    status, seen = call(runtime, "GET", f"{BASE}/cafe24")
+    assert status == 200 and seen["waiting"] == {"orders": 1, "members": 0, "products": 0}
     runtime.install_cafe24(STORE)
     runtime.advance(timedelta(minutes=61))  # one reconciliation period
     assert profile(runtime, "mong").orders[order_id].status is OrderStatus.PAID
+    # The marketer sees what the run recovered, and that nothing waits any more.
+    status, seen = call(runtime, "GET", f"{BASE}/cafe24")
+    assert seen["status"] == "installed" and seen["waiting"] == {"orders": 0, "members": 0, "products": 0}
+    assert seen["last_reconciliation"]["recovered"] == 2  # the order's placed and paid facts
+    assert seen["last_reconciliation"]["pending_read"] == 1
 
 
 def _a_day_of_the_mall(rt: LocalRuntime, drop_every: int) -> int:

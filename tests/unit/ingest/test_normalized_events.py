@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from nudge.profiles.events import EventType, delivery_of
+from nudge.profiles.events import EventType, MemberDetails, MemberUpdated, delivery_of
+from nudge.profiles.profile import Profile, apply_event
 from nudge_local.demo import samples
 from tests.fakes import local_dependencies
 from tests.unit.ingest.helpers import send
@@ -172,6 +173,42 @@ def test_cafe24_member_join_records_sms_consent_and_phone_in_one_form() -> None:
     assert profile.phone == "+821000001001"
     assert profile.has_consent("sms") and not profile.has_consent("email")
     assert profile.consents["sms"].source == "cafe24:90032" and profile.consents["sms"].at == T0
+
+
+@pytest.mark.parametrize("group_no", ["3", 3])
+def test_cafe24_member_join_keeps_the_members_grade_for_segments(group_no: object) -> None:
+    deps, profiles, _ = local_dependencies()
+    joined = {
+        "member_id": "dogfan02",
+        "name": "이서연",
+        "cellphone": "010-0000-1002",
+        "created_date": T0.isoformat(timespec="seconds"),
+        "group_no": group_no,
+    }
+    send(deps, samples.cafe24_request(90032, joined), T0)
+    assert profiles.get("dogday-mall", "dogfan02").grade == "3"
+
+
+def test_an_older_grade_arriving_late_never_replaces_a_newer_one() -> None:
+    profile = Profile(store_id="dogday-mall", customer_id="dogfan01")
+
+    def updated(member: MemberDetails, days: int) -> MemberUpdated:
+        return MemberUpdated(
+            event_id=f"e-{days}",
+            store_id="dogday-mall",
+            customer_id="dogfan01",
+            occurred_at=T0 + timedelta(days=days),
+            source="cafe24:90144",
+            member=member,
+        )
+
+    apply_event(profile, updated(MemberDetails(grade="3"), 2), KST)
+    apply_event(profile, updated(MemberDetails(grade="2"), 1), KST)
+    assert profile.grade == "3"
+    apply_event(profile, updated(MemberDetails(name="김민지"), 3), KST)
+    assert profile.grade == "3"  # details without a grade leave it as it is
+    apply_event(profile, updated(MemberDetails(grade="4"), 4), KST)
+    assert profile.grade == "4"
 
 
 def test_shopify_sms_marketing_consent_unsubscribed_withdraws_consent() -> None:

@@ -100,6 +100,7 @@ def _largest_fixed_parts() -> Profile:
         channel_friend=True,
         channel_friend_at=at,
         adult_verified=True,
+        grade=wide * 64,
         first_visit_at=at,
         last_visit_at=at,
         visit_count=987_654_321,
@@ -148,6 +149,7 @@ def _profiles(draw: st.DrawFn) -> Profile:
         joined_at=draw(st.none() | instants),
         channel_friend=draw(st.sampled_from([None, True, False])),
         adult_verified=draw(st.booleans()),
+        grade=draw(st.none() | text),
         visit_count=draw(st.integers(0, 10**6)),
         consents=draw(
             st.dictionaries(

@@ -20,6 +20,7 @@ PRODUCTS = ["P1", "P2", "P3", "P4"]
 PATHS = ["/event/dogday", "/event/dogday/snack", "/product/P1", "/"]
 CHANNELS = ["sms", "kakao", "email", "push", "night"]
 CATEGORIES = ["24", "25", "31"]
+GRADES = ["1", "2", "3", "VIP"]
 category_ids = st.lists(st.sampled_from(CATEGORIES), max_size=2, unique=True).map(tuple)
 
 # Instants cluster around day boundaries and "now" so that off-by-one-day mistakes show.
@@ -73,6 +74,7 @@ def profiles(draw: st.DrawFn) -> Profile:
             )
         ),
         channel_friend=draw(st.sampled_from([None, True, False])),
+        grade=draw(st.none() | st.sampled_from(GRADES)),
         first_visit_at=draw(maybe_instant),
         last_visit_at=draw(st.none() | with_micros),
         visit_count=draw(st.integers(0, 30)),
@@ -166,6 +168,9 @@ leaf = st.one_of(
         st.booleans(),
     ),
     st.booleans().map(lambda v: {"field": "member.channel_friend", "value": v}),
+    st.lists(st.sampled_from([*GRADES, "9"]), min_size=1, max_size=3, unique=True).map(
+        lambda gs: {"field": "member.grade", "any_of": gs}
+    ),
     st.sampled_from(["traffic.visit_count", "cart.item_count", "cart.amount", "score"]).flatmap(
         lambda f: _with(f, comparison)
     ),

@@ -7,6 +7,7 @@ memory, and only in the functions that may read it."""
 import contextvars
 import hashlib
 import itertools
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -541,6 +542,30 @@ class DynamoPendingReads:
     def clear(self, store_id: str, pending: "Pending") -> None:
         sets = {"orders": pending.orders, "members": pending.members, "products": pending.products}
         self._update(store_id, "DELETE", sets)
+
+
+class DynamoReconcileRuns:
+    """A store's last reconciliation (pk store#{id}, sk sync#{platform}): what it read and recovered, as the
+    admin API shows it. No personal data: counts and times."""
+
+    def __init__(self, table: str, platform: str = "cafe24", client: Any | None = None) -> None:
+        self.table = table
+        self.platform = platform
+        self.client = client or dynamodb_client()
+
+    def key(self, store_id: str) -> dict[str, Any]:
+        return {"pk": {"S": f"store#{store_id}"}, "sk": {"S": f"sync#{self.platform}"}}
+
+    def put(self, store_id: str, run: dict[str, object]) -> None:
+        item = {**self.key(store_id), "run": {"S": json.dumps(run, sort_keys=True)}}
+        self.client.put_item(TableName=self.table, Item=item)
+
+    def get(self, store_id: str) -> dict[str, object] | None:
+        item = self.client.get_item(TableName=self.table, Key=self.key(store_id)).get("Item")
+        if item is None:
+            return None
+        run: dict[str, object] = json.loads(item["run"]["S"])
+        return run
 
 
 def store_directory() -> DynamoStoreDirectory:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from nudge.adapters.dynamodb import (
         DynamoPendingReads,
         DynamoProfileRepository,
+        DynamoReconcileRuns,
         DynamoStoreDirectory,
         DynamoSyncCursors,
     )
@@ -443,12 +444,37 @@ def reconcile_dependencies() -> tuple[
     "DynamoPendingReads",
     "DynamoProfileRepository",
     "IngestDependencies",
+    "DynamoReconcileRuns",
 ]:
     """The reconciliation's: the stores, its cursors, the reads webhooks left waiting, the delivery records
-    (what is known already) and the ingest path it feeds."""
-    from nudge.adapters.dynamodb import profile_repository, store_directory, sync_cursors
+    (what is known already), the ingest path it feeds, and where its last run is kept."""
+    from nudge.adapters.dynamodb import DynamoReconcileRuns, profile_repository, store_directory, sync_cursors
 
-    return store_directory(), sync_cursors(), pending_reads(), profile_repository(), ingest_dependencies()
+    runs = DynamoReconcileRuns(config.stores_table())
+    return (
+        store_directory(),
+        sync_cursors(),
+        pending_reads(),
+        profile_repository(),
+        ingest_dependencies(),
+        runs,
+    )
+
+
+def cafe24_sync_status(store_id: str) -> dict[str, object]:
+    """The admin API's view of a store's reconciliation: its last run (counts and times) and how many reads
+    wait for the next (webhooks the Admin API could not answer)."""
+    from nudge.adapters.dynamodb import DynamoPendingReads, DynamoReconcileRuns
+
+    waiting = DynamoPendingReads(config.stores_table()).take(store_id)
+    return {
+        "last_reconciliation": DynamoReconcileRuns(config.stores_table()).get(store_id),
+        "waiting": {
+            "orders": len(waiting.orders),
+            "members": len(waiting.members),
+            "products": len(waiting.products),
+        },
+    }
 
 
 def cafe24_install_status(store_id: str) -> dict[str, object]:

@@ -78,6 +78,12 @@ class PendingStore(Protocol):
     def clear(self, store_id: str, pending: Pending) -> None: ...
 
 
+class RunLog(Protocol):
+    def put(self, store_id: str, run: dict[str, object]) -> None:
+        """Keep the run's result (counts and times) for the admin API."""
+        ...
+
+
 class RecordedDeliveries(Protocol):
     def recorded(self, store_id: str, keys: list[str]) -> set[str]:
         """Which of these delivery keys are recorded already (applied, ignored or duplicate)."""
@@ -118,6 +124,7 @@ def reconcile(
     recorded: RecordedDeliveries,
     deps: IngestDependencies,
     now: datetime,
+    runs: RunLog | None = None,
 ) -> ReconcileResult:
     """One run for one store. The cursor moves only when the run completes: a run that fails (the API
     unavailable) is read again whole by the next."""
@@ -149,15 +156,15 @@ def reconcile(
     for delivery in unique:
         if delivery.key in known:
             continue
-        result = apply_one(delivery, store, deps, now)
-        recovered += result.status in ("applied", "erased")
+        applied = apply_one(delivery, store, deps, now)
+        recovered += applied.status in ("applied", "erased")
     catalog = [r for r in (records.product_record(p, store, SOURCE, now) for p in products) if r is not None]
     if catalog and deps.products is not None:
         deps.products.update(store, catalog, now)
     cursors.put(store.store_id, CURSOR, now)
     if waiting:
         pending.clear(store.store_id, waiting)
-    return ReconcileResult(
+    result = ReconcileResult(
         orders_read=len(orders),
         members_read=len(members),
         products_read=len(changed),
@@ -168,3 +175,6 @@ def reconcile(
         since=since,
         until=now,
     )
+    if runs is not None:
+        runs.put(store.store_id, result.as_dict())
+    return result

@@ -148,6 +148,8 @@ def _profile_test(node: p.Node, plan: p.Plan) -> ProfileTest:
             return lambda pr: pr.has_consent(channel) == granted
         case p.FriendIs(value):
             return lambda pr: (pr.channel_friend is True) == value
+        case p.GradeIn(grades):
+            return lambda pr: pr.grade is not None and pr.grade in grades
         case p.NumberIs(source, test):
             number = _number(source, plan)
             return lambda pr: p.passes(number(pr), test)

@@ -35,7 +35,7 @@ TOP_LEVEL_INSTANTS = {
 }
 CART, CART_LINES, CART_LAST_ADDED, CART_CATEGORIES = "ct", "l", "la", "c"
 CHECKOUT, CHECKOUT_STARTED, CHECKOUT_DONE = "co", "at", "done"
-CONSENTS, CHANNEL_FRIEND = "cs", "cf"
+CONSENTS, CHANNEL_FRIEND, GRADE = "cs", "cf", "gr"
 PAGE_VIEWS, DWELL = "pv", "dw"
 ORDERS, PRODUCTS_BOUGHT = "od", "pb"
 NUMBERS = {  # source -> (attribute, converter); absent means 0
@@ -59,6 +59,7 @@ _COST = {
     p.Always: 0,
     p.InstantIn: 1,
     p.FriendIs: 1,
+    p.GradeIn: 1,
     p.NumberIs: 1,
     p.ConsentIs: 2,
     p.CheckoutOpen: 2,
@@ -317,6 +318,10 @@ def _expr(src: _Source, node: p.Node, plan: p.Plan) -> str:
             src.paths.add((CHANNEL_FRIEND,))
             friend = f'((_v := it.get({CHANNEL_FRIEND!r})) is not None and _v.get("BOOL") is True)'
             return friend if value else f"(not {friend})"
+        case p.GradeIn(grades):
+            src.paths.add((GRADE,))
+            held = src.const(frozenset(grades))
+            return f'((_v := it.get({GRADE!r})) is not None and _v.get("S") in {held})'
         case p.NumberIs(source, test):
             return "(" + _compare(_number(src, source, plan), test) + ")"
         case p.DaySum():

@@ -8,7 +8,8 @@ seeds do (`traffic.last_visit` is [트래픽 > 최근 방문일]).
 Dates are store-local calendar dates: relative (`within_days: 0` is today, `not_within_days: 7` is "more
 than 7 days ago") or absolute (`before`, `on_or_before`, `after`, `on_or_after`). Several bounds on one
 condition all apply. Numbers compare with `op` + `value` or an inclusive `between`; products are sets
-(`any_of` / `all_of`), and so are the catalog's categories of the products carted or bought.
+(`any_of` / `all_of`), and so are the catalog's categories of the products carted or bought; the member
+grade is one of a list (`any_of`).
 
 Validation errors name the offending path the way a form shows them: `include[2].within_days: must be ≥ 0`.
 """
@@ -24,6 +25,7 @@ from nudge.profiles.profile import PAGE_VIEW_HISTORY_DAYS
 NonNegativeInt = Annotated[int, Field(ge=0, le=3650)]
 ProductId = Annotated[str, Field(min_length=1, max_length=200)]
 CategoryId = Annotated[str, Field(min_length=1, max_length=200)]
+GradeId = Annotated[str, Field(min_length=1, max_length=64)]  # as MemberDetails.grade keeps it
 ConsentChannelName = Literal["sms", "kakao", "email", "push", "night"]
 Operator = Literal[">=", ">", "<=", "<", "==", "!="]
 
@@ -151,6 +153,14 @@ class ChannelFriend(_Condition):
 
     field: Literal["member.channel_friend"]
     value: bool = True
+
+
+class MemberGrade(_Condition):
+    """[회원 > 회원 등급]: the store's member grade is one of these. Cafe24 gives the grade's number
+    (`group_no`, e.g. "2"). A customer whose grade is unknown matches none."""
+
+    field: Literal["member.grade"]
+    any_of: Annotated[list[GradeId], Field(min_length=1, max_length=100)]
 
 
 # ----------------------------------------------------------------------------------- 트래픽 traffic
@@ -291,6 +301,7 @@ Condition = Annotated[
     | MemberDate
     | Consent
     | ChannelFriend
+    | MemberGrade
     | TrafficDate
     | VisitCount
     | Dwell

@@ -73,6 +73,13 @@ class FriendIs:
 
 
 @dataclass(frozen=True, slots=True)
+class GradeIn:
+    """The member grade is known and one of `grades`."""
+
+    grades: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class NumberIs:
     source: NumberSource
     test: Test
@@ -135,6 +142,7 @@ Node = (
     | CheckoutOpen
     | ConsentIs
     | FriendIs
+    | GradeIn
     | NumberIs
     | DaySum
     | OrdersIn
@@ -186,6 +194,8 @@ class _Resolver:
                 return ConsentIs(c.channel, c.granted)
             case lang.ChannelFriend():
                 return FriendIs(c.value)
+            case lang.MemberGrade():
+                return GradeIn(tuple(dict.fromkeys(c.any_of)))
             case lang.Dwell():
                 return DaySum("dwell", self.days(c), None, False, _test(c))
             case lang.PageViews():
