@@ -28,18 +28,26 @@ metrics = Metrics()
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     stores, profiles, cursors, ingest = dependencies()
     now = clock.now()
-    totals = {"stores": 0, "listed": 0, "withdrawn": 0, "unknown": 0}
+    totals = {"stores": 0, "listed": 0, "withdrawn": 0, "unknown": 0, "failed": 0}
     for store in stores.all():
         if store.gateway is None or store.gateway.provider != "nhn" or store.optout_080_number is None:
             continue
         gateway = gateway_for(store, ingest.secrets, http_client(), config.gateway_base_url())
         if not isinstance(gateway, NhnGateway):
             continue
-        result = sync_080(store, gateway, profiles, cursors, ingest, notice, now)
+        try:
+            result = sync_080(store, gateway, profiles, cursors, ingest, notice, now)
+        except Exception:  # one store's failure (DynamoDB throttled, NHN down) never stops the others
+            # Its cursor did not move: tomorrow morning's read takes the same entries again (withdrawing is
+            # idempotent, and each notice is sent once).
+            totals["failed"] += 1
+            logger.exception("080 opt-out list not read", extra={"store_id": store.store_id})
+            continue
         totals["stores"] += 1
         for name, value in result.as_dict().items():
             totals[name] += value
         if result.listed:
             logger.info("080 opt-out list read", extra={"store_id": store.store_id, **result.as_dict()})
     metrics.add_metric(name="OptOutsWithdrawn", unit=MetricUnit.Count, value=totals["withdrawn"])
+    metrics.add_metric(name="OptOutSyncFailed", unit=MetricUnit.Count, value=totals["failed"])
     return totals
