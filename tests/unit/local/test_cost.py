@@ -70,6 +70,18 @@ def test_the_daily_080_sync_is_upkeep_not_a_cost_per_message_or_webhook():
     assert bill.ingestion == 0
 
 
+def test_the_hourly_cafe24_reconciliation_is_upkeep_and_what_it_recovers_is_ingestion():
+    counters = Counters()
+    hourly = Counter({"scheduler:Invocation": 720})
+    counters.aws_calls_by_origin["scheduler via Cafe24ReconcileFunction"] = hourly
+    counters.read_units["Cafe24ReconcileFunction"] = 720
+    counters.write_units["AutomationFunction via EventsQueue"] = 10
+    bill = cost.bill(counters, TEMPLATE, log_bytes=0)
+    assert bill.upkeep == pytest.approx(720 * 1.00 / 1e6 + 720 * 0.125 / 1e6)
+    assert bill.ingestion == pytest.approx(10 * 0.625 / 1e6)
+    assert bill.messaging == 0
+
+
 def test_logs_include_lambdas_own_lines_per_invocation():
     bill = cost.bill(_counters(), TEMPLATE, log_bytes=1024**3)
     expected_bytes = 1024**3 + 1000 * cost.LIST_PRICES.platform_log_bytes_per_invocation
