@@ -29,11 +29,12 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Literal, Protocol
 from urllib.parse import urlencode
 
 from nudge.errors import FieldError, Forbidden, InvalidPayload, NotFound, NudgeError
+from nudge.ingest.platforms.cafe24_records import read_time
 from nudge.stores import Store
 
 # Where the app's own credentials live: SSM SecureString {STORE_SECRETS_PATH}/_cafe24-app/{name}.
@@ -378,16 +379,12 @@ def status_document(tokens: Tokens | None) -> dict[str, object]:
 # ---------------------------------------------------------------- Cafe24's token answer
 
 # Cafe24 writes expires_at in the mall's local time without an offset ("2018-01-08T19:15:21.981"): Korea.
-_KST = timedelta(hours=9)
+_KST_ZONE = timezone(timedelta(hours=9))
 
 
 def cafe24_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        parsed = (parsed - _KST).replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    parsed = read_time(value, _KST_ZONE)
+    return parsed.astimezone(UTC) if parsed is not None else None
 
 
 def _tokens_from(answer: Mapping[str, object], mall_id: str, now: datetime) -> Tokens:

@@ -19,7 +19,7 @@ into shepherd231/cafe24api-client `types/admin/endpoints/*.d.ts` (docs/cafe24.md
 """
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -63,15 +63,20 @@ def member_joined_key(member_id: str, at: datetime) -> str:
     return f"cafe24:member:{member_id}:joined:{at.astimezone(UTC):%Y%m%dT%H%M%S}"
 
 
-def cafe24_time(value: object, store: Store) -> datetime | None:
-    """A Cafe24 time: ISO 8601, with `+09:00` or without an offset (then the mall's own time)."""
+def read_time(value: object, zone: tzinfo) -> datetime | None:
+    """A Cafe24 time, the one reader of them: ISO 8601 with `+09:00`, or without an offset and with a space
+    (order items, token answers: then the mall's own time, `zone`); None if there is none or it is not one."""
     if not isinstance(value, str) or not value.strip():
         return None
     try:
         parsed = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=store.zone)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
+def cafe24_time(value: object, store: Store) -> datetime | None:
+    return read_time(value, store.zone)
 
 
 def money(value: object) -> Decimal | None:
