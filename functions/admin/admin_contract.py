@@ -130,6 +130,7 @@ def answers(
     missing: str | None = "Unknown store",
     conflict: str | None = None,
     media_type: str | None = None,
+    gateway: str | None = None,
 ) -> dict[int, OpenAPIResponse]:
     """A route's answers: its success (schema from the handler's return type, or none for 204) and each
     refusal it can give. `body`: reads a JSON body (415, 413); `params`: has path parameters to validate."""
@@ -140,6 +141,8 @@ def answers(
     refusals = {403: _REFUSALS[403]}
     if params or body:
         refusals[400] = _REFUSALS[400]
+    if gateway:  # the store's messaging gateway was asked and did not answer
+        refusals[502] = gateway
     if missing:
         refusals[404] = missing
     if conflict:

@@ -4,15 +4,17 @@ from typing import Annotated, Any, Literal
 
 from admin_contract import AutomationPath, StorePath, TemplatePath, answers, example, json_as_documented
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, ConfigDict
 
 from nudge import clock
 from nudge.adapters.wiring import automation_setup_dependencies as dependencies
+from nudge.adapters.wiring import message_preview_dependencies
 from nudge.automations import service as automations
 from nudge.automations.definitions import AutomationDefinition
 from nudge.http import JSON
+from nudge.sending.preview import MessagePreviewRequest
 
 router = APIGatewayHttpRouter()
 
@@ -35,7 +37,6 @@ AUTOMATION_EXAMPLE = example(
                     "message_class": "informational",
                     "channel": "alimtalk",
                     "template_code": "REVIEW_REQUEST_01",
-                    "template_approved": True,
                     "content": "#{name}님, 주문하신 상품은 잘 받으셨나요? 사용 후기를 남겨 주세요.",
                 },
             }
@@ -45,6 +46,11 @@ AUTOMATION_EXAMPLE = example(
     },
 )
 INSTALL_EXAMPLE = example("Paused, adjusted", {"params": {"days": 5}, "status": "paused"})
+STEP_PREVIEW_EXAMPLE = example(
+    "A shipping notice for one customer, with the tracking number to show",
+    {"customer_id": "m-1001", "event": {"송장번호": "601234567890"}},
+)
+StepPath = Annotated[int, Path(ge=0, le=99, description="The step's index in the automation (0: the first)")]
 
 
 @router.get(
@@ -145,3 +151,31 @@ def install_automation_template(
 )
 def learn_repurchase_cycles(store_id: StorePath) -> dict[str, Any]:
     return automations.learn_repurchase_cycles(dependencies(), store_id, clock.now())
+
+
+@router.post(
+    "/admin/stores/<store_id>/automations/<automation_id>/steps/<step>/preview",
+    summary="A step's message as one customer would get it now, and whether it would be sent",
+    description=(
+        "The step's message filled for the customer (kind, title, text with the ad label, buttons, each "
+        "variable's value and where it came from, any missing one) and the compliance decision now, with "
+        "its reasons; personal data masked. The values the trigger's event gives come from `event` "
+        "(by English or Korean name), else the customer's most recent order (order.* triggers), else the "
+        "variables table's examples, listed in `examples`. Nothing is sent or recorded."
+    ),
+    tags=["automations"],
+    responses=answers(
+        200, "The message for the customer", body=True, missing="Unknown store, automation, step or customer"
+    ),
+)
+@json_as_documented(router)
+def preview_automation_step(
+    store_id: StorePath,
+    automation_id: AutomationPath,
+    step: StepPath,
+    request: Annotated[MessagePreviewRequest, Body(openapi_examples=STEP_PREVIEW_EXAMPLE)],
+) -> dict[str, Any]:
+    payload = router.current_event.json_body
+    from nudge.automations.preview import preview_step  # loaded when a preview is asked for
+
+    return preview_step(message_preview_dependencies(), store_id, automation_id, step, payload, clock.now())

@@ -1,4 +1,5 @@
-"""The admin API's campaign routes: a store's campaigns, run now or previewed."""
+"""The admin API's campaign routes: a store's campaigns, run now or previewed (a run, or the message for one
+customer)."""
 
 from typing import Annotated, Any
 
@@ -9,11 +10,15 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from nudge import clock
 from nudge.adapters.wiring import campaign_dependencies as dependencies
+from nudge.adapters.wiring import message_preview_dependencies
 from nudge.campaigns import service as campaigns
 from nudge.campaigns.definitions import CampaignDefinition
 from nudge.http import JSON
+from nudge.sending.preview import MessagePreviewRequest
 
 router = APIGatewayHttpRouter()
+
+MESSAGE_PREVIEW_EXAMPLE = example("The message as one customer would get it", {"customer_id": "m-1001"})
 
 CAMPAIGN_EXAMPLE = example(
     "A brand message to the segment above, sent now",
@@ -100,7 +105,12 @@ def delete_campaign(store_id: StorePath, campaign_id: CampaignPath) -> Response[
     "/admin/stores/<store_id>/campaigns/<campaign_id>/run",
     summary="Run a campaign now",
     tags=["campaigns"],
-    responses=answers(202, "Queued: the run request", missing="Unknown store or campaign"),
+    responses=answers(
+        202,
+        "Queued: the run request",
+        missing="Unknown store or campaign",
+        conflict="The campaign is paused (its AlimTalk template is no longer approved): save it again",
+    ),
 )
 def run_campaign(store_id: StorePath, campaign_id: CampaignPath) -> Response[dict[str, str]]:
     return Response(202, JSON, campaigns.run_campaign_now(dependencies(), store_id, campaign_id, clock.now()))
@@ -108,9 +118,30 @@ def run_campaign(store_id: StorePath, campaign_id: CampaignPath) -> Response[dic
 
 @router.post(
     "/admin/stores/<store_id>/campaigns/<campaign_id>/preview",
-    summary="Who a run now would reach: segment members, left out by reason, send jobs it would queue",
+    summary="Who a run now would reach; with a customer_id, the message as that customer would get it",
+    description=(
+        "Without a body: the segment's members, those left out by reason and the send jobs a run now would "
+        'queue. With `{"customer_id": …}`: the message as that customer would get it now (kind, title, '
+        "text with the ad label, buttons, each variable's value and where it came from, any missing one) "
+        "and whether the sender would send it now, with the compliance reasons; personal data masked. "
+        "Nothing is sent or recorded."
+    ),
     tags=["campaigns"],
-    responses=answers(200, "What a run now would do", missing="Unknown store, campaign or its segment"),
+    responses=answers(
+        200,
+        "What a run now would do, or the message for the customer",
+        body=True,
+        missing="Unknown store, campaign, its segment or the customer",
+    ),
 )
-def preview_campaign(store_id: StorePath, campaign_id: CampaignPath) -> dict[str, Any]:
-    return campaigns.preview_campaign(dependencies(), store_id, campaign_id, clock.now())
+def preview_campaign(
+    store_id: StorePath,
+    campaign_id: CampaignPath,
+    request: Annotated[MessagePreviewRequest | None, Body(openapi_examples=MESSAGE_PREVIEW_EXAMPLE)] = None,
+) -> dict[str, Any]:
+    if request is None:
+        return campaigns.preview_campaign(dependencies(), store_id, campaign_id, clock.now())
+    payload = router.current_event.json_body  # as sent: read strictly (nudge.sending.preview)
+    from nudge.campaigns.preview import preview_message  # loaded when a preview is asked for
+
+    return preview_message(message_preview_dependencies(), store_id, campaign_id, payload, clock.now())

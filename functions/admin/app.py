@@ -6,9 +6,9 @@ OpenAPI document at GET /admin/openapi.json (Swagger UI at GET /admin/swagger) i
 declares every status it answers, and tests/contract/test_admin_openapi.py holds the API to it.
 
 This module builds the resolver and its document's header, includes one router per business area
-(admin_routes_stores, _segments, _campaigns, _automations, _reports, _customers, _products: parse, call
-the area's service, answer) and the contract's (admin_contract: the document's route and every refusal),
-and gates each request.
+(admin_routes_stores, _segments, _campaigns, _automations, _reports, _customers, _products, _images:
+parse, call the area's service, answer) and the contract's (admin_contract: the document's route and every
+refusal), and gates each request.
 """
 
 import json
@@ -17,9 +17,11 @@ from typing import Any
 
 import admin_access
 import admin_contract
+import admin_routes_alimtalk
 import admin_routes_automations
 import admin_routes_campaigns
 import admin_routes_customers
+import admin_routes_images
 import admin_routes_products
 import admin_routes_reports
 import admin_routes_segments
@@ -57,7 +59,11 @@ app.configure_openapi(
         Tag(name="segments", description="세그먼트 — who a campaign reaches, with a live count and sample"),
         Tag(name="campaigns", description="캠페인 — a message to a segment: now, reserved or recurring"),
         Tag(name="automations", description="자동화 — journeys started by an event: delays, messages, exits"),
-        Tag(name="templates", description="템플릿 — ready-made segments and automations"),
+        Tag(
+            name="templates",
+            description="템플릿 — ready-made segments and automations; the store's AlimTalk templates and "
+            "their review status at its gateway",
+        ),
         Tag(name="reports", description="리포트 — what a campaign or automation did"),
         Tag(
             name="customers",
@@ -65,6 +71,7 @@ app.configure_openapi(
             "message, and erasing them (개인정보 파기)",
         ),
         Tag(name="products", description="상품 — the store's catalog, as its platform's webhooks left it"),
+        Tag(name="images", description="이미지 — pictures for brand messages and MMS, held to Kakao's rules"),
         Tag(name="documentation", description="This document"),
     ],
     security_schemes={
@@ -93,9 +100,11 @@ for router in (
     admin_routes_segments.router,
     admin_routes_campaigns.router,
     admin_routes_automations.router,
+    admin_routes_alimtalk.router,
     admin_routes_reports.router,
     admin_routes_customers.router,
     admin_routes_products.router,
+    admin_routes_images.router,
     admin_contract.router,
 ):
     app.include_router(router)

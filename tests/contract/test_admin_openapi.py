@@ -82,12 +82,14 @@ def _created(runtime: LocalRuntime) -> dict[str, str]:
     campaign = post("/admin/stores/{store_id}/campaigns", send=daily)
     automation = post("/admin/stores/{store_id}/automations")
     assert post("/admin/stores/{store_id}/members/import")["created"] == 1
+    image = post("/admin/stores/{store_id}/images")
     return {
         "store_id": STORE,
         "segment_id": segment["segment_id"],
         "campaign_id": campaign["campaign_id"],
         "automation_id": automation["automation_id"],
         "customer_id": "m-1001",  # the member import example's
+        "image_id": image["image_id"],
     }
 
 
@@ -131,7 +133,8 @@ def test_the_document_declares_statuses_errors_security_and_tags_in_readable_kor
             statuses[route] = " ".join(sorted(operation["responses"]))
     assert statuses["POST /segments"] == "201 400 403 404 409 413 415"
     assert statuses["DELETE /segments/{segment_id}"] == "204 400 403 404 409"
-    assert statuses["POST /campaigns/{campaign_id}/run"] == "202 400 403 404"
+    assert statuses["POST /campaigns/{campaign_id}/run"] == "202 400 403 404 409"  # 409: paused
+    assert statuses["POST /alimtalk-templates/sync"] == "200 400 403 404 409 502"
     assert statuses["GET /admin/segment-templates"] == "200 403"
 
 

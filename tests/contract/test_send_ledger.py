@@ -12,6 +12,8 @@ import yaml
 from moto import mock_aws
 
 from nudge.adapters.ledger import RATE_HEADROOM, DynamoRateLimiter, DynamoSendLedger
+from nudge.automations.definitions import CUSTOMER_GONE
+from nudge.sending.reasons import NudgeReason, detailed
 from nudge.sending.records import ClaimStatus, SendRecord, State
 from nudge.sending.service import LEASE
 
@@ -160,3 +162,32 @@ def test_a_reports_read_of_many_customers_sends_gives_each_customer_theirs(clien
     assert {c: len(records) for c, records in found.items()} == {"c0": 50, "c1": 50, "c2": 50, "c9": 0}
     assert all(r.customer_id == c for c, records in found.items() for r in records)
     assert found["c1"] == ledger.recent("dogday-mall", "c1", NOW - timedelta(hours=1))  # older one left out
+
+
+def _stop(send_id: str, customer_id: str = "cust", reason: str = "exited:purchased") -> SendRecord:
+    return SendRecord(send_id, "dogday-mall", "automation:cart", customer_id, "occ", State.SUPPRESSED,
+                      reasons=(reason,), step=0, is_ad=True, created_at=NOW)  # fmt: skip
+
+
+def test_a_stopped_step_is_put_once_and_its_late_job_finds_it_done(client: Any) -> None:
+    ledger = DynamoSendLedger("sends", client)
+    assert ledger.record_stop(_stop("a" * 24))
+    assert not ledger.record_stop(_stop("a" * 24, reason="automation_paused"))  # a retry: the first stands
+    stored = _stored(ledger, "a" * 24)
+    assert (stored.state, stored.reasons, stored.step, stored.attempt) == (
+        State.SUPPRESSED, ("exited:purchased",), 0, 0
+    )  # fmt: skip
+    assert ledger.claim(replace(_record(), source="automation:cart"), NOW, LEASE).status is ClaimStatus.DONE
+    assert [r.send_id for r in ledger.recent("dogday-mall", "cust", NOW - timedelta(days=1))] == ["a" * 24]
+    # A step whose job the sender already claimed keeps the sender's record.
+    ledger.claim(_record("b" * 24), NOW, LEASE)
+    assert not ledger.record_stop(_stop("b" * 24))
+    assert _stored(ledger, "b" * 24).state is State.SENDING
+
+
+def test_a_step_stopped_because_the_customer_is_gone_names_nobody(client: Any) -> None:
+    ledger = DynamoSendLedger("sends", client)
+    assert ledger.record_stop(_stop("a" * 24, "gone", detailed(NudgeReason.EXITED, CUSTOMER_GONE)))
+    assert ledger.recent("dogday-mall", "gone", NOW - timedelta(days=1)) == []  # not listed by customer
+    [record] = ledger.for_source("dogday-mall", "automation:cart")  # counted in the report
+    assert record.reasons == ("exited:customer_gone",)

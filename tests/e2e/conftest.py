@@ -92,8 +92,8 @@ def queued_events(runtime: LocalRuntime) -> list[dict[str, Any]]:
 
 
 def without_reconciliation(runtime: LocalRuntime) -> None:
-    """Stop the Cafe24 reconciliation's hourly schedule, for tests that advance the clock by months or
-    years with no Cafe24 app installed: its 24 runs a day would read nothing and only slow the pump."""
-    runtime.client("scheduler").delete_schedule(
-        Name="Cafe24ReconcileFunction-EveryHour", GroupName="default"
-    )
+    """Stop the hourly upkeep schedules (the Cafe24 reconciliation, the AlimTalk template sync), for tests
+    that advance the clock by months or years with nothing for them to find: their 24 runs a day would
+    only slow the pump."""
+    for name in ("Cafe24ReconcileFunction-EveryHour", "AlimTalkTemplateSyncFunction-EveryHour"):
+        runtime.client("scheduler").delete_schedule(Name=name, GroupName="default")

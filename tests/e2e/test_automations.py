@@ -163,8 +163,8 @@ def test_the_ready_made_review_request_is_installed_and_fires_on_monday_at_16(ru
         ({"trigger": {"event": "order.teleported"}}, "trigger.event"),
         (
             {"steps": [{"delay": {"days": 3}, "message": {**REVIEW_REQUEST["steps"][0]["message"],
-                                                           "template_approved": False}}]},
-            "steps[0].message.template_approved",
+                                                           "template_code": "NOT_REGISTERED_01"}}]},
+            "steps[0].message.template_code",
         ),
     ],
 )  # fmt: skip

@@ -29,7 +29,7 @@ REVIEW = {
                 "message_class": "informational",
                 "channel": "alimtalk",
                 "content": "#{name}님, 주문(#{order_id})은 잘 받으셨나요?",
-                "template_code": "REVIEW",
+                "template_code": "REVIEW_REQUEST_01",
                 "template_approved": True,
                 "template_message_type": "BA",
             },

@@ -7,13 +7,16 @@ a fallback for it (`#{name|고객}`).
 
 Before the fix each of these was saved (201) and every send then suppressed, or sent with the link."""
 
+import base64
+import json
 from datetime import datetime
 from typing import Any
 
 import pytest
 
 from nudge_local.runtime.runtime import LocalRuntime
-from tests.e2e.conftest import KST, call
+from tests.e2e.conftest import AUTH, KST, call
+from tests.fakes.pictures import png
 
 START = datetime(2026, 3, 18, 9, 0, tzinfo=KST)
 BASE = "/admin/stores/dogday-mall"
@@ -119,7 +122,6 @@ def test_a_campaign_button_link_that_is_no_web_address_is_refused(runtime: Local
             {"coupon": {"title": "10% 할인 쿠폰", "description": "오늘까지", "link_mo": "javascript:x"}},
             "message.coupon.link_mo",
         ),
-        ({"format": "IMAGE", "image_url": "data:image/png;base64,AAAA"}, "message.image_url"),
         (
             {"buttons": [{"name": "앱에서 보기", "type": "AL", "scheme_android": "javascript:alert(1)"}]},
             "message.buttons[0].scheme_android",
@@ -129,13 +131,25 @@ def test_a_campaign_button_link_that_is_no_web_address_is_refused(runtime: Local
             "message.buttons[0].scheme_ios",
         ),
     ],
-    ids=["link_pc", "coupon", "image", "app_link_javascript", "app_link_space"],
+    ids=["link_pc", "coupon", "app_link_javascript", "app_link_space"],
 )
 def test_every_link_a_message_carries_is_checked(
     runtime: LocalRuntime, changes: dict[str, Any], field: str
 ) -> None:
     fields = refused(runtime, "POST", f"{BASE}/campaigns", campaign(brand_message(**changes)))
     assert [f["field"] for f in fields] == [field]
+
+
+def test_an_image_link_is_checked_too(runtime: LocalRuntime) -> None:
+    picture = base64.b64encode(png(800, 400)).decode()
+    status, _, body = runtime.http(
+        "POST", f"{BASE}/images", AUTH, json.dumps({"name": "banner.png", "data": picture}).encode()
+    )
+    assert status == 201
+    image = {"id": json.loads(body)["image_id"], "link": "data:image/png;base64,AAAA"}
+    message = brand_message(format="IMAGE", image=image)
+    fields = refused(runtime, "POST", f"{BASE}/campaigns", campaign(message))
+    assert [f["field"] for f in fields] == ["message.image.link"]
 
 
 def test_web_and_app_links_are_accepted(runtime: LocalRuntime) -> None:
@@ -191,8 +205,8 @@ def test_a_store_login_form_with_a_hidden_space_is_refused(runtime: LocalRuntime
     [
         (brand_message(content="#{coupon_code} 쿠폰이 도착했어요!"), "message.content", "coupon_code"),
         (brand_message(content="주문 #{order_id}의 후기를 남겨 주세요"), "message.content", "order_id"),
-        (brand_message(title="#{고객명}님께", format="PREMIUM_VIDEO", content="영상",
-                       video_url="https://tv.kakao.com/v/1", buttons=[]), "message.title", "고객명"),
+        (brand_message(title="#{닉네임}님께", format="PREMIUM_VIDEO", content="영상",
+                       video_url="https://tv.kakao.com/v/1", buttons=[]), "message.title", "닉네임"),
     ],
     ids=["unknown_name", "an_order_variable_in_a_campaign", "title"],
 )  # fmt: skip
@@ -222,11 +236,12 @@ def test_an_alimtalk_template_variable_nothing_can_fill_is_refused(runtime: Loca
         "channel": "alimtalk",
         "template_code": "ORDER_SHIPPED",
         "template_approved": True,
-        "content": "#{name}님, 주문 #{order_id} 상품이 출발했어요. 송장번호: #{송장번호}",
+        "content": "#{name}님, 주문 #{order_id} 상품이 출발했어요. 송장번호: #{송장번호} 적립금: #{적립금}",
     }
+    # 송장번호 is the tracking number's Korean name (nudge.sending.variables); 적립금 nothing fills.
     fields = refused(runtime, "POST", f"{BASE}/automations", automation("order.shipped", message))
     assert [f["field"] for f in fields] == ["steps[0].message.content"]
-    assert "송장번호" in fields[0]["message"]
+    assert fields[0]["message"].startswith("#{적립금}")
 
 
 def test_an_automation_variable_its_trigger_gives_is_saved(runtime: LocalRuntime) -> None:

@@ -10,6 +10,7 @@ from nudge.sending.records import Claim, ClaimStatus, SendRecord, State
 from nudge.stores import Store
 
 if TYPE_CHECKING:
+    from nudge.automations.runs import StoppedSteps
     from nudge.reports.delivery import ReportLedger
     from nudge.reports.service import SendHistory
     from nudge.sending.links import ClickLedger
@@ -45,6 +46,12 @@ class InMemoryLedger:
         taken = replace(current, attempt=current.attempt + 1, lease_until=now + lease, state=State.SENDING)
         self.records[record.send_id] = taken
         return Claim(status, taken)
+
+    def record_stop(self, record: SendRecord) -> bool:
+        if record.send_id in self.records:
+            return False
+        self.records[record.send_id] = record
+        return True
 
     def finish(self, record: SendRecord, now: datetime) -> bool:
         self.finish_calls += 1
@@ -111,6 +118,7 @@ class RecordingDeferrals:
 
 if TYPE_CHECKING:  # mypy holds each fake to the Protocols it stands in for
     _ledger: SendLedger = InMemoryLedger()
+    _stops: StoppedSteps = InMemoryLedger()
     _history: SendHistory = InMemoryLedger()
     _reports: ReportLedger = InMemoryLedger()
     _clicks: ClickLedger = InMemoryLedger()

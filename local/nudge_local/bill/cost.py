@@ -44,14 +44,17 @@ LIST_PRICES = Prices()
 # and exits, journeys started) — that work happens for every webhook, whether a message follows or not.
 # Admin: the marketer's own use of the admin API (set-up, reports). Messaging: everything else — campaign
 # runs, minute slots, sending, delivery reports, clicks. Upkeep: work on a fixed schedule whatever the
-# traffic (the morning read of the stores' 080 opt-out lists, the hourly Cafe24 reconciliation): a cost per
+# traffic (the morning read of the stores' 080 opt-out lists, the hourly Cafe24 reconciliation and AlimTalk
+# template sync): a cost per
 # month, not per message. (What the reconciliation recovers is handled as its webhook would have been: the
 # events queue's work on it is ingestion.)
 INGESTION_FUNCTIONS = frozenset({"IngestFunction", "CollectFunction"})
 INGESTION_QUEUES = frozenset({"EventsQueue"})
 ADMIN_FUNCTIONS = frozenset({"AdminFunction"})
 SENDER_FUNCTION = "SenderFunction"  # the function that waits for the gateway's answer to each send
-UPKEEP_FUNCTIONS = frozenset({"OptOutSyncFunction", "Cafe24ReconcileFunction"})
+UPKEEP_FUNCTIONS = frozenset(
+    {"OptOutSyncFunction", "Cafe24ReconcileFunction", "AlimTalkTemplateSyncFunction"}
+)
 SIDES = ("ingestion", "messaging", "admin", "upkeep")
 
 

@@ -10,6 +10,7 @@ on the mall at its instant and the webhooks the mall answers are posted, so Nudg
 of notable moments, a summary per campaign, and what the month would cost in AWS.
 """
 
+import base64
 import heapq
 import json
 import random
@@ -28,7 +29,7 @@ from nudge.reports.sources import report_html
 from nudge.segments.language import segment_json
 from nudge.segments.templates import Promotion, promotion_recipes
 from nudge_local.bill import cost
-from nudge_local.demo import month, samples, text_width
+from nudge_local.demo import month, pictures, samples, text_width
 from nudge_local.emulation import chaos, webhook_loss
 from nudge_local.gateway.emulator import Faults
 from nudge_local.runtime.apigw import LOCAL_ADMIN_TOKEN
@@ -75,6 +76,16 @@ def _brand_ad(text: str) -> dict[str, Any]:
     }
 
 
+def _image_ad(text: str) -> dict[str, Any]:
+    """A brand message with the Dog Day banner (an IMAGE bubble): the banner's id is filled in at set-up, once
+    the banner is uploaded to the store's images."""
+    return {**_brand_ad(text), "format": "IMAGE", "image": {"id": BANNER, "link": LANDING}}
+
+
+BANNER = "<the Dog Day banner>"  # replaced by the uploaded image's id (_set_up)
+BANNER_SIZE = (800, 400)  # Kakao's recommended IMAGE size (kakao-rich-messages.md §1.3)
+
+
 def _day(n: int, hour: int) -> str:
     return (month.day_start(n) + timedelta(hours=hour)).isoformat()
 
@@ -98,7 +109,7 @@ CAMPAIGNS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     ),
     "3_page_repeat_viewers": (
         "기획전 관심 고객 구매 넛지",
-        _brand_ad("보시던 도그데이 상품, 오늘 안에 구매하면 무료배송이에요."),
+        _image_ad("보시던 도그데이 상품, 오늘 안에 구매하면 무료배송이에요."),
         {
             "mode": "recurring",
             "cron": "0 20 ? * * *",
@@ -127,6 +138,7 @@ CAMPAIGNS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
 # The ready-made automations the store runs all month (docs/automations.md), with their parameters.
 AUTOMATIONS: dict[str, dict[str, Any]] = {
     "review_request": {},
+    "shipping_started": {},
     "cart_reminder": {"channel": "sms"},
     "checkout_abandoned": {"channel": "sms"},
     "unpaid_order": {},
@@ -222,7 +234,14 @@ def _set_up(admin: _Admin, plan: month.Month, result: MonthResult) -> None:
     for page in plan.import_pages:
         admin.call("POST", f"/admin/stores/{STORE}/members/import", page)
     recipes = promotion_recipes(PROMOTION)
+    banner = admin.call(
+        "POST",
+        f"/admin/stores/{STORE}/images",
+        {"name": "dogday-banner.png", "data": base64.b64encode(pictures.png(*BANNER_SIZE)).decode()},
+    )
     for recipe, (name, message, send) in CAMPAIGNS.items():
+        if message.get("image", {}).get("id") == BANNER:
+            message = {**message, "image": {**message["image"], "id": banner["image_id"]}}
         segment_id = "dogday-" + recipe.split("_", 1)[0]
         admin.call(
             "POST",
@@ -663,10 +682,11 @@ NAME_CELLS = 32  # at most: the name column is as wide as the longest name (Kore
 def _row(name: str, data: dict[str, Any], cells: int) -> str:
     suppressed = sum(data["suppressed_by_reason"].values())
     deferred = sum(data["deferred_by_reason"].values())
+    stopped = data.get("stopped", 0)  # an automation's steps stopped before any send: the journey ended
     return (
         f"  {text_width.left(name, cells)} {data['targeted']:>8,} {suppressed:>10,} {deferred:>8,} "
-        f"{data['sent']:>6,} {data['delivered']:>9,} {data['fell_back']:>6,} {data['clicked']:>7,} "
-        f"{data['converted']:>9,} {'₩' + format(int(float(data['revenue'])), ','):>12}"
+        f"{stopped:>7,} {data['sent']:>6,} {data['delivered']:>9,} {data['fell_back']:>6,} "
+        f"{data['clicked']:>7,} {data['converted']:>9,} {'₩' + format(int(float(data['revenue'])), ','):>12}"
     )
 
 
@@ -680,8 +700,8 @@ def _table(result: MonthResult) -> list[str]:
     ]
     cells = min(max([text_width.width(name) for name, _ in rows] + [8]), NAME_CELLS)
     header = (
-        f"  {text_width.left('', cells)} {'targeted':>8} {'suppressed':>10} {'deferred':>8} {'sent':>6} "
-        f"{'delivered':>9} {'f.back':>6} {'clicked':>7} {'converted':>9} {'revenue':>12}"
+        f"  {text_width.left('', cells)} {'targeted':>8} {'suppressed':>10} {'deferred':>8} {'stopped':>7} "
+        f"{'sent':>6} {'delivered':>9} {'f.back':>6} {'clicked':>7} {'converted':>9} {'revenue':>12}"
     )
     return [header, *(_row(name, data, cells) for name, data in rows)]
 
@@ -706,10 +726,12 @@ def report(result: MonthResult, out: TextIO) -> None:
     for data in result.reports.values():
         reasons.update(data["suppressed_by_reason"])
         reasons.update({f"deferred:{k}": v for k, v in data["deferred_by_reason"].items()})
+        reasons.update({f"stopped:{k}": v for k, v in data.get("stopped_by_reason", {}).items()})
         failed.update(data["failed_by_code"])
     if reasons:
         print(
-            "  suppressed / deferred by reason: " + ", ".join(f"{k} {v:,}" for k, v in reasons.most_common()),
+            "  suppressed / deferred / stopped by reason: "
+            + ", ".join(f"{k} {v:,}" for k, v in reasons.most_common()),
             file=out,
         )
     if failed:

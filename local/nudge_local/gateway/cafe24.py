@@ -790,18 +790,21 @@ class Cafe24Mall:
         company: str = "CJ대한통운",
         company_code: str = "0006",
         tracking_prefix: str = "6012",
+        tracking_no: str | None = None,
         bulk: bool = False,
     ) -> list[dict[str, Any]]:
-        """The orders leave the warehouse: items N30 with `shipped_date`, `tracking_no` and the carrier,
-        `shipping_status` "M". One 90024 per order, or with `bulk` one 90071 whose `order_id` joins them
-        with commas (as the admin's bulk status change does)."""
+        """The orders leave the warehouse: items N30 with `shipped_date`, `tracking_no` (`tracking_no`, or
+        one numbered after `tracking_prefix` per order), `shipping_code` and the carrier's id, name and code
+        (orders/items: all per item, as the Admin API answers them), `shipping_status` "M". One 90024 per
+        order, or with `bulk` one 90071 whose `order_id` joins them with commas (as the admin's bulk status
+        change does)."""
         ids = [order_ids] if isinstance(order_ids, str) else list(order_ids)
         when = self._when(at)
         with self._lock:
             shipped = []
             for order_id in ids:
                 self._tracking += 1
-                tracking = f"{tracking_prefix}{self._tracking:08d}"
+                tracking = tracking_no or f"{tracking_prefix}{self._tracking:08d}"
 
                 def ship_one(order: dict[str, Any], tracking: str = tracking) -> None:
                     if order["paid"] != "T" or order["canceled"] == "T":

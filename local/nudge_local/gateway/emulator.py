@@ -27,6 +27,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -35,6 +38,7 @@ import httpx
 
 from nudge_local.gateway import nhn
 from nudge_local.gateway.common import Answer, answer
+from nudge_local.gateway.images import Upload
 from nudge_local.gateway.nhn import NhnAccount, NhnCloud
 from nudge_local.gateway.outbox import Outbox, Recipients, Report
 from nudge_local.gateway.solapi import Solapi, SolapiAccount
@@ -248,6 +252,15 @@ class GatewayEmulator:
         timeout = not fail and roll < faults.error_rate + faults.timeout_rate
         if fail and roll < faults.error_rate / 2:
             return answer(503, {"message": "Service Unavailable"})  # refused before taking it
+        routed: Answer | None = None
+        if headers.get("content-type", "").startswith("multipart/form-data"):
+            form = _form(headers["content-type"], body)
+            routed = self._nhn_api.route_form(parts, headers, form) if method == "POST" else None
+            if routed is None:
+                routed = answer(
+                    400, {"header": nhn.header(-9996, "Only application/json Content-type is supported.")}
+                )
+            return _faulted(routed, fail, timeout)
         try:
             data = json.loads(body or b"{}")
         except ValueError:
@@ -257,8 +270,32 @@ class GatewayEmulator:
             routed = self._solapi_api.route(method, parts, headers, data)
         if routed is None:
             routed = answer(404, {"message": f"no such endpoint /{'/'.join(parts)}"})
-        if fail:
-            return answer(500, {"message": "Internal Server Error"})  # taken, but the answer is lost
-        if timeout:
-            raise _Timeout  # the transport waits as its client would
-        return routed
+        return _faulted(routed, fail, timeout)
+
+    # ------------------------------------------------------------------ images
+    @property
+    def uploads(self) -> list[Upload]:
+        """Every image an account uploaded, in order (a test asks: was it uploaded once?)."""
+        return list(self._outbox.uploads.all)
+
+
+def _faulted(routed: Answer, fail: bool, timeout: bool) -> Answer:
+    if fail:
+        return answer(500, {"message": "Internal Server Error"})  # taken, but the answer is lost
+    if timeout:
+        raise _Timeout  # the transport waits as its client would
+    return routed
+
+
+def _form(content_type: str, body: bytes) -> dict[str, tuple[str, bytes]]:
+    """A multipart/form-data body's parts: name -> (file name, bytes)."""
+    message = BytesParser(policy=default).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    parts: dict[str, tuple[str, bytes]] = {}
+    if not isinstance(message, EmailMessage) or not message.is_multipart():
+        return parts
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes):
+            parts[name] = (part.get_filename() or "", payload)
+    return parts

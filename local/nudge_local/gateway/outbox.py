@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from nudge_local.gateway.images import Uploads
+
 REPORT_BATCH = 100  # results in one posted report (an assumption: neither gateway documents its maximum)
 # The ids the gateways give (request, message, report ids) come from a generator of their own, seeded: the
 # same requests get the same ids, so a replayed month leaves the same ledger.
@@ -38,8 +40,9 @@ class Recipients:
 
 class Outbox:
     """Every send request taken (`requests`, and by correlation key for the message-list lookups), what
-    reached a phone (`messages`), and the delivery reports waiting to be posted. `dropped` says whether a
-    report is lost on its way (the front door's faults), drawn under the same lock."""
+    reached a phone (`messages`), the images each account uploaded (`uploads`), and the delivery reports
+    waiting to be posted. `dropped` says whether a report is lost on its way (the front door's faults), drawn
+    under the same lock."""
 
     def __init__(self, lock: threading.RLock, dropped: Callable[[], bool]) -> None:
         self.lock = lock
@@ -53,6 +56,7 @@ class Outbox:
         self._taken: dict[Any, dict[str, Any]] = {}  # correlation key -> message record (lookups)
         self._taken_at: dict[Any, datetime] = {}  # correlation key -> when it was taken
         self._ids = random.Random(IDS_SEED)
+        self.uploads = Uploads(lock)
 
     def new_id(self, digits: int) -> str:
         """`digits` hex digits, the next from the seeded generator."""
@@ -128,3 +132,5 @@ class Outbox:
             self._reports.clear()
             self._taken.clear()
             self._taken_at.clear()
+            # The accounts' uploads stay: they are the account's, as its sender numbers are, and Nudge
+            # keeps naming them.

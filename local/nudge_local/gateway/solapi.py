@@ -11,7 +11,10 @@ the codes it answers:
   `disableSms: true`, so the person gets exactly one message;
 - an ad SMS/LMS ("(광고)" first) to a number on the store's 080 list (2061);
 
-- a custom field's key over 30 or value over 100 characters, or not a string (1032).
+- a custom field's key over 30 or value over 100 characters, or not a string (1032);
+- a brand message's bubble (bubbles.py: 1010 a part missing, 1011 a format error, 1034 an imageId this
+  account never stored), an MMS's `imageId` (an MMS file of this account), and the storage upload
+  (`POST /storage/v1/files`, images.py: 400 ValidationError).
 
 Two ways to send, as Solapi has them: `POST /messages/v4/send-many/detail` registers and sends at once; a
 message group (solapi/documents, api-reference/messages/groups/) is made (`POST /messages/v4/groups`,
@@ -27,6 +30,7 @@ query parameter. It answers the message-list lookup by `customFields.nudge_send`
 unclear outcome (lagging, when the front door's faults say so) and the group lookup (never lagging).
 """
 
+import base64
 import hashlib
 import hmac
 from collections.abc import Callable
@@ -34,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from nudge_local.gateway import bubbles, templates
 from nudge_local.gateway.common import (
     SMS_MAX,
     VARIABLE,
@@ -43,6 +48,15 @@ from nudge_local.gateway.common import (
     filled,
     in_night,
     sms_problem,
+)
+from nudge_local.gateway.images import (
+    SOLAPI_BRAND_TYPES,
+    SOLAPI_KAKAO_MAX_BYTES,
+    SOLAPI_MMS_MAX_BYTES,
+    Upload,
+    brand_problem,
+    facts,
+    mms_problem,
 )
 from nudge_local.gateway.outbox import Outbox, Recipients
 
@@ -62,7 +76,8 @@ class SolapiAccount:
     api_secret: str
     pf_id: str
     send_numbers: set[str]
-    templates: dict[str, str] = field(default_factory=dict)
+    templates: dict[str, str] = field(default_factory=dict)  # registered templateId -> text
+    template_status: dict[str, str] = field(default_factory=dict)  # templateId -> status; absent: APPROVED
     mn_approved: bool = False
     # The `signature` query parameter of the report URL the store registered with Solapi.
     report_signature: str = ""
@@ -91,6 +106,8 @@ class Solapi:
         """The answer to a write (POST, PUT) on one of Solapi's endpoints (None: not one)."""
         if method == "POST" and parts == ["messages", "v4", "send-many", "detail"]:
             return self._send(headers, data)
+        if method == "POST" and parts == ["storage", "v1", "files"]:
+            return self._store_file(headers, data)
         if parts[:3] != ["messages", "v4", "groups"] or len(parts) not in (3, 5):
             return None
         account = self._account(headers.get("authorization"))
@@ -114,6 +131,8 @@ class Solapi:
         """A GET on Solapi's paths (None: not one): a message group (`/messages/v4/groups/{groupId}`, read
         from the group itself) or the message list (`/messages/v4/list`, which lists a message only once it
         was taken by `listed_by` when the list lags)."""
+        if parts[:3] == ["kakao", "v2", "templates"] and len(parts) == 3:  # templates.py
+            return templates.solapi_list(self, headers, params)
         group = parts[:3] == ["messages", "v4", "groups"] and len(parts) == 4
         if parts[:3] != ["messages", "v4", "list"] and not group:
             return None
@@ -360,6 +379,12 @@ class Solapi:
             "group_id": group_id,
             "custom": custom,
         }
+        if kind == "BMS_FREE":
+            _, view = self._bubble(account, item)
+            record.update(view)
+        if kind == "MMS":
+            picture = self.outbox.uploads.get("solapi", account.api_key, item.get("imageId"))
+            record["images"] = [picture.shown()] if picture is not None else []
         code, delivered_type, fallback = "4000", kind, False
         if kind.startswith("BMS") and in_night(now):
             code = "3108"
@@ -368,7 +393,7 @@ class Solapi:
             if kind == "ATA" and not kakao.get("disableSms"):
                 code, fallback = "4000", True
                 delivered_type = "SMS" if (euckr_bytes(text) or 0) <= SMS_MAX else "LMS"
-        elif kind in ("SMS", "LMS") and text.startswith("(광고)") and to in self.recipients.optout_080:
+        elif kind in ("SMS", "LMS", "MMS") and text.startswith("(광고)") and to in self.recipients.optout_080:
             code = "2061"
         reached = (
             {**record, "kind": delivered_type, "fallback": fallback, "at": now.isoformat()}
@@ -396,6 +421,77 @@ class Solapi:
         query = {"signature": account.report_signature} if account.report_signature else {}
         self.outbox.queue_report("solapi", {"content-type": "application/json"}, query, None, report)
 
+    def _bubble(
+        self, account: SolapiAccount, item: dict[str, Any]
+    ) -> tuple[list[bubbles.Problem], dict[str, Any]]:
+        """A brand message's bubble checked (bubbles.py), and what the phone shows of it."""
+        bms = (item.get("kakaoOptions") or {}).get("bms") or {}
+        bubble = bubbles.read_solapi(bms, item.get("text"))
+        problems, shown = bubbles.check(
+            bubble, bubbles.SOLAPI, lambda ref: self.outbox.uploads.get("solapi", account.api_key, ref)
+        )
+        return problems, bubbles.phone_view(bubble, shown, bubbles.SOLAPI)
+
+    # ------------------------------------------------------------------ storage
+    def _store_file(self, headers: dict[str, str], data: Any) -> Answer:
+        """`POST /storage/v1/files` `{file (base64), type, name, link}` (api-reference/storage/uploadfile.md,
+        the BMS types from solapi-nodejs): the file held to its type's rule (images.py) → `{fileId, type,
+        name, url, width, height, fileSize, …}`. Solapi documents no error code for a refused file: the
+        answer is its common 400 ValidationError."""
+        account = self._account(headers.get("authorization"))
+        if account is None:
+            return answer(401, {"errorCode": "InvalidAPIKey", "errorMessage": "unauthorized"})
+        data = data if isinstance(data, dict) else {}
+        kind = str(data.get("type") or "DOCUMENT")
+        try:
+            body = base64.b64decode(str(data.get("file") or ""), validate=True)
+        except ValueError:
+            body = b""
+        if not body:
+            return _invalid("file 은 base64 로 인코딩된 파일이어야 합니다.")
+        if kind in SOLAPI_BRAND_TYPES:
+            use = SOLAPI_BRAND_TYPES[kind]
+            problem = brand_problem(body, use)
+        elif kind == "MMS":
+            use, problem = "MMS", mms_problem(body, SOLAPI_MMS_MAX_BYTES)
+        elif kind == "KAKAO":
+            use = "KAKAO"
+            found = facts(body)
+            problem = None
+            if found is None or found.format not in ("jpeg", "png"):
+                problem = ("format", "a KAKAO image is a jpg or png file")
+            elif len(body) > SOLAPI_KAKAO_MAX_BYTES:
+                problem = ("size", "a KAKAO image is at most 500 KB")
+        else:
+            return _invalid(f"type {kind} is not a file type Nudge's messages use")
+        if problem is not None:
+            return _invalid(problem[1])
+        found = facts(body)
+        assert found is not None
+        name = str(data.get("name") or f"file.{'png' if found.format == 'png' else 'jpg'}")
+        file_id = "ST01FJ" + self.outbox.new_id(26).upper()
+        upload = Upload("solapi", account.api_key, file_id, use, kind, name, body, found)
+        self.outbox.uploads.add(upload)
+        now = self.now().isoformat()
+        return answer(
+            200,
+            {
+                "fileId": file_id,
+                "type": kind,
+                "originalName": name,
+                "name": name,
+                "link": data.get("link"),
+                "url": f"https://storage.solapi.local/{account.api_key}/{file_id}",
+                "width": found.width,
+                "height": found.height,
+                "fileSize": len(body),
+                "accountId": account.api_key,
+                "references": [],
+                "dateCreated": now,
+                "dateUpdated": now,
+            },
+        )
+
     def _problem(self, account: SolapiAccount, item: dict[str, Any]) -> tuple[str, str] | None:
         kind, text = str(item.get("type")), str(item.get("text", ""))
         if _custom_fields_problem(item.get("customFields") or {}):
@@ -405,9 +501,21 @@ class Solapi:
         kakao = item.get("kakaoOptions") or {}
         if kind in ("SMS", "LMS"):
             return ("1029", problem) if (problem := sms_problem(kind, text, item.get("subject"))) else None
+        if kind == "MMS":
+            if (problem := sms_problem("LMS", text, item.get("subject"))) is not None:
+                return "1029", problem
+            if item.get("imageId") is None:
+                return "1010", "필수 입력 값 미입력: imageId"
+            upload = self.outbox.uploads.get("solapi", account.api_key, item["imageId"])
+            if upload is None:
+                return "1034", "imageId가 존재하지 않습니다."
+            if upload.use != "MMS":  # no code is documented for a file of another type: Format Error
+                return "1011", f"imageId {item['imageId']} is a {upload.wire_type} file, not an MMS one"
+            return None
         if kind == "ATA":
             template = account.templates.get(str(kakao.get("templateId")))
-            if template is None or kakao.get("pfId") != account.pf_id:
+            sendable = templates.solapi_sendable(account, str(kakao.get("templateId")))
+            if template is None or not sendable or kakao.get("pfId") != account.pf_id:
                 return "3040", "템플릿 미승인"
             missing = {f"#{{{v}}}" for v in VARIABLE.findall(template)} - set(kakao.get("variables") or {})
             return ("3041", f"변수 누락 {sorted(missing)}") if missing else None
@@ -417,6 +525,9 @@ class Solapi:
             bms = kakao.get("bms") or {}
             if bms.get("targeting") in ("M", "N") and not account.mn_approved:
                 return "1028", "해당 타겟팅 옵션을 사용할 수 없음"
+            problems, _ = self._bubble(account, item)
+            if problems:
+                return problems[0].solapi, f"{problems[0].field}: {problems[0].text}"
             return None
         return "1021", f"unsupported type {kind}"
 
@@ -454,6 +565,10 @@ def _numbers(item: dict[str, Any]) -> list[Any]:
     """A message's `to`: one number, or a list of them (addGroupMessages.md's samples send both)."""
     to = item.get("to", "")
     return to if isinstance(to, list) else [to]
+
+
+def _invalid(text: str) -> Answer:
+    return answer(400, {"errorCode": "ValidationError", "errorMessage": text})
 
 
 def _no_group() -> Answer:

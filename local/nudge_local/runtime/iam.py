@@ -513,6 +513,10 @@ _KMS_ON_KEY = frozenset(
     {"GenerateMac", "VerifyMac", "Encrypt", "Decrypt", "GenerateDataKey", "DescribeKey"}
 )
 _IAM_BY_NAME = {"ListUserTags": ("user", "UserName"), "ListRoleTags": ("role", "RoleName")}
+# S3 object operations and the action IAM checks on the object's ARN (arn:aws:s3:::BUCKET/KEY): HeadObject is
+# authorized as s3:GetObject (S3 API reference, "HeadObject": "you must have READ access to the object").
+_S3_ON_OBJECT = {"PutObject": "PutObject", "GetObject": "GetObject", "HeadObject": "GetObject",
+                 "DeleteObject": "DeleteObject"}  # fmt: skip
 
 
 def _table_arn(name: str, region: str, account: str) -> str:
@@ -600,6 +604,8 @@ def requested(
         return [(action, f"{arn}:{qualifier}" if qualifier else arn)]
     if service == "sts" and operation == "GetCallerIdentity":
         return []  # needs no permission (STS API reference)
+    if service == "s3" and operation in _S3_ON_OBJECT:
+        return [(f"s3:{_S3_ON_OBJECT[operation]}", f"arn:aws:s3:::{params['Bucket']}/{params['Key']}")]
     if service == "kms" and operation in _KMS_ON_KEY:
         return [(f"kms:{operation}", kms_key_arn(params["KeyId"], region, account))]
     if service == "iam" and operation in _IAM_BY_NAME:
@@ -706,7 +712,7 @@ class AccessDenied(ClientError):
 
 _ERROR_CODES = {"sqs": ("AccessDenied", 403), "dynamodb": ("AccessDeniedException", 400),
                 "ssm": ("AccessDeniedException", 400), "iam": ("AccessDenied", 403),
-                "kms": ("AccessDeniedException", 400)}  # fmt: skip
+                "kms": ("AccessDeniedException", 400), "s3": ("AccessDenied", 403)}  # fmt: skip
 
 
 def _refusal(policies: Policies, service: str, operation: str, message: str) -> AccessDenied:

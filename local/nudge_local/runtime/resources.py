@@ -1,5 +1,5 @@
-"""The template's resources in the emulated AWS: every table, queue, schedule group, KMS key and schedule
-of the stack, created in moto as CloudFormation would create them (the runtime does it when it opens;
+"""The template's resources in the emulated AWS: every table, queue, bucket, schedule group, KMS key and
+schedule of the stack, created in moto as CloudFormation would create them (the runtime does it when it opens;
 `provision` again is harmless)."""
 
 import json
@@ -72,6 +72,17 @@ def provision(template: Template) -> None:
         for table in template.tables.values():
             _create_table(dynamodb, table.name, table.properties)
         kms.provision_keys(template, aws.client("kms"))
+        if template.buckets:
+            s3 = aws.client("s3")
+            for bucket in template.buckets.values():
+                try:
+                    s3.create_bucket(
+                        Bucket=bucket.name,
+                        CreateBucketConfiguration={"LocationConstraint": template.region},
+                    )
+                except ClientError as error:
+                    if not _exists(error, "BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                        raise
         # Dead-letter queues first: a redrive policy must name an existing queue.
         queues = sorted(template.queues.values(), key=lambda q: q.dead_letter_arn is not None)
         for queue in queues:

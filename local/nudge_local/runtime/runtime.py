@@ -96,6 +96,7 @@ class LocalRuntime:
         self.local_routes.add("POST", "/_local/clock", _post_clock)
         self.local_routes.add("GET", "/_local/outbox", _get_outbox)
         self.local_routes.add("POST", "/_local/gateway", _post_gateway)
+        self.local_routes.add("POST", "/_local/gateway/templates", _post_gateway_templates)
         # The messaging gateway emulator (NHN Cloud and Solapi protocols) the sender is pointed at.
         self.gateway: GatewayEmulator | None = None
         # The Cafe24 emulator (the app's OAuth and the Admin API) the ingest function's install reaches.
@@ -594,7 +595,11 @@ def _post_clock(runtime: LocalRuntime, request: LocalRequest) -> LocalResponse:
 def _get_outbox(runtime: LocalRuntime, request: LocalRequest) -> LocalResponse:
     """What reached a phone through the emulated gateway (this is local data: numbers are shown)."""
     messages = runtime.gateway.outbox if runtime.gateway else []
-    return LocalResponse.json({"messages": messages, "count": len(messages)})
+    # The images each gateway account was sent (an image goes up once, then every message names it).
+    uploads = [
+        {"provider": u.provider, **u.shown()} for u in (runtime.gateway.uploads if runtime.gateway else [])
+    ]
+    return LocalResponse.json({"messages": messages, "count": len(messages), "uploads": uploads})
 
 
 def _post_gateway(runtime: LocalRuntime, request: LocalRequest) -> LocalResponse:
@@ -616,6 +621,25 @@ def _post_gateway(runtime: LocalRuntime, request: LocalRequest) -> LocalResponse
     if "optout_080" in data:  # called the store's 080 number now
         gateway.optout_080 = {str(n).replace("-", ""): gateway.now() for n in data["optout_080"]}
     return LocalResponse.json({"faults": vars(gateway.faults), "non_kakao": sorted(gateway.non_kakao)})
+
+
+def _post_gateway_templates(runtime: LocalRuntime, request: LocalRequest) -> LocalResponse:
+    """{"provider": "nhn" | "solapi", "code", "status" (the gateway's own: TSC01…TSC04, PENDING…REJECTED),
+    "text" (registers the template)}: a template moved through Kakao's review in that provider's accounts
+    (nudge_local.gateway.templates.set_status)."""
+    from nudge_local.gateway.templates import set_status
+
+    data = request.json()
+    if not isinstance(data, dict) or runtime.gateway is None or data.get("provider") not in ("nhn", "solapi"):
+        usage = "body: {provider: nhn|solapi, code, status, text?}"
+        return LocalResponse.json({"message": usage}, status=400)
+    accounts = runtime.gateway.nhn if data["provider"] == "nhn" else runtime.gateway.solapi
+    text = data.get("text")
+    try:
+        changed = set_status(accounts, str(data.get("code")), str(data.get("status")), text and str(text))
+    except ValueError as error:
+        return LocalResponse.json({"message": str(error)}, status=400)
+    return LocalResponse.json({"code": data.get("code"), "status": data.get("status"), "accounts": changed})
 
 
 def wait_for(predicate: Any, timeout: float = 5.0) -> bool:

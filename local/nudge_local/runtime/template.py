@@ -111,6 +111,14 @@ def kms_key_id(stack: str, logical_id: str) -> str:
 
 
 @dataclass(frozen=True)
+class Bucket:
+    logical_id: str
+    name: str
+    arn: str
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class ScheduleGroup:
     logical_id: str
     name: str
@@ -192,6 +200,7 @@ class Template:
     tables: dict[str, Table] = field(default_factory=dict)
     queues: dict[str, Queue] = field(default_factory=dict)
     schedule_groups: dict[str, ScheduleGroup] = field(default_factory=dict)
+    buckets: dict[str, Bucket] = field(default_factory=dict)
     kms_keys: dict[str, KmsKey] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
@@ -242,10 +251,13 @@ class _Resolver:
             "AWS::Serverless::Function": "FunctionName",
             "AWS::Lambda::Function": "FunctionName",
             "AWS::IAM::Role": "RoleName",
+            "AWS::S3::Bucket": "BucketName",
         }.get(kind)
         if explicit and props.get(explicit) is not None:
             return str(self.resolve(props[explicit]))
         name = f"{self.stack}-{logical_id}"
+        if kind == "AWS::S3::Bucket":  # CloudFormation names buckets in lower case (S3 allows no other)
+            name = f"{self.stack}-{logical_id}-local".lower()
         if kind == "AWS::SQS::Queue" and self.resolve(props.get("FifoQueue", False)) in (True, "true"):
             name += ".fifo"
         return name
@@ -274,6 +286,8 @@ class _Resolver:
                 return f"arn:aws:lambda:{r}:{a}:layer:{name}:1"
             case "AWS::KMS::Key":
                 return f"arn:aws:kms:{r}:{a}:key/{kms_key_id(self.stack, logical_id)}"
+            case "AWS::S3::Bucket":
+                return f"arn:aws:s3:::{name}"
             case _:
                 return f"arn:aws:cloudformation:{r}:{a}:{logical_id}/{name}"
 
@@ -559,6 +573,10 @@ def parse_template(
         elif kind == "AWS::Scheduler::ScheduleGroup":
             template.schedule_groups[logical_id] = ScheduleGroup(
                 logical_id, resolver.physical_name(logical_id), resolver.arn(logical_id)
+            )
+        elif kind == "AWS::S3::Bucket":
+            template.buckets[logical_id] = Bucket(
+                logical_id, resolver.physical_name(logical_id), resolver.arn(logical_id), props
             )
         elif kind == "AWS::KMS::Key":
             template.kms_keys[logical_id] = KmsKey(

@@ -4,7 +4,14 @@ tested without AWS."""
 from dataclasses import dataclass, field
 
 from nudge.automations.runs import AutomationDependencies
-from tests.fakes import InMemoryCatalog, InMemoryJourneys, InMemoryProfiles, RecordingQueue, RecordingSlots
+from tests.fakes import (
+    InMemoryCatalog,
+    InMemoryJourneys,
+    InMemoryLedger,
+    InMemoryProfiles,
+    RecordingQueue,
+    RecordingSlots,
+)
 
 
 @dataclass
@@ -14,9 +21,10 @@ class World:
     journeys: InMemoryJourneys = field(default_factory=InMemoryJourneys)
     slots: RecordingSlots = field(default_factory=RecordingSlots)
     queue: RecordingQueue = field(default_factory=RecordingQueue)
+    ledger: InMemoryLedger = field(default_factory=InMemoryLedger)  # where stopped steps are recorded
 
     @property
     def deps(self) -> AutomationDependencies:
         return AutomationDependencies(
-            self.catalog, self.profiles, self.journeys, self.journeys, self.slots, self.queue
+            self.catalog, self.profiles, self.journeys, self.journeys, self.slots, self.queue, self.ledger
         )

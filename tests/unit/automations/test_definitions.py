@@ -11,7 +11,7 @@ from nudge.profiles.profile import Profile
 from tests.unit.automations.helpers import CART, KST, REVIEW, REVIEW_MESSAGE, STORE, event
 
 NOW = datetime(2026, 3, 18, 9, 0, tzinfo=KST)
-UNAPPROVED = {**REVIEW_MESSAGE, "template_approved": False}
+NO_TEMPLATE = {k: v for k, v in REVIEW_MESSAGE.items() if k != "template_code"}
 PROMOTION = {**REVIEW_MESSAGE, "content": "리뷰 쓰면 쿠폰 증정!"}
 BAD_SEGMENT = {"include": [{"field": "nope"}]}
 
@@ -40,7 +40,7 @@ def test_the_document_keeps_status_and_each_steps_message_where_the_sender_reads
         ({"trigger": {"event": "order.teleported"}}, "trigger.event"),
         ({"steps": []}, "steps"),
         (_step({"days": 3, "at": "16:00", "hours": 1}), "steps[0].delay"),
-        (_step({"days": 1}, UNAPPROVED), "steps[0].message.template_approved"),
+        (_step({"days": 1}, NO_TEMPLATE), "steps[0].message.template_code"),
         (_step({"days": 1}, PROMOTION), "steps[0].message.content"),
         ({"trigger": {"event": "order.delivered", "filter": {"path_prefix": "/event"}}}, "trigger"),
         ({"trigger": {"event": "order.delivered", "segment": BAD_SEGMENT}}, "trigger.segment"),

@@ -31,6 +31,7 @@ from tests.fakes import (
     RecordingRunRequests,
     RecordingSchedules,
 )
+from tests.fakes.alimtalk import template_dependencies
 
 KST = ZoneInfo("Asia/Seoul")
 NOW = datetime(2026, 3, 18, 9, 0, tzinfo=KST)
@@ -49,10 +50,11 @@ class Admin:
         stores = InMemoryStores([DOGDAY.store])
         members = InMemoryMembers(profiles)
         self.segments = segments.SegmentDependencies(stores, self.catalog, profiles, members)
+        templates = template_dependencies(stores, self.catalog)
         self.campaigns = campaigns.CampaignDependencies(
-            stores, self.catalog, members, RecordingSchedules(), RecordingRunRequests()
+            stores, self.catalog, members, RecordingSchedules(), RecordingRunRequests(), templates
         )
-        self.automations = automations.AutomationSetupDependencies(stores, self.catalog, profiles)
+        self.automations = automations.AutomationSetupDependencies(stores, self.catalog, profiles, templates)
 
     def campaign(self) -> str:
         segments.create_segment(self.segments, STORE, SEGMENT_BODY, NOW)

@@ -21,10 +21,12 @@ from compliance import (
     Button,
     Card,
     Coupon,
+    Image,
     Item,
     Message,
     Outcome,
     Reason,
+    Tail,
     app_link_problem,
     decide,
     validate_message,
@@ -165,6 +167,7 @@ def test_an_accepted_web_link_is_exactly_what_a_browser_opens_as_one(link: str) 
 # --- every link field of a message ------------------------------------------------------------------------
 
 BAD = "javascript:alert(1)"
+IMG_ID = "img_" + "c" * 32
 CARD = Card(header="카드", text="설명", buttons=(Button(name="보기", link_mo=PAGE),))
 
 
@@ -178,14 +181,31 @@ LINK_FIELDS: list[tuple[str, dict[str, Any]]] = [
     ("buttons[0].scheme_android", {"buttons": (Button(name="앱", type="AL", scheme_android=BAD),)}),
     ("buttons[0].scheme_ios", {"buttons": (Button(name="앱", type="AL", scheme_ios=BAD),)}),
     ("coupon.link_mo", {"coupon": Coupon(title="10% 할인 쿠폰", description="오늘까지", link_mo=BAD)}),
-    ("image_url", {"format": "IMAGE", "image_url": BAD}),
+    (
+        "coupon.scheme_ios",
+        {"coupon": Coupon(title="10% 할인 쿠폰", description="a", link_mo=PAGE, scheme_ios=BAD)},
+    ),
+    ("image.link", {"format": "IMAGE", "image": Image(id=IMG_ID, link=BAD)}),
     ("video_url", {"video_url": BAD}),
-    ("items[1].image_url", {"items": (Item(title="a", image_url=PAGE), Item(title="b", image_url=BAD))}),
-    ("cards[1].image_url", {"cards": (CARD, CARD.model_copy(update={"image_url": BAD}))}),
+    ("items[1].link_mo", {"items": (Item(title="a", link_mo=PAGE), Item(title="b", link_mo=BAD))}),
+    ("items[0].scheme_android", {"items": (Item(title="a", link_mo=PAGE, scheme_android=BAD),)}),
+    ("cards[1].image.link", {"cards": (CARD, CARD.model_copy(update={"image": Image(id=IMG_ID, link=BAD)}))}),
     ("cards[0].buttons[0].link_mo", {"cards": (Card(buttons=(Button(name="보기", link_mo=BAD),)),)}),
-    ("intro.image_url", {"intro": Card(image_url=BAD)}),
+    ("cards[0].coupon.link_pc", {"cards": (Card(coupon=Coupon(title="a", description="b", link_pc=BAD)),)}),
+    ("intro.image.link", {"intro": Card(image=Image(id=IMG_ID, link=BAD))}),
     ("intro.buttons[0].link_pc", {"intro": Card(buttons=(Button(name="보기", link_mo=PAGE, link_pc=BAD),))}),
+    ("tail.link_mo", {"tail": Tail(link_mo=BAD)}),
+    ("tail.scheme_ios", {"tail": Tail(link_mo=PAGE, scheme_ios=BAD)}),
 ]
+
+
+def test_a_channel_coupon_link_is_accepted_only_in_a_coupon() -> None:
+    """Kakao's channel coupon is given as `alimtalk=coupon://…` in a coupon's scheme field (NHN-BM "coupon"):
+    accepted there, refused as any other app link."""
+    coupon = Coupon(title="10% 할인 쿠폰", description="a", scheme_android="alimtalk=coupon://c1")
+    assert _fields(brand(coupon=coupon)) == []
+    button = Button(name="앱", type="AL", scheme_android="alimtalk=coupon://c1")
+    assert _fields(brand(buttons=(button,))) == [("buttons[0].scheme_android", Reason.INVALID_LINK)]
 
 
 @pytest.mark.parametrize(("field", "changes"), LINK_FIELDS, ids=[f[0] for f in LINK_FIELDS])
@@ -251,10 +271,11 @@ def test_an_alimtalk_templates_other_parts_are_filled_and_checked() -> None:
     [
         ("buttons[0].link_mo", {"buttons": (Button(name="보기", link_mo="https://dogday.example/#{path}"),)}),
         ("coupon.description", {"coupon": Coupon(title="10% 할인 쿠폰", description="#{name}님 전용")}),
+        ("tail.link_mo", {"tail": Tail(link_mo="https://dogday.example/#{path}")}),
         ("items[0].title", {"format": "WIDE_ITEM_LIST", "items": (Item(title="#{product_id}"),)}),
         ("cards[0].text", {"cards": (Card(text="#{name}님께", buttons=CARD.buttons),)}),
     ],
-    ids=["brand_message_link", "coupon", "item", "card"],
+    ids=["brand_message_link", "coupon", "tail", "item", "card"],
 )
 def test_a_variable_where_nothing_fills_it_is_refused_whatever_its_name(
     field: str, changes: dict[str, Any]

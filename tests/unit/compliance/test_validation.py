@@ -15,7 +15,7 @@ def test_every_problem_at_once_with_its_field() -> None:
         "format": "TEXT",
         "content": "[광고] 여름 세일 " + "가" * 1300,
         "buttons": [{"name": "보기", "link_mo": "https://m.example.com"}] * 5 + [{"name": "가" * 15}],
-        "coupon": {"title": "여름 쿠폰", "description": "오늘까지"},
+        "coupon": {"title": "여름 쿠폰", "description": "오늘까지", "link_mo": "https://m.example.com/c"},
         "targeting": "M",
     }
     problems = validate_message(definition, store(mn_targeting_approved=False))
@@ -50,12 +50,13 @@ def test_malformed_input_names_the_field() -> None:
             "channel": "sms",
             "buttons": [{"name": "a"}, {"type": "WL"}],
             "adult_only": "maybe",
+            "image": {"id": "sale.jpg"},
         }
     )
     fields = {p.field: p.code for p in problems}
     assert fields == {
         "message_class": Reason.INVALID_MESSAGE,
-        "content": Reason.MISSING_FIELD,
+        "image.id": Reason.INVALID_MESSAGE,
         "buttons[1].name": Reason.MISSING_FIELD,
         "adult_only": Reason.INVALID_MESSAGE,
     }
@@ -81,7 +82,6 @@ def test_parse_message_raises_with_every_problem() -> None:
     assert {(p.field, p.code) for p in caught.value.problems} == {
         ("content", Reason.PROMOTIONAL_CONTENT_IN_INFORMATIONAL),
         ("template_code", Reason.MISSING_FIELD),
-        ("template_approved", Reason.TEMPLATE_NOT_APPROVED),
     }
     assert all(isinstance(p, Problem) for p in caught.value.problems)
 

@@ -16,6 +16,7 @@ from nudge.ingest.service import apply_delivery
 from nudge.profiles import budget
 from nudge.profiles.budget import BUDGETS, DYNAMODB_ITEM_LIMIT, PROFILE_BUDGET, Part, part_sizes
 from nudge.profiles.events import (
+    MAX_ATTRIBUTES,
     CartLine,
     CartUpdated,
     CheckoutStarted,
@@ -101,6 +102,7 @@ def _largest_fixed_parts() -> Profile:
         channel_friend_at=at,
         adult_verified=True,
         grade=wide * 64,
+        attributes={f"a{i:031d}": wide * 60 for i in range(MAX_ATTRIBUTES)},
         first_visit_at=at,
         last_visit_at=at,
         visit_count=987_654_321,
@@ -150,6 +152,9 @@ def _profiles(draw: st.DrawFn) -> Profile:
         channel_friend=draw(st.sampled_from([None, True, False])),
         adult_verified=draw(st.booleans()),
         grade=draw(st.none() | text),
+        attributes=draw(
+            st.dictionaries(st.from_regex(r"[a-z][a-z0-9_]{0,31}", fullmatch=True), text, max_size=3)
+        ),
         visit_count=draw(st.integers(0, 10**6)),
         consents=draw(
             st.dictionaries(
@@ -187,6 +192,8 @@ def _profiles(draw: st.DrawFn) -> Profile:
                 draw(st.none() | text),
                 refunded=draw(st.none() | money),
                 categories=draw(categories),
+                first_item=draw(st.none() | text),
+                item_count=draw(st.integers(0, 500)),
             )
             for oid in order_ids
         },

@@ -66,6 +66,9 @@ def test_a_crash_before_the_gateway_call_is_sent_once_by_the_retry_after_the_lea
             def carries_fallback(self, message: Outbound) -> bool:
                 return gateway.carries_fallback(message)
 
+            def upload_image(self, use: str, name: str, data: bytes) -> str:
+                return gateway.upload_image(use, name, data)
+
         return Crashing()
 
     world.wrap = crash_before
@@ -101,6 +104,9 @@ def test_a_crash_between_the_gateway_answer_and_the_ledger_update_never_sends_tw
 
                 def carries_fallback(self, message: Outbound) -> bool:
                     return gateway.carries_fallback(message)
+
+                def upload_image(self, use: str, name: str, data: bytes) -> str:
+                    return gateway.upload_image(use, name, data)
 
             return Crashing()
 
@@ -232,6 +238,9 @@ def test_a_held_solapi_group_that_expired_unsent_is_held_again_and_sent_once() -
             def carries_fallback(self, message: Outbound) -> bool:
                 return gateway.carries_fallback(message)
 
+            def upload_image(self, use: str, name: str, data: bytes) -> str:
+                return gateway.upload_image(use, name, data)
+
         return Crashing()
 
     world.wrap = crash_before
@@ -269,6 +278,9 @@ def _crash_after_every(n: int, counter: list[int]) -> Callable[[Gateway], Gatewa
 
             def carries_fallback(self, message: Outbound) -> bool:
                 return gateway.carries_fallback(message)
+
+            def upload_image(self, use: str, name: str, data: bytes) -> str:
+                return gateway.upload_image(use, name, data)
 
         return Crashing()
 

@@ -46,6 +46,8 @@ COMPLIANCE_CODES = [
     "missing_field",
     "invalid_link",
     "unfillable_variable",
+    "unknown_image",
+    "invalid_image",
 ]
 NUDGE_CODES = [
     "store_deleted",
@@ -57,6 +59,7 @@ NUDGE_CODES = [
     "no_phone",
     "fallback_not_offered",
     "no_gateway",
+    "image_gone",
     "automation_deleted",
     "automation_paused",
     "step_removed",

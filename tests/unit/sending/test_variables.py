@@ -13,14 +13,18 @@ from pydantic import TypeAdapter
 from nudge.profiles.events import EventType, NormalizedEvent
 from nudge.profiles.profile import Profile, apply_event
 from nudge.sending.variables import (
+    ALIASES,
     EVENT_VARIABLES,
     JOURNEY_VARIABLES,
     PROFILE_VARIABLES,
+    STORE_VARIABLES,
     Journey,
+    canonical,
     event_values,
     fill,
     fillable,
 )
+from nudge.stores import Store
 
 KST = ZoneInfo("Asia/Seoul")
 AT = datetime(2026, 3, 18, 1, 0, tzinfo=UTC)
@@ -42,7 +46,8 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
                                  "recovery_url": "https://shop.example/c/1"},
     EventType.ORDER_PLACED: {"order_id": "O-1", "amount": "42000", "lines": LINES},
     EventType.ORDER_PAID: {"order_id": "O-1", "amount": "42000"},
-    EventType.ORDER_SHIPPED: {"order_id": "O-1"},
+    EventType.ORDER_SHIPPED: {"order_id": "O-1", "shipping_company": "CJ대한통운",
+                              "tracking_number": "6012345", "tracking_url": "https://trace.example/6012345"},
     EventType.ORDER_DELIVERED: {"order_id": "O-1"},
     EventType.ORDER_CANCELED: {"order_id": "O-1"},
     EventType.ORDER_REFUNDED: {"order_id": "O-1"},
@@ -61,7 +66,7 @@ def _event(type_: EventType, **data: Any) -> NormalizedEvent:
 
 
 def _profile_after(event: NormalizedEvent) -> Profile:
-    profile = Profile("s", "c1", name="김하늘")
+    profile = Profile("s", "c1", name="김하늘", grade="3")
     if event.type in (EventType.PRODUCT_BACK_IN_STOCK, EventType.PRODUCT_PRICE_DROPPED):
         apply_event(profile, _event(EventType.CART_UPDATED, **SAMPLES[EventType.CART_UPDATED]), KST)
     if event.type in (EventType.ORDER_PAID, EventType.ORDER_SHIPPED, EventType.ORDER_DELIVERED,
@@ -79,12 +84,80 @@ def test_every_event_type_has_a_sample() -> None:
 def test_what_a_trigger_may_use_is_exactly_what_its_event_gives(type_: EventType) -> None:
     event = _event(type_, **SAMPLES[type_])
     given = event_values(event, _profile_after(event), KST)
-    profile_names = {v.name for v in PROFILE_VARIABLES}
-    assert set(given) | profile_names == fillable(type_)
+    everywhere = {v.name for v in PROFILE_VARIABLES} | {v.name for v in STORE_VARIABLES} | {"attr_<key>"}
+    assert set(given) | everywhere == {canonical(name) for name in fillable(type_)}
 
 
-def test_a_campaign_has_the_profiles_variables_only() -> None:
-    assert fillable() == {"name"}
+def test_a_campaign_has_the_profiles_and_the_stores_variables_only() -> None:
+    assert {canonical(name) for name in fillable()} == {
+        "name",
+        "grade",
+        "store_name",
+        "store_url",
+        "attr_<key>",
+    }
+    assert "송장번호" not in fillable() and "고객명" in fillable() and "쇼핑몰" in fillable()
+    assert "attr_pet_name" in fillable() and "attr_" not in fillable() and "attr_Pet" not in fillable()
+
+
+def test_a_korean_name_is_checked_and_filled_like_its_english_one() -> None:
+    """An AlimTalk template registered with Kakao writes `#{송장번호}`: fillable where `#{tracking_number}`
+    is, and filled with its value, keyed as the message wrote it (the template parameter's name)."""
+    assert "송장번호" in fillable(EventType.ORDER_SHIPPED)
+    assert "송장번호" not in fillable(EventType.ORDER_PLACED) and "송장번호" not in fillable(
+        EventType.ORDER_DELIVERED
+    )
+    shipped = _event(EventType.ORDER_SHIPPED, **SAMPLES[EventType.ORDER_SHIPPED])
+    profile = _profile_after(shipped)
+    known = event_values(shipped, profile, KST)
+    store = Store(store_id="dogday", name="도그데이", platforms=["cafe24"], cafe24_mall_id="dogday")
+    tokens = (
+        "고객명",
+        "송장번호",
+        "tracking_number",
+        "택배사",
+        "상품명",
+        "결제금액",
+        "쇼핑몰",
+        "주문상품",
+        "회원등급",
+    )
+    assert fill(tokens, known, profile, store) == {
+        "고객명": "김하늘", "송장번호": "6012345", "tracking_number": "6012345", "택배사": "CJ대한통운",
+        "상품명": "강아지 껌", "결제금액": "42,000", "쇼핑몰": "도그데이", "주문상품": "강아지 껌",
+        "회원등급": "3",
+    }  # fmt: skip
+    assert fill(("쇼핑몰주소",), {}, profile, store) == {"쇼핑몰주소": "https://dogday.cafe24.com"}
+    assert fill(("쇼핑몰",), {}, profile) == {}  # no store given: no value (the send is suppressed)
+    table_names = {v.name for v in PROFILE_VARIABLES} | {v.name for v in EVENT_VARIABLES}
+    assert all(alias not in table_names for alias in ALIASES)
+
+
+def test_the_order_summary_is_the_first_item_and_how_many_others() -> None:
+    lines = [
+        {"product_id": "A", "name": "강아지 껌"},
+        {"product_id": "B", "name": "방석"},
+        {"product_id": "C"},
+    ]
+    placed = _event(EventType.ORDER_PLACED, order_id="O-9", amount="30000", lines=lines)
+    profile = Profile("s", "c1")
+    apply_event(profile, placed, KST)
+    values = event_values(placed, profile, KST)
+    assert values["order_item_summary"] == "강아지 껌 외 2건" and values["order_items"] == "3"
+    assert values["order_first_item"] == values["product_name"] == "강아지 껌"
+    delivered = _event(EventType.ORDER_DELIVERED, order_id="O-9")  # no lines: the profile's order answers
+    apply_event(profile, delivered, KST)
+    assert event_values(delivered, profile, KST)["order_item_summary"] == "강아지 껌 외 2건"
+    one = _event(EventType.ORDER_PLACED, order_id="O-10", amount="1000", lines=lines[:1])
+    apply_event(profile, one, KST)
+    assert event_values(one, profile, KST)["order_item_summary"] == "강아지 껌"
+
+
+def test_member_attributes_are_attr_variables() -> None:
+    profile = Profile("s", "c1", attributes={"pet_name": "초코"})
+    assert fill(("attr_pet_name", "attr_size|보통", "attr_size"), {}, profile) == {
+        "attr_pet_name": "초코", "attr_size|보통": "보통"
+    }  # fmt: skip
 
 
 def test_each_name_has_one_meaning_per_source() -> None:
@@ -142,7 +215,8 @@ def test_the_free_shipping_gap_needs_the_triggers_threshold() -> None:
 def test_the_values_are_the_ones_the_journeys_carried() -> None:
     order = _event(EventType.ORDER_PAID, **SAMPLES[EventType.ORDER_PAID])
     assert event_values(order, _profile_after(order), KST) == {
-        "order_id": "O-1", "product_id": "P1", "order_amount": "42,000"
+        "order_id": "O-1", "product_id": "P1", "order_amount": "42,000", "order_items": "1",
+        "order_first_item": "강아지 껌", "product_name": "강아지 껌", "order_item_summary": "강아지 껌",
     }  # fmt: skip
     coupon = _event(EventType.COUPON_ISSUED, **SAMPLES[EventType.COUPON_ISSUED])
     assert event_values(coupon, _profile_after(coupon), KST) == {
@@ -177,9 +251,11 @@ def test_the_marketers_list_names_every_variable() -> None:
     docs = (Path(__file__).resolve().parents[3] / "docs" / "sending.md").read_text(encoding="utf-8")
     listed = {line.split("`")[1] for line in docs.splitlines() if line.startswith("| `")}
     names = {v.name for v in PROFILE_VARIABLES} | {v.name for v in EVENT_VARIABLES}
-    names |= {v.name for v in JOURNEY_VARIABLES}
+    names |= {v.name for v in JOURNEY_VARIABLES} | {v.name for v in STORE_VARIABLES}
     assert names <= listed
+    assert all(f"`#{{{alias}}}`" in docs for alias in ALIASES)
     step = StepDefinition.model_json_schema()["properties"]["message"]["description"]
     assert all(f"#{{{name}}}" in step for name in names)
     campaign = CampaignDefinition.model_json_schema()["properties"]["message"]["description"]
-    assert "#{name}" in campaign and "#{order_id}" not in campaign
+    assert "#{name}" in campaign and "#{order_id}" not in campaign and "#{쇼핑몰}" in campaign
+    assert all(f"#{{{alias}}}" in step for alias in ALIASES)

@@ -52,6 +52,36 @@ ALIMTALK = {
 }
 
 
+class StoreImages:
+    """The store's images (nudge.images.ImageStore's bytes), by store and image id."""
+
+    def __init__(self) -> None:
+        self.bytes: dict[tuple[str, str], bytes] = {}
+
+    def add(self, store_id: str, data: bytes) -> str:
+        from compliance.images import image_id
+
+        key = image_id(data)
+        self.bytes[(store_id, key)] = data
+        return key
+
+    def data(self, store_id: str, image_id: str) -> bytes | None:
+        return self.bytes.get((store_id, image_id))
+
+
+class GatewayRefs:
+    """nudge.sending.service.GatewayImages in memory: the first ref remembered is kept."""
+
+    def __init__(self) -> None:
+        self.refs: dict[tuple[str, str, str], str] = {}
+
+    def ref(self, account: str, use: str, image_id: str) -> str | None:
+        return self.refs.get((account, use, image_id))
+
+    def remember(self, account: str, use: str, image_id: str, ref: str) -> str:
+        return self.refs.setdefault((account, use, image_id), ref)
+
+
 class World:
     def __init__(self, now: datetime = NOON) -> None:
         self.clock = ManualClock(now)
@@ -67,6 +97,8 @@ class World:
             {(s.store.store_id, k): v for s in (DOGDAY, MAPLE) for k, v in s.secrets.items()}
         )
         self.transport: httpx.BaseTransport = self.emulator.transport()
+        self.images = StoreImages()
+        self.gateway_images = GatewayRefs()
         self.wrap: Callable[[Gateway], Gateway] = lambda gateway: gateway
 
     @property
@@ -94,6 +126,8 @@ class World:
             sleep=self.sleeps.append,
             tracking_base_url="https://t.nudge.example",
             jitter=lambda: 0.0,
+            images=self.images,
+            gateway_images=self.gateway_images,
         )
 
     def customer(

@@ -32,6 +32,7 @@ class Content:
     sender_number: str | None = None  # SMS/LMS: the registered sender number (the sender's contact)
     optout_number: str | None = None  # the 080 number written into an ad SMS
     targeting: str | None = None  # brand messages: I, M or N
+    image_id: str | None = None  # MMS: the picture (an image uploaded to Nudge, nudge.images)
 
 
 def fill(text: str, variables: Mapping[str, str]) -> str:
@@ -71,10 +72,11 @@ def render(
 def _render(message: Message, store: StoreSettings, text: str, title: str | None) -> Content | Reason:
     channel, is_ad = message.channel, message.is_ad
     if channel == "sms":
-        return sms_content(text, title, is_ad, store, message.bubble)
+        image = message.image.id if message.bubble == "MMS" and message.image is not None else None
+        return sms_content(text, title, is_ad, store, message.bubble, image_id=image)
     if channel in KAKAO_AD_CHANNELS:
         limits = (formats.BRAND_MESSAGE if channel == "brand_message" else formats.FRIENDTALK)[message.bubble]
-        if is_ad:
+        if is_ad and limits.content != "none":  # a layout without content shows the label elsewhere: labelled
             text = labelling.label_kakao_ad(text, channel)
         if limits.content_max is not None and len(text) > limits.content_max:
             return Reason.TOO_LONG
@@ -86,9 +88,18 @@ def _render(message: Message, store: StoreSettings, text: str, title: str | None
 
 
 def sms_content(
-    body: str, title: str | None, is_ad: bool, store: StoreSettings, requested: str = "AUTO"
+    body: str,
+    title: str | None,
+    is_ad: bool,
+    store: StoreSettings,
+    requested: str = "AUTO",
+    *,
+    image_id: str | None = None,
 ) -> Content | Reason:
-    """An SMS/LMS: labelled when it is an ad (the store must have its 080 number), sized in EUC-KR bytes."""
+    """An SMS/LMS, or an MMS when it carries an image: labelled like an LMS when it is an ad (the store must
+    have its 080 number), sized in EUC-KR bytes (an MMS's text has the LMS limits)."""
+    if image_id is not None:
+        requested = "MMS"
     optout = store.optout_080_number
     if is_ad:
         if optout is None:
@@ -114,6 +125,7 @@ def sms_content(
         byte_length=size,
         sender_number=store.contact_phone,
         optout_number=optout if is_ad else None,
+        image_id=image_id if kind == "MMS" else None,
     )
 
 
@@ -125,19 +137,30 @@ def fallback_body(message: Message) -> str:
     return f"{message.content}\n{link.name} {link.link_mo}" if link else message.content
 
 
+def fallback_image(message: Message, store: StoreSettings) -> str | None:
+    """The picture a fallback carries as an MMS: the message's image, when the store allows fallback MMS
+    (StoreSettings.fallback_mms) and Nudge found at save that the image meets the MMS rule (`mms_image`,
+    compliance.images.mms_image: jpg, ≤200 KB, ≤1000×1000). Otherwise the fallback is an SMS/LMS."""
+    image = message.image
+    if not store.fallback_mms or image is None or message.mms_image != image.id:
+        return None
+    return image.id
+
+
 def fallback_sms(message: Message, store: StoreSettings, variables: Mapping[str, str]) -> Content | Reason:
     try:
         body = fill(fallback_body(message), variables)
     except KeyError:
         return Reason.MISSING_VARIABLE
-    return sms_content(body, None, message.is_ad, store)
+    return sms_content(body, None, message.is_ad, store, image_id=fallback_image(message, store))
 
 
 def build_fallback_sms(
     message: Message, store: StoreSettings, variables: Mapping[str, str] | None = None
 ) -> Content:
-    """The SMS/LMS sent when a Kakao message cannot be delivered. For a Kakao ad it is itself a complete ad
-    SMS: "(광고)" + store name first, the free 080 opt-out line last (compliance-rules.md "Ad content").
+    """The SMS/LMS (or MMS, `fallback_image`) sent when a Kakao message cannot be delivered. For a Kakao ad
+    it is itself a complete ad SMS: "(광고)" + store name first, the free 080 opt-out line last
+    (compliance-rules.md "Ad content").
     It does not check the recipient's SMS consent: `decide` does, and only offers a fallback when it holds.
     """
     result = fallback_sms(message, store, variables or {})

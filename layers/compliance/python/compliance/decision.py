@@ -42,7 +42,7 @@ class Decision:
     requested_at: datetime  # the instant `decide` was asked about
     send_at: datetime | None = None  # send: = requested_at; defer: the allowed instant; suppress: None
     content: Content | None = None  # send / defer: the final, labelled content
-    fallback: Content | None = None  # Kakao: the SMS/LMS to send if Kakao delivery fails, when lawful
+    fallback: Content | None = None  # Kakao: the SMS/LMS/MMS to send if Kakao delivery fails, when lawful
     fallback_blocked: tuple[Reason, ...] = ()  # why no fallback is offered (e.g. no SMS consent)
 
     @property

@@ -20,6 +20,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr, V
 
 from compliance import formats, labelling, links
 from compliance.classes import MessageClass, promotional_words
+from compliance.images import ImageFacts, image_problems
 from compliance.problems import MessageInvalid, Problem
 from compliance.quiet_hours import NightWindow, night_window
 from compliance.reasons import Reason
@@ -65,31 +66,63 @@ BUTTON_LINKS = ("link_mo", "link_pc", "scheme_android", "scheme_ios")
 APP_LINKS = frozenset({"scheme_android", "scheme_ios"})
 
 
-class Coupon(_Model):
+ImageId = Annotated[str, Field(pattern=formats.IMAGE_ID)]  # an image the store uploaded to Nudge
+Price = Annotated[int, Field(ge=0, le=formats.COMMERCE_PRICE_MAX)]
+
+
+class Image(_Model):
+    """A picture the store uploaded to Nudge (`POST /admin/stores/{store_id}/images`) and where a tap on it
+    leads (a web link; without one Kakao opens its image viewer)."""
+
+    id: ImageId
+    link: str | None = None
+
+
+class LinkSet(_Model):
+    """Where a tap leads: a mobile and a PC web link, the app's own links (NHN linkMo / linkPc /
+    schemeAndroid / schemeIos; Solapi linkMobile / linkPc / linkAndroid / linkIos)."""
+
+    link_mo: str | None = None
+    link_pc: str | None = None
+    scheme_android: str | None = None
+    scheme_ios: str | None = None
+
+
+class Coupon(LinkSet):
     title: str  # one of the five fixed forms, e.g. "10% 할인 쿠폰"
     description: str
-    link_mo: str | None = None
 
 
-class Item(_Model):
-    title: str
+class Tail(LinkSet):
+    """A carousel's "more" link (NHN / Solapi `carousel.tail`)."""
+
+
+class Item(LinkSet):
+    """An AlimTalk ITEM_LIST row (title, description) or a brand WIDE_ITEM_LIST item (title, image, links)."""
+
+    title: str = ""
     description: str = ""
-    image_url: str | None = None
+    image: ImageId | None = None
 
 
 class Commerce(_Model):
     title: str | None = None
-    regular_price: Annotated[int, Field(ge=0)] | None = None
-    discount_price: Annotated[int, Field(ge=0)] | None = None
-    additional_info: str = ""
+    regular_price: Price | None = None
+    discount_price: Price | None = None
+    discount_rate: Annotated[int, Field(ge=0, le=formats.DISCOUNT_RATE_MAX)] | None = None  # percent
+    discount_fixed: Annotated[int, Field(ge=0, le=formats.DISCOUNT_FIXED_MAX)] | None = None  # won
+    additional_info: str = ""  # NHN / Solapi `additionalContent`
 
 
 class Card(_Model):
+    """A carousel card, or a CAROUSEL_COMMERCE intro (head: header, text, image and the image's link)."""
+
     header: str = ""
     text: str = ""
     buttons: tuple[Button, ...] = ()
-    image_url: str | None = None
+    image: Image | None = None
     commerce: Commerce | None = None
+    coupon: Coupon | None = None
 
 
 class Message(_Model):
@@ -98,16 +131,22 @@ class Message(_Model):
     message_class: MessageClass
     channel: Channel
     format: str | None = None  # sms: AUTO/SMS/LMS/MMS; Kakao: chat bubble type; AlimTalk: emphasis type
-    content: str
-    title: str | None = None  # LMS title, AlimTalk emphasis title / item-list header, video/commerce header
+    content: str = ""  # required except where the bubble has none (formats.BubbleLimits.content)
+    title: str | None = None  # LMS/MMS title, AlimTalk emphasis title / item-list header, brand header
     buttons: tuple[Button, ...] = ()
     coupon: Coupon | None = None
     items: tuple[Item, ...] = ()
     cards: tuple[Card, ...] = ()
     intro: Card | None = None  # CAROUSEL_COMMERCE intro card
+    tail: Tail | None = None  # carousels: the "more" link
     commerce: Commerce | None = None
-    image_url: str | None = None
+    image: Image | None = None  # IMAGE, WIDE and COMMERCE bubbles; an MMS's picture
     video_url: str | None = None
+    video_thumbnail: ImageId | None = None  # PREMIUM_VIDEO
+    # Set by Nudge when the definition is saved, never taken from a client: `image.id` when that image meets
+    # the MMS rule, so a fallback may be an MMS (StoreSettings.fallback_mms). Image ids name their bytes, so
+    # the fact cannot go stale. See `images.with_image_facts`.
+    mms_image: ImageId | None = None
     targeting: Targeting | None = None  # brand messages; None means I
     promotion_group: str | None = None  # one ad of a promotion group per customer per day
     goods_kind: str | None = None  # for the existing-customer exemption ("same kind of goods")
@@ -118,6 +157,8 @@ class Message(_Model):
     fallback_text: str | None = None  # its body; default: the content and the first link
     # AlimTalk
     template_code: str | None = None
+    # Ignored: whether the template is approved is read from the store's gateway (nudge.alimtalk), not said
+    # here; kept so that definitions saved with it still read.
     template_approved: bool = False
     template_message_type: Literal["BA", "EX", "AD", "MI"] = "BA"
     extra_info: str = ""  # EX / MI templates: counted in the length
@@ -181,6 +222,7 @@ def validate_message(
     store: StoreSettings | None = None,
     *,
     variables: Collection[str] | None = None,
+    images: Mapping[str, ImageFacts] | None = None,
 ) -> list[Problem]:
     """Every problem in a message definition, each with its field path. Empty means it may be scheduled.
 
@@ -188,6 +230,9 @@ def validate_message(
     limits, an ad SMS needs an 080 number and a sender contact, M/N targeting needs the channel's approval.
     With `variables`, the names the sender can fill for this message's source: any other `#{variable}`
     without a declared fallback is `unfillable_variable`.
+    With `images`, the facts of the store's uploaded images by id (`ImageStore.facts_of`): an image the
+    message names that is not among them is `unknown_image`, one that breaks its use's rule `invalid_image`
+    (compliance.images).
     """
     if isinstance(definition, Message):
         message = definition
@@ -199,6 +244,8 @@ def validate_message(
     problems = _problems(message, store)
     if variables is not None:
         _check_variables(message, variables, problems)
+    if images is not None:
+        problems += image_problems(message, images)
     return problems
 
 
@@ -231,9 +278,18 @@ def _from_pydantic(detail: Mapping[str, Any]) -> Problem:
 
 def _problems(message: Message, store: StoreSettings | None) -> list[Problem]:
     out: list[Problem] = []
-    channel, bubble = message.channel, message.bubble
-    if not message.content.strip() and bubble not in ("CAROUSEL_FEED", "CAROUSEL_COMMERCE"):
-        out.append(Problem("content", Reason.MISSING_FIELD, "is empty"))
+    channel = message.channel
+    if not message.content.strip():
+        if content_rule(message) == "required":
+            out.append(Problem("content", Reason.MISSING_FIELD, "is empty"))
+        elif message.fallback_sms and not (message.fallback_text or "").strip():
+            out.append(
+                Problem(
+                    "fallback_text",
+                    Reason.MISSING_FIELD,
+                    f"{message.bubble} has no content to fall back on: write the fallback SMS's text",
+                )
+            )
     if message.is_ad:
         _check_advertising(message, out)
     else:
@@ -251,7 +307,7 @@ def _problems(message: Message, store: StoreSettings | None) -> list[Problem]:
     elif channel == "alimtalk":
         _check_alimtalk(message, out)
     elif channel in KAKAO_AD_CHANNELS:
-        _check_kakao(message, store, out)
+        _check_kakao(labelled(message), store, out)  # lengths as shown: the ad label included
     if store is not None and message.is_ad and (channel == "sms" or message.fallback_sms):
         _check_store_for_ad_sms(store, out)
     _check_links(message, out)
@@ -259,12 +315,27 @@ def _problems(message: Message, store: StoreSettings | None) -> list[Problem]:
     return out
 
 
+def content_rule(message: Message) -> str:
+    """ "required", "optional" or "none": whether this message's layout has a text of its own."""
+    if message.channel in KAKAO_AD_CHANNELS:
+        table = formats.BRAND_MESSAGE if message.channel == "brand_message" else formats.FRIENDTALK
+        limits = table.get(message.bubble)
+        if limits is not None:
+            return limits.content
+    return "required"
+
+
+def _link_set(links_: LinkSet | Button | None, prefix: str) -> Iterator[tuple[str, str]]:
+    if links_ is not None:
+        for name in BUTTON_LINKS:
+            value = getattr(links_, name)
+            if value:
+                yield f"{prefix}.{name}", value
+
+
 def _button_links(buttons: tuple[Button, ...], prefix: str) -> Iterator[tuple[str, str]]:
     for i, button in enumerate(buttons):
-        for name in BUTTON_LINKS:
-            value = getattr(button, name)
-            if value:
-                yield f"{prefix}[{i}].{name}", value
+        yield from _link_set(button, f"{prefix}[{i}]")
 
 
 def _cards(message: Message) -> list[tuple[str, Card]]:
@@ -273,26 +344,29 @@ def _cards(message: Message) -> list[tuple[str, Card]]:
 
 
 def links_of(message: Message) -> Iterator[tuple[str, str]]:
-    """(field, link) for every link the message carries: buttons (cards' and the intro's too), the coupon,
-    images and the video."""
+    """(field, link) for every link the message carries: buttons, coupons, image links, the video, wide
+    items' links, cards' (and the intro's) and the carousel tail's."""
     yield from _button_links(message.buttons, "buttons")
-    if message.coupon is not None and message.coupon.link_mo:
-        yield "coupon.link_mo", message.coupon.link_mo
-    for field in ("image_url", "video_url"):
-        if value := getattr(message, field):
-            yield field, value
+    yield from _link_set(message.coupon, "coupon")
+    if message.image is not None and message.image.link:
+        yield "image.link", message.image.link
+    if message.video_url:
+        yield "video_url", message.video_url
     for i, item in enumerate(message.items):
-        if item.image_url:
-            yield f"items[{i}].image_url", item.image_url
+        yield from _link_set(item, f"items[{i}]")
     for prefix, card in _cards(message):
-        if card.image_url:
-            yield f"{prefix}.image_url", card.image_url
+        if card.image is not None and card.image.link:
+            yield f"{prefix}.image.link", card.image.link
         yield from _button_links(card.buttons, f"{prefix}.buttons")
+        yield from _link_set(card.coupon, f"{prefix}.coupon")
+    yield from _link_set(message.tail, "tail")
 
 
 def _check_links(message: Message, out: list[Problem]) -> None:
     for field, link in links_of(message):
         app = field.rpartition(".")[2] in APP_LINKS
+        if app and ".coupon." in f".{field}" and formats.CHANNEL_COUPON.match(link):
+            continue  # a Kakao channel coupon (alimtalk=coupon://…): Kakao opens it itself
         problem = links.app_link_problem(link) if app else links.web_link_problem(link)
         if problem is not None:
             out.append(Problem(field, Reason.INVALID_LINK, problem))
@@ -320,13 +394,15 @@ def _other_texts(message: Message) -> Iterator[tuple[str, str]]:
     yield from links_of(message)
     for i, item in enumerate(message.items):
         yield from ((f"items[{i}].title", item.title), (f"items[{i}].description", item.description))
-    if message.coupon is not None:
-        coupon = message.coupon
-        yield from (("coupon.title", coupon.title), ("coupon.description", coupon.description))
+    coupons = [("coupon", message.coupon)]
     commerces = [("commerce", message.commerce)]
     for prefix, card in _cards(message):
         yield from ((f"{prefix}.header", card.header), (f"{prefix}.text", card.text))
         commerces.append((f"{prefix}.commerce", card.commerce))
+        coupons.append((f"{prefix}.coupon", card.coupon))
+    for prefix, coupon in coupons:
+        if coupon is not None:
+            yield from ((f"{prefix}.title", coupon.title), (f"{prefix}.description", coupon.description))
     for prefix, commerce in commerces:
         if commerce is not None:
             yield f"{prefix}.title", commerce.title or ""
@@ -477,6 +553,17 @@ def _check_sms(message: Message, store: StoreSettings | None, out: list[Problem]
         return
     if message.buttons or message.coupon or message.items or message.cards:
         out.append(Problem("buttons", Reason.INVALID_MESSAGE, "SMS/LMS carries text only"))
+    if requested == "MMS":  # an MMS is an LMS with one picture [NHN-SMS "MMS 발송"; Solapi MMS imageId]
+        if message.image is None:
+            out.append(
+                Problem("image", Reason.MISSING_FIELD, "an MMS needs an image (a JPEG uploaded to Nudge)")
+            )
+        elif message.image.link:
+            out.append(Problem("image.link", Reason.INVALID_MESSAGE, "an MMS picture cannot carry a link"))
+    elif message.image is not None:
+        out.append(
+            Problem("image", Reason.INVALID_MESSAGE, "only an MMS carries an image: set format to MMS")
+        )
     title = formats.without_variables(message.title or "")
     if title and _check_encodable("title", title, out):
         title_bytes = formats.sms_bytes(title) or 0
@@ -536,12 +623,6 @@ def _check_buttons_common(
 def _check_alimtalk(message: Message, out: list[Problem]) -> None:
     if not message.template_code:
         out.append(Problem("template_code", Reason.MISSING_FIELD, "AlimTalk sends approved templates only"))
-    if not message.template_approved:
-        out.append(
-            Problem(
-                "template_approved", Reason.TEMPLATE_NOT_APPROVED, "the template is not approved by Kakao"
-            )
-        )
     emphasis = message.bubble
     if emphasis not in formats.ALIMTALK_EMPHASIS_TYPES:
         out.append(
@@ -650,12 +731,54 @@ def _check_count(
         out.append(Problem(field, Reason.TOO_FEW, f"{what} need at least {low} {noun}"))
 
 
+def labelled(message: Message) -> Message:
+    """The definition as the customer's phone shows it, for the parts other than its content: a
+    brand-message ad whose layout has no text of its own (WIDE_ITEM_LIST, COMMERCE, the carousels: formats
+    `content="none"`) carries "(광고)" at the start of the first text the bubble shows (§50 ④: the label
+    leads the message), which its length limits then count. Any other message is returned as it is (its
+    content is labelled on render)."""
+    if not message.is_ad or message.channel != "brand_message":
+        return message
+    if labelling.GATEWAY_ADDS_AD_LABEL.get(message.channel, False):
+        return message
+    limits = formats.BRAND_MESSAGE.get(message.bubble)
+    if limits is None or limits.content != "none":
+        return message
+
+    def label(text: str) -> str:
+        return labelling.label_kakao_ad(text, message.channel).rstrip()
+
+    bubble = message.bubble
+    if bubble == "WIDE_ITEM_LIST":
+        return message.model_copy(update={"title": label(message.title or "")})
+    if bubble == "CAROUSEL_COMMERCE" and message.intro is not None:
+        intro = message.intro.model_copy(update={"header": label(message.intro.header)})
+        return message.model_copy(update={"intro": intro})
+    if bubble == "CAROUSEL_FEED" and message.cards:
+        first = message.cards[0].model_copy(update={"header": label(message.cards[0].header)})
+        return message.model_copy(update={"cards": (first, *message.cards[1:])})
+    if bubble == "CAROUSEL_COMMERCE" and message.cards and message.cards[0].commerce is not None:
+        commerce = message.cards[0].commerce
+        shown = commerce.model_copy(update={"additional_info": label(commerce.additional_info)})
+        first = message.cards[0].model_copy(update={"commerce": shown})
+        return message.model_copy(update={"cards": (first, *message.cards[1:])})
+    if bubble == "COMMERCE" and message.commerce is not None:
+        shown = message.commerce.model_copy(
+            update={"additional_info": label(message.commerce.additional_info)}
+        )
+        return message.model_copy(update={"commerce": shown})
+    return message
+
+
 def kakao_content(message: Message) -> str:
     """The Kakao ad content as it will be sent (variables aside): labelled where the gateway does not."""
     return labelling.label_kakao_ad(message.content, message.channel) if message.is_ad else message.content
 
 
 def _check_kakao(message: Message, store: StoreSettings | None, out: list[Problem]) -> None:
+    """Brand messages (and legacy FriendTalk) per chat bubble: the fields each layout has and their limits
+    [NHN-BM friendtalkupgrade-api-guide "freestyle-messages"; Solapi bmsConstraints.ts; kakao-rich-messages.md
+    §1.1]. A field the layout does not have is refused rather than silently dropped at the gateway."""
     table = formats.BRAND_MESSAGE if message.channel == "brand_message" else formats.FRIENDTALK
     kind = "brand message" if message.channel == "brand_message" else "FriendTalk"
     bubble = message.bubble
@@ -664,6 +787,53 @@ def _check_kakao(message: Message, store: StoreSettings | None, out: list[Proble
         out.append(Problem("format", Reason.INVALID_MESSAGE, f"{kind} format must be one of {tuple(table)}"))
         return
     what = f"{kind} {bubble}"
+    if limits.content == "none":
+        if message.content.strip():
+            out.append(
+                Problem("content", Reason.INVALID_MESSAGE, f"{what} has no text of its own: remove content")
+            )
+    else:
+        _check_kakao_content(message, limits, what, out)
+    _check_kakao_button_count(message, limits, what, out)
+    _check_kakao_buttons(message, message.buttons, "buttons", limits, what, out)
+    if limits.needs_image and message.image is None:
+        out.append(Problem("image", Reason.MISSING_FIELD, f"{what} needs an image"))
+    elif not limits.needs_image and message.image is not None:
+        out.append(
+            Problem("image", Reason.INVALID_MESSAGE, f"{what} has no image: use IMAGE, WIDE or COMMERCE")
+        )
+    _check_header(message, limits, what, out)
+    if limits.items is not None:
+        _check_items(message, limits, what, out)
+    elif message.items:
+        out.append(Problem("items", Reason.INVALID_MESSAGE, f"{what} has no items"))
+    _check_carousel(message, limits, what, out)
+    if limits.commerce_required and limits.cards is None:
+        _check_commerce(message.commerce, "commerce", limits, what, out)
+    elif message.commerce is not None:
+        out.append(Problem("commerce", Reason.INVALID_MESSAGE, f"{what} has no product block"))
+    if limits.video_required:
+        video = message.video_url
+        if not (video and formats.KAKAO_TV_URL.match(video)):
+            out.append(Problem("video_url", Reason.MISSING_FIELD, f"{what} needs a Kakao TV video URL"))
+        elif len(video) > formats.VIDEO_URL_MAX:
+            out.append(
+                Problem(
+                    "video_url",
+                    Reason.TOO_LONG,
+                    f"video URLs allow at most {formats.VIDEO_URL_MAX} characters",
+                )
+            )
+    elif message.video_thumbnail is not None:
+        out.append(Problem("video_thumbnail", Reason.INVALID_MESSAGE, f"{what} has no video"))
+    if message.coupon is not None:
+        _check_coupon(message.coupon, "coupon", limits, what, out)
+    _check_targeting(message, store, out)
+
+
+def _check_kakao_content(
+    message: Message, limits: formats.BubbleLimits, what: str, out: list[Problem]
+) -> None:
     content = formats.without_variables(kakao_content(message))
     if limits.content_max is not None and len(content) > limits.content_max:
         out.append(
@@ -677,6 +847,11 @@ def _check_kakao(message: Message, store: StoreSettings | None, out: list[Proble
         out.append(
             Problem("content", Reason.TOO_LONG, f"{what} allows at most {limits.line_breaks_max} line breaks")
         )
+
+
+def _check_kakao_button_count(
+    message: Message, limits: formats.BubbleLimits, what: str, out: list[Problem]
+) -> None:
     buttons_max = limits.buttons_max
     with_coupon = message.coupon is not None and limits.buttons_max_with_coupon is not None
     if with_coupon:
@@ -693,54 +868,117 @@ def _check_kakao(message: Message, store: StoreSettings | None, out: list[Proble
         )
     elif len(message.buttons) < limits.buttons_min:
         out.append(Problem("buttons", Reason.TOO_FEW, f"{what} needs at least {limits.buttons_min} button"))
-    _check_kakao_buttons(message, message.buttons, "buttons", limits, what, out)
-    if limits.needs_image and not message.image_url:
-        out.append(Problem("image_url", Reason.MISSING_FIELD, f"{what} needs an image"))
-    if limits.header_max is not None and len(message.title or "") > limits.header_max:
+
+
+def _check_header(message: Message, limits: formats.BubbleLimits, what: str, out: list[Problem]) -> None:
+    """The bubble's header, Nudge's `title`: WIDE_ITEM_LIST requires one, PREMIUM_VIDEO may have one; ≤20
+    characters and no line break [NHN-BM "header"]."""
+    if limits.header_max is None:
+        return
+    title = message.title or ""
+    if limits.header_required and not title.strip():
+        out.append(
+            Problem(
+                "title",
+                Reason.MISSING_FIELD,
+                f"{what} needs a header of at most {limits.header_max} characters",
+            )
+        )
+    elif len(title) > limits.header_max:
         out.append(
             Problem("title", Reason.TOO_LONG, f"{what} headers allow at most {limits.header_max} characters")
         )
-    if limits.items is not None:
-        _check_count("items", len(message.items), *limits.items, what, "items", out)
-        for i, item in enumerate(message.items):
-            cap = limits.first_item_title_max if i == 0 else limits.item_title_max
-            if cap is not None and len(item.title) > cap:
-                out.append(
-                    Problem(f"items[{i}].title", Reason.TOO_LONG, f"{what} item titles allow at most {cap}")
-                )
-    if limits.cards is not None:
-        low, high = limits.cards_with_intro if message.intro and limits.cards_with_intro else limits.cards
-        _check_count("cards", len(message.cards), low, high, what, "cards", out)
-        for i, card in enumerate(message.cards):
-            _check_card(card, f"cards[{i}]", limits, what, out)
-    elif message.cards:
-        out.append(Problem("cards", Reason.INVALID_MESSAGE, f"{what} has no cards"))
-    if limits.commerce_required:
-        if limits.cards is None:
-            _check_commerce(message.commerce, "commerce", limits, what, out)
-        else:
-            for i, card in enumerate(message.cards):
-                _check_commerce(card.commerce, f"cards[{i}].commerce", limits, what, out)
-    if limits.video_required and not (message.video_url and formats.KAKAO_TV_URL.match(message.video_url)):
-        out.append(Problem("video_url", Reason.MISSING_FIELD, f"{what} needs a Kakao TV video URL"))
-    if message.coupon is not None:
-        if not formats.is_valid_coupon_title(message.coupon.title):
+    elif "\n" in title:
+        out.append(Problem("title", Reason.TOO_LONG, f"{what} headers allow no line break"))
+
+
+def _check_items(message: Message, limits: formats.BubbleLimits, what: str, out: list[Problem]) -> None:
+    """WIDE_ITEM_LIST: 3–4 items, each an image and a mobile link; the first item's title is optional (≤25),
+    the others' required (≤30), one line break each [NHN-BM "item.list"; Solapi mainWideItem /
+    subWideItemList]."""
+    assert limits.items is not None
+    _check_count("items", len(message.items), *limits.items, what, "items", out)
+    for i, item in enumerate(message.items):
+        field = f"items[{i}]"
+        cap = limits.first_item_title_max if i == 0 else limits.item_title_max
+        if cap is not None and len(item.title) > cap:
+            out.append(Problem(f"{field}.title", Reason.TOO_LONG, f"{what} item titles allow at most {cap}"))
+        if not limits.item_links_required:
+            continue
+        if i > 0 and not item.title.strip():
             out.append(
-                Problem(
-                    "coupon.title",
-                    Reason.INVALID_COUPON,
-                    "coupon titles take one of five forms: 'N원 할인 쿠폰', 'N% 할인 쿠폰', "
-                    "'배송비 할인 쿠폰', 'OOO 무료 쿠폰', 'OOO UP 쿠폰'",
-                )
+                Problem(f"{field}.title", Reason.MISSING_FIELD, f"{what} items after the first need a title")
             )
-        if len(message.coupon.description) > limits.coupon_description_max:
+        if item.title.count("\n") > formats.ITEM_TITLE_LINE_BREAKS_MAX:
             out.append(
                 Problem(
-                    "coupon.description",
+                    f"{field}.title",
                     Reason.TOO_LONG,
-                    f"{what} coupon descriptions allow at most {limits.coupon_description_max} characters",
+                    f"{what} item titles allow at most {formats.ITEM_TITLE_LINE_BREAKS_MAX} line break",
                 )
             )
+        if item.description:
+            out.append(
+                Problem(f"{field}.description", Reason.INVALID_MESSAGE, f"{what} items have no description")
+            )
+        if item.image is None:
+            out.append(Problem(f"{field}.image", Reason.MISSING_FIELD, f"{what} items need an image"))
+        if not item.link_mo:
+            out.append(
+                Problem(f"{field}.link_mo", Reason.MISSING_FIELD, f"{what} items need a mobile web link")
+            )
+
+
+def _check_carousel(message: Message, limits: formats.BubbleLimits, what: str, out: list[Problem]) -> None:
+    if limits.cards is None:
+        for field in ("cards", "intro", "tail"):
+            if getattr(message, field):
+                out.append(
+                    Problem(field, Reason.INVALID_MESSAGE, f"{what} is not a carousel: it has no {field}")
+                )
+        return
+    intro = message.intro if limits.intro else None
+    low, high = limits.cards_with_intro if intro is not None and limits.cards_with_intro else limits.cards
+    _check_count("cards", len(message.cards), low, high, what, "cards", out)
+    for i, card in enumerate(message.cards):
+        _check_card(card, f"cards[{i}]", limits, what, out)
+    if message.intro is not None:
+        if not limits.intro:
+            out.append(
+                Problem("intro", Reason.INVALID_MESSAGE, f"{what} has no intro: only CAROUSEL_COMMERCE has")
+            )
+        else:
+            _check_intro(message.intro, what, out)
+    # The "more" link needs its mobile link [NHN-BM "carousel.tail.linkMo: required when using tail"].
+    if message.tail is not None and not message.tail.link_mo:
+        out.append(
+            Problem("tail.link_mo", Reason.MISSING_FIELD, f"a {what} 'more' link needs a mobile web link")
+        )
+
+
+def _check_intro(intro: Card, what: str, out: list[Problem]) -> None:
+    """The CAROUSEL_COMMERCE head: header ≤20, content ≤50, an image; its link is the image's [NHN-BM
+    "carousel.head"]."""
+    if not intro.header.strip():
+        out.append(Problem("intro.header", Reason.MISSING_FIELD, f"a {what} intro needs a header"))
+    elif len(intro.header) > formats.INTRO_HEADER_MAX:
+        out.append(
+            Problem(
+                "intro.header", Reason.TOO_LONG, f"intro headers allow at most {formats.INTRO_HEADER_MAX}"
+            )
+        )
+    if len(intro.text) > formats.INTRO_TEXT_MAX:
+        out.append(
+            Problem("intro.text", Reason.TOO_LONG, f"intro texts allow at most {formats.INTRO_TEXT_MAX}")
+        )
+    if intro.image is None:
+        out.append(Problem("intro.image", Reason.MISSING_FIELD, f"a {what} intro needs an image"))
+    for field in ("buttons", "commerce", "coupon"):
+        if getattr(intro, field):
+            out.append(Problem(f"intro.{field}", Reason.INVALID_MESSAGE, f"a {what} intro has no {field}"))
+
+
+def _check_targeting(message: Message, store: StoreSettings | None, out: list[Problem]) -> None:
     targeting = message.targeting or "I"
     if message.channel == "brand_message" and targeting in ("M", "N") and store is not None:
         if not store.mn_targeting_approved:
@@ -759,6 +997,46 @@ def _check_kakao(message: Message, store: StoreSettings | None, out: list[Proble
                     f"targeting {targeting} needs an 080 number on the sender profile",
                 )
             )
+
+
+def _check_coupon(
+    coupon: Coupon, field: str, limits: formats.BubbleLimits, what: str, out: list[Problem]
+) -> None:
+    """A coupon: one of five title forms; a description ≤12 (≤18 for WIDE, WIDE_ITEM_LIST, PREMIUM_VIDEO)
+    without line breaks; a mobile link unless it is a channel coupon (`alimtalk=coupon://` in a scheme)
+    [NHN-BM "coupon"]."""
+    if not formats.is_valid_coupon_title(coupon.title):
+        out.append(
+            Problem(
+                f"{field}.title",
+                Reason.INVALID_COUPON,
+                "coupon titles take one of five forms: 'N원 할인 쿠폰', 'N% 할인 쿠폰', "
+                "'배송비 할인 쿠폰', 'OOO 무료 쿠폰', 'OOO UP 쿠폰'",
+            )
+        )
+    if len(coupon.description) > limits.coupon_description_max:
+        out.append(
+            Problem(
+                f"{field}.description",
+                Reason.TOO_LONG,
+                f"{what} coupon descriptions allow at most {limits.coupon_description_max} characters",
+            )
+        )
+    elif "\n" in coupon.description:
+        out.append(
+            Problem(f"{field}.description", Reason.TOO_LONG, "coupon descriptions allow no line break")
+        )
+    channel_coupon = any(
+        formats.CHANNEL_COUPON.match(scheme or "") for scheme in (coupon.scheme_android, coupon.scheme_ios)
+    )
+    if not coupon.link_mo and not channel_coupon:
+        out.append(
+            Problem(
+                f"{field}.link_mo",
+                Reason.MISSING_FIELD,
+                "a coupon needs a mobile web link (or a channel coupon alimtalk=coupon://… as an app link)",
+            )
+        )
 
 
 def _check_kakao_buttons(
@@ -788,20 +1066,24 @@ def _check_kakao_buttons(
 
 
 def _check_card(card: Card, prefix: str, limits: formats.BubbleLimits, what: str, out: list[Problem]) -> None:
-    if limits.card_header_max is not None and len(card.header) > limits.card_header_max:
-        out.append(
-            Problem(
-                f"{prefix}.header",
-                Reason.TOO_LONG,
-                f"{what} card headers allow at most {limits.card_header_max}",
+    """A carousel card: CAROUSEL_FEED cards have a header (≤20) and a message (≤180); CAROUSEL_COMMERCE
+    cards a product block instead; every card an image, 1–2 link buttons and perhaps a coupon [NHN-BM
+    "carousel.list"]."""
+    for field, cap in (("header", limits.card_header_max), ("text", limits.card_text_max)):
+        value: str = getattr(card, field)
+        if cap is None:
+            if value:
+                out.append(
+                    Problem(f"{prefix}.{field}", Reason.INVALID_MESSAGE, f"{what} cards have no {field}")
+                )
+        elif len(value) > cap:
+            out.append(
+                Problem(f"{prefix}.{field}", Reason.TOO_LONG, f"{what} card {field}s allow at most {cap}")
             )
-        )
-    if limits.card_text_max is not None and len(card.text) > limits.card_text_max:
-        out.append(
-            Problem(
-                f"{prefix}.text", Reason.TOO_LONG, f"{what} card texts allow at most {limits.card_text_max}"
-            )
-        )
+        elif limits.card_text_required and not value.strip():
+            out.append(Problem(f"{prefix}.{field}", Reason.MISSING_FIELD, f"{what} cards need a {field}"))
+    if card.image is None and limits.content == "none":
+        out.append(Problem(f"{prefix}.image", Reason.MISSING_FIELD, f"{what} cards need an image"))
     if limits.card_buttons is not None:
         low, high = limits.card_buttons
         _check_count(f"{prefix}.buttons", len(card.buttons), low, high, f"{what} cards", "buttons", out)
@@ -816,19 +1098,68 @@ def _check_card(card: Card, prefix: str, limits: formats.BubbleLimits, what: str
                         f"{what} buttons must be WL or AL",
                     )
                 )
+    if limits.commerce_required:
+        _check_commerce(card.commerce, f"{prefix}.commerce", limits, what, out)
+    elif card.commerce is not None:
+        out.append(
+            Problem(f"{prefix}.commerce", Reason.INVALID_MESSAGE, f"{what} cards have no product block")
+        )
+    if card.coupon is not None:
+        _check_coupon(card.coupon, f"{prefix}.coupon", limits, what, out)
 
 
 def _check_commerce(
     commerce: Commerce | None, field: str, limits: formats.BubbleLimits, what: str, out: list[Problem]
 ) -> None:
-    if commerce is None or not commerce.title or commerce.regular_price is None:
+    """A product block: title ≤30 without line break and a regular price required; a discount price comes
+    with exactly one of a discount rate and a fixed discount; additional info ≤34 with one line break [NHN-BM
+    "commerce": "If discountPrice is set, exactly one of discountRate / discountFixed is required"]."""
+    if commerce is None:
         out.append(Problem(field, Reason.MISSING_FIELD, f"{what} needs a product title and a regular price"))
         return
-    if limits.additional_info_max is not None and len(commerce.additional_info) > limits.additional_info_max:
+    title = commerce.title or ""
+    if not title.strip():
+        out.append(Problem(f"{field}.title", Reason.MISSING_FIELD, f"{what} needs a product title"))
+    elif len(title) > formats.COMMERCE_TITLE_MAX or "\n" in title:
+        out.append(
+            Problem(
+                f"{field}.title",
+                Reason.TOO_LONG,
+                f"product titles allow at most {formats.COMMERCE_TITLE_MAX} characters and no line break",
+            )
+        )
+    if commerce.regular_price is None:
+        out.append(Problem(f"{field}.regular_price", Reason.MISSING_FIELD, f"{what} needs a regular price"))
+    discounts = [name for name in ("discount_rate", "discount_fixed") if getattr(commerce, name) is not None]
+    if commerce.discount_price is not None and len(discounts) != 1:
+        out.append(
+            Problem(
+                f"{field}.discount_rate",
+                Reason.INVALID_MESSAGE,
+                "a discount_price needs exactly one of discount_rate and discount_fixed"
+                + (" (both are given)" if discounts else ""),
+            )
+        )
+    elif commerce.discount_price is None and discounts:
+        out.append(
+            Problem(
+                f"{field}.discount_price", Reason.MISSING_FIELD, f"{discounts[0]} needs the discount_price"
+            )
+        )
+    info = commerce.additional_info
+    if limits.additional_info_max is not None and len(info) > limits.additional_info_max:
         out.append(
             Problem(
                 f"{field}.additional_info",
                 Reason.TOO_LONG,
                 f"{what} additional info allows at most {limits.additional_info_max} characters",
+            )
+        )
+    elif info.count("\n") > formats.ADDITIONAL_INFO_LINE_BREAKS_MAX:
+        out.append(
+            Problem(
+                f"{field}.additional_info",
+                Reason.TOO_LONG,
+                f"additional info allows at most {formats.ADDITIONAL_INFO_LINE_BREAKS_MAX} line break",
             )
         )

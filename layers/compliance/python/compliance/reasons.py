@@ -51,6 +51,8 @@ class Reason(StrEnum):
     MISSING_FIELD = "missing_field"
     INVALID_LINK = "invalid_link"  # not an https:// (or http://) web link, or a forbidden app link (links.py)
     UNFILLABLE_VARIABLE = "unfillable_variable"  # a #{variable} nothing can fill where it stands, no fallback
+    UNKNOWN_IMAGE = "unknown_image"  # an image id this store never uploaded to Nudge
+    INVALID_IMAGE = "invalid_image"  # an image that breaks its use's rule (format, bytes, size, ratio)
 
 
 SEND_REASONS: frozenset[Reason] = frozenset(

@@ -26,6 +26,9 @@ class StoreSettings(BaseModel):
     timezone: str = "Asia/Seoul"
     ad_budget: AdBudget = AdBudget()
     existing_customer_exemption: bool = False  # §50 ① 1: off by default
+    # A Kakao message with an image falls back as an MMS carrying it (when the image meets the MMS rule)
+    # rather than as an SMS/LMS. Off by default: an MMS costs several times an LMS.
+    fallback_mms: bool = False
 
     @field_validator("timezone")
     @classmethod

@@ -77,6 +77,13 @@ class UnsupportedMediaType(NudgeError):
     code = "unsupported_media_type"
 
 
+class BadGateway(NudgeError):
+    """A messaging gateway Nudge asked did not answer, or refused the store's account: nothing written."""
+
+    status = 502
+    code = "bad_gateway"
+
+
 class TooManyRequests(NudgeError):
     """A public route's limit for this caller is used up for now (the storefront tracker's): nothing
     written."""

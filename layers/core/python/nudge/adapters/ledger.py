@@ -59,10 +59,12 @@ def send_pk(send_id: str) -> str:
 # member id (Cafe24's are letters and digits, Shopify's digits; guests are guest:…, visitors anon:…).
 ERASED_CUSTOMER = "~erased"
 NO_PROFILE = "no_profile"  # the sender's reason when the customer has no profile (nudge.sending.reasons)
+# An automation step's stop when the profile is gone (nudge.automations.definitions.CUSTOMER_GONE).
+CUSTOMER_GONE = "exited:customer_gone"
 
 
 def _names_customer(record: SendRecord) -> bool:
-    return record.customer_id != ERASED_CUSTOMER and NO_PROFILE not in record.reasons
+    return record.customer_id != ERASED_CUSTOMER and not {NO_PROFILE, CUSTOMER_GONE} & set(record.reasons)
 
 
 def to_item(record: SendRecord) -> dict[str, Any]:
@@ -199,6 +201,20 @@ class DynamoSendLedger:
                 return Claim(ClaimStatus.BUSY, current)  # another attempt won the takeover
             raise
         return Claim(status, taken)
+
+    def record_stop(self, record: SendRecord) -> bool:
+        """An automation's stopped step (nudge.automations.runs.StoppedSteps): one conditional put, only
+        where the send key has no record yet; False when it has one (this stop, recorded by an earlier
+        try, or the step's job, claimed by the sender)."""
+        try:
+            self.client.put_item(
+                TableName=self.table, Item=to_item(record), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
 
     def finish(self, record: SendRecord, now: datetime) -> bool:
         """The outcome of attempt `record.attempt`, written only while that attempt holds the record (and

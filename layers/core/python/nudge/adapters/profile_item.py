@@ -2,9 +2,9 @@
 
 Attribute names are short on purpose: every write is billed per KB and segment scans read every byte.
 Instants are Unix seconds. Attributes added later (a cart line's name and categories, an order's
-categories, product views, the member grade) are read as absent from an item written before them. The key
-spreads one store over `SHARDS` partitions (pk = store#shard), so a whole-store read is a handful of
-parallel Queries rather than one hot partition or a table scan.
+categories, first item and item count, product views, the member grade and attributes) are read as absent
+from an item written before them. The key spreads one store over `SHARDS` partitions (pk = store#shard), so
+a whole-store read is a handful of parallel Queries rather than one hot partition or a table scan.
 """
 
 import zlib
@@ -55,6 +55,7 @@ def to_item(profile: Profile) -> dict[str, Any]:
         "cfa": _ts(profile.channel_friend_at),
         "ad": profile.adult_verified or None,
         "gr": profile.grade,
+        "ma": profile.attributes or None,  # the member's attributes
         "fv": _ts(profile.first_visit_at),
         "lv": _ts(profile.last_visit_at),
         "vc": profile.visit_count or None,
@@ -120,11 +121,17 @@ def _order_item(order: Order) -> list[Any]:
         _ts(order.delivered_at),
         order.checkout_id,
     ]
-    # Only a refunded order has the ninth element, and only an order whose lines had categories the tenth
-    # (its ninth then null when it was never refunded): every other order is stored as before.
-    if order.categories:
-        return [*item, order.refunded, list(order.categories)]
-    return item if order.refunded is None else [*item, order.refunded]
+    return [*item, *order_tail(order)]
+
+
+def order_tail(order: Order) -> list[Any]:
+    """The elements added to an order after the first eight: [refunded, categories, first item's name, item
+    count], without those that trail empty (null, an empty list), so an order without them is stored as
+    before and an item written before them reads the same."""
+    tail: list[Any] = [order.refunded, list(order.categories), order.first_item, order.item_count or None]
+    while tail and tail[-1] in (None, []):
+        tail.pop()
+    return tail
 
 
 def from_item(store_id: str, item: dict[str, Any]) -> Profile:
@@ -147,6 +154,7 @@ def from_item(store_id: str, item: dict[str, Any]) -> Profile:
         channel_friend_at=_dt(item.get("cfa")),
         adult_verified=bool(item.get("ad", False)),
         grade=item.get("gr"),
+        attributes=dict(item.get("ma", {})),
         first_visit_at=_dt(item.get("fv")),
         last_visit_at=_dt(item.get("lv")),
         visit_count=int(item.get("vc", 0)),
@@ -208,4 +216,6 @@ def _order(order_id: str, o: list[Any]) -> Order:
         checkout_id=checkout_id,
         refunded=later[0] if later else None,
         categories=tuple(later[1]) if len(later) > 1 else (),
+        first_item=later[2] if len(later) > 2 else None,
+        item_count=int(later[3]) if len(later) > 3 and later[3] is not None else 0,
     )

@@ -24,11 +24,13 @@ if TYPE_CHECKING:
         DynamoStoreDirectory,
         DynamoSyncCursors,
     )
+    from nudge.adapters.images import S3Images
     from nudge.adapters.ledger import DynamoSendLedger
     from nudge.adapters.principals import PrincipalScopes
     from nudge.adapters.scheduler import QueueScheduler
     from nudge.adapters.segment_reader import SegmentReader
     from nudge.adapters.sqs import JsonQueue
+    from nudge.alimtalk.service import TemplateDependencies, TemplateUsers
     from nudge.automations.runs import AutomationDependencies
     from nudge.automations.service import AutomationSetupDependencies
     from nudge.campaigns.service import CampaignDependencies
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from nudge.reports.service import ReportReadDependencies
     from nudge.segments.service import SegmentDependencies
     from nudge.sending.gateway import Gateway
+    from nudge.sending.preview import PreviewDependencies
     from nudge.sending.service import SendDependencies
     from nudge.store_settings import StoreDependencies
 
@@ -65,6 +68,7 @@ def send_dependencies(tracking_base_url: str = "") -> "SendDependencies":
     from nudge.adapters.catalog import catalog
     from nudge.adapters.dynamodb import profile_repository, store_directory
     from nudge.adapters.gateway_accounts import ScheduledDeferrals, gateway_for, http_client
+    from nudge.adapters.gateway_images import gateway_images
     from nudge.adapters.ledger import rate_limiter, send_ledger
     from nudge.adapters.ssm import SsmSecretStore
     from nudge.sending.service import SendDependencies
@@ -86,7 +90,25 @@ def send_dependencies(tracking_base_url: str = "") -> "SendDependencies":
         now=clock.now,
         sleep=clock.sleep,
         tracking_base_url=tracking_base_url or config.tracking_base_url(),
+        images=_SendImages(),
+        gateway_images=gateway_images(),
     )
+
+
+class _SendImages:
+    """The store's images as the sender reads them (nudge.adapters.images), opened on the first message that
+    shows one: most sends show none."""
+
+    def __init__(self) -> None:
+        self._store: Any = None
+
+    def data(self, store_id: str, image_id: str) -> bytes | None:
+        if self._store is None:
+            from nudge.adapters.images import image_store
+
+            self._store = image_store()
+        data: bytes | None = self._store.data(store_id, image_id)
+        return data
 
 
 @cache
@@ -274,6 +296,7 @@ def automation_dependencies() -> tuple["DynamoStoreDirectory", "AutomationDepend
     from nudge.adapters.catalog import invocation_catalog
     from nudge.adapters.dynamodb import profile_repository, store_directory
     from nudge.adapters.journeys import journeys
+    from nudge.adapters.ledger import send_ledger
     from nudge.adapters.scheduler import slot_schedules
     from nudge.adapters.sqs import send_queue
     from nudge.automations.runs import AutomationDependencies
@@ -286,6 +309,7 @@ def automation_dependencies() -> tuple["DynamoStoreDirectory", "AutomationDepend
         entries=due,
         scheduler=slot_schedules(),
         send_queue=send_queue(),
+        stops=send_ledger(),
     )
 
 
@@ -340,6 +364,68 @@ def segment_dependencies() -> "SegmentDependencies":
 
 
 @cache
+def alimtalk_template_dependencies() -> "TemplateDependencies":
+    """The stores' AlimTalk template lists: kept in the catalog, read from each store's gateway account
+    (httpx and the gateway adapters are loaded on the first read, not on a cold start)."""
+    from nudge.adapters.catalog import catalog
+    from nudge.adapters.dynamodb import store_directory
+    from nudge.adapters.ssm import SsmSecretStore
+    from nudge.alimtalk.service import TemplateDependencies, TemplateSource
+
+    secrets = SsmSecretStore()
+
+    def source_for(store: Store) -> "TemplateSource":
+        from nudge.adapters.alimtalk_templates import template_source_for
+
+        return template_source_for(store, secrets, config.gateway_base_url())
+
+    return TemplateDependencies(stores=store_directory(), catalog=catalog(), source_for=source_for)
+
+
+def alimtalk_template_users() -> "tuple[TemplateUsers, ...]":
+    """What a sync pauses when a template stops being approved: campaigns still to run, active automations."""
+    from functools import partial
+
+    from nudge.adapters.catalog import catalog
+    from nudge.automations.service import pause_for_templates as pause_automations
+    from nudge.campaigns.service import pause_for_templates as pause_campaigns
+
+    return (partial(pause_campaigns, catalog()), partial(pause_automations, catalog()))
+
+
+@cache
+def alimtalk_sync_dependencies() -> tuple[
+    "DynamoStoreDirectory", "TemplateDependencies", "tuple[TemplateUsers, ...]"
+]:
+    """The hourly sync: every store, their template lists, and what a withdrawn template pauses."""
+    from nudge.adapters.dynamodb import store_directory
+
+    return store_directory(), alimtalk_template_dependencies(), alimtalk_template_users()
+
+
+@cache
+def image_store() -> "S3Images":
+    """The store's images (nudge.images.ImageStore): bytes in IMAGES_BUCKET, records in STORES_TABLE."""
+    from nudge.adapters.images import image_store as s3_images
+
+    return s3_images()
+
+
+@cache
+def message_preview_dependencies() -> "PreviewDependencies":
+    """A message as one customer would get it (nudge.sending.preview): the store, its catalog, the profile
+    and the customer's recent sends."""
+    from nudge.adapters.catalog import catalog
+    from nudge.adapters.dynamodb import profile_repository, store_directory
+    from nudge.adapters.ledger import send_ledger
+    from nudge.sending.preview import PreviewDependencies
+
+    return PreviewDependencies(
+        stores=store_directory(), catalog=catalog(), profiles=profile_repository(), ledger=send_ledger()
+    )
+
+
+@cache
 def campaign_dependencies() -> "CampaignDependencies":
     from nudge.adapters.catalog import catalog
     from nudge.adapters.dynamodb import store_directory
@@ -353,6 +439,8 @@ def campaign_dependencies() -> "CampaignDependencies":
         members=_MemberReader(),
         scheduler=campaign_scheduler(),
         run_requests=campaign_runs_queue(),
+        templates=alimtalk_template_dependencies(),
+        images=image_store(),
     )
 
 
@@ -363,7 +451,11 @@ def automation_setup_dependencies() -> "AutomationSetupDependencies":
     from nudge.automations.service import AutomationSetupDependencies
 
     return AutomationSetupDependencies(
-        stores=store_directory(), catalog=catalog(), profiles=profile_repository()
+        stores=store_directory(),
+        catalog=catalog(),
+        profiles=profile_repository(),
+        templates=alimtalk_template_dependencies(),
+        images=image_store(),
     )
 
 

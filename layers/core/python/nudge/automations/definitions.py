@@ -28,6 +28,8 @@ from pydantic_core import CoreSchema
 from compliance.message import CONSENT_CHANNEL, Message, validate_message
 from nudge import ids
 from nudge.errors import FieldError, InvalidPayload, field_errors
+from nudge.images import ImageStore
+from nudge.images.service import facts_for, with_mms_image
 from nudge.ports import AUTOMATION
 from nudge.profiles.events import (
     GATEWAY_OPTOUT_SOURCE,
@@ -52,6 +54,7 @@ from nudge.profiles.profile import (
     Profile,
 )
 from nudge.segments.repurchase import DEFAULT_CYCLE_DAYS, RepurchaseCycles
+from nudge.sending.gateway import gateway_problems
 from nudge.sending.links import Tracking
 from nudge.sending.reasons import NudgeReason, detailed
 from nudge.sending.variables import STEP_MESSAGE_TEXT, Journey, event_values, fillable
@@ -344,6 +347,10 @@ class Automation(_Model):
     template: str | None = None
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    # Set when a sync paused it because a step's AlimTalk template stopped being approved (nudge.alimtalk);
+    # saving it again (the marketer's resume) writes it without them.
+    paused_reason: str | None = None
+    paused_at: AwareDatetime | None = None
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Self:
@@ -398,9 +405,15 @@ def _segment_problems(definition: dict[str, Any], prefix: str) -> list[FieldErro
 
 
 def validate_automation(
-    payload: Any, store: Store, now: datetime, automation_id: str, created_at: datetime | None = None
+    payload: Any,
+    store: Store,
+    now: datetime,
+    automation_id: str,
+    created_at: datetime | None = None,
+    images: ImageStore | None = None,
 ) -> tuple[Automation, dict[str, Any]]:
-    """The automation and its catalog document, or InvalidPayload naming every wrong field."""
+    """The automation and its catalog document, or InvalidPayload naming every wrong field. The images its
+    messages name must be the store's uploads and fit where they are shown (`images`)."""
     if not isinstance(payload, dict):
         raise InvalidPayload("automation is not valid", [FieldError("body", "expected a JSON object")])
     try:
@@ -410,11 +423,15 @@ def validate_automation(
     problems: list[FieldError] = []
     # The profile's, those the trigger's event gives and those its parameters allow.
     variables = fillable(definition.trigger.event, definition.trigger.journey)
+    facts = facts_for(images, store.store_id, [step.message for step in definition.steps])
     for index, step in enumerate(definition.steps):
         prefix = f"steps[{index}].message"
         problems.extend(
             FieldError(f"{prefix}.{p.field}" if p.field != "message" else prefix, p.message)
-            for p in validate_message(step.message, store.compliance, variables=variables)
+            for p in [
+                *validate_message(step.message, store.compliance, variables=variables, images=facts),
+                *gateway_problems(step.message, store.gateway.provider if store.gateway else None),
+            ]
         )
     if definition.trigger.segment is not None:
         problems.extend(_segment_problems(definition.trigger.segment, "trigger.segment"))
@@ -438,6 +455,10 @@ def validate_automation(
             problems.append(FieldError(where, "before_expiry needs the coupon.issued trigger"))
     if problems:
         raise InvalidPayload("automation is not valid", problems)
+    steps = [
+        step.model_copy(update={"message": with_mms_image(step.message, facts)}) for step in definition.steps
+    ]
+    definition = definition.model_copy(update={"steps": steps})  # as saved: with Nudge's `mms_image`
     automation = Automation(
         automation_id=automation_id,
         store_id=store.store_id,

@@ -11,6 +11,11 @@ How time is kept:
   to the next allowed instant (a night-time ad goes to 08:00, it is not dropped), or marked as stopped
   with its reason. A step is claimed by a conditional write, so a slot fired twice sends nothing twice;
   its send job's send key is stable as well, so the sender never sends one step twice either way.
+- A stopped step (at a slot, or at once when the journey starts) is also a send-ledger record, state
+  `suppressed`, under the very send key its job would have had, put only when that key has no record
+  yet: "why" and the automation's report read it as they read every send, it is recorded once however
+  often the slot or the event comes again, and a late job of the same step finds it done. A deferral is
+  no stop: it writes nothing there.
 - The due step is written before its schedule: when Scheduler throttles or fails, the event is retried
   (the queue redelivers it) and finds its step already there; nothing is lost.
 """
@@ -44,6 +49,8 @@ from nudge.profiles.events import CouponIssued, NormalizedEvent
 from nudge.profiles.profile import Profile
 from nudge.sending.jobs import SendJob
 from nudge.sending.reasons import NudgeReason, detailed
+from nudge.sending.records import SendRecord, send_id_of
+from nudge.sending.records import State as SendState
 from nudge.sending.variables import fill
 from nudge.stores import Store
 
@@ -130,6 +137,13 @@ class AutomationCatalog(CatalogItems, Protocol):
     def documents(self, store_id: str, kind: str) -> list[dict[str, Any]]: ...
 
 
+class StoppedSteps(Protocol):
+    def record_stop(self, record: SendRecord) -> bool:
+        """Put a stopped step's record in the send ledger unless its send key has a record already (the
+        same stop recorded by an earlier try, or the step's job already claimed): False then."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class AutomationDependencies:
     catalog: AutomationCatalog
@@ -138,6 +152,7 @@ class AutomationDependencies:
     entries: Entries
     scheduler: SlotScheduler
     send_queue: SendQueue
+    stops: StoppedSteps
 
 
 # ---------------------------------------------------------------- the fresh check
@@ -149,11 +164,18 @@ class Verdict:
     reason: str  # e.g. "informational", "consent", "quiet_hours", "exited:order_canceled"
     send_at: datetime | None = None
 
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The reason as the send ledger keeps it: a refusal's compliance codes one by one, as the sender
+        records them (`suppressed:no_consent,frequency_cap` -> no_consent, frequency_cap); else itself."""
+        kind, _, detail = self.reason.partition(":")
+        return tuple(detail.split(",")) if kind == NudgeReason.SUPPRESSED and detail else (self.reason,)
 
-def _recipient(message: Message, profile: Profile, variables: dict[str, str]) -> Recipient:
+
+def _recipient(message: Message, profile: Profile, variables: dict[str, str], store: Store) -> Recipient:
     """The profile as the compliance rules see it when a step fires, the message's variables filled as the
-    sender fills them (declared fallbacks included)."""
-    return recipient_of(profile, fill(prepared(message).variables, variables, profile))
+    sender fills them (declared fallbacks and the store's values included)."""
+    return recipient_of(profile, fill(prepared(message).variables, variables, profile, store))
 
 
 def verdict(
@@ -172,7 +194,7 @@ def verdict(
     from compliance.decision import Outcome, decide  # the rules engine, loaded when a step is decided
 
     message = automation.steps[due.step].message
-    decision = decide(message, _recipient(message, profile, due.variables), store.compliance, now)
+    decision = decide(message, _recipient(message, profile, due.variables, store), store.compliance, now)
     reasons = ",".join(decision.reasons)
     if decision.outcome is Outcome.SEND:
         return Verdict("send", reasons)
@@ -181,17 +203,45 @@ def verdict(
     return Verdict("stop", detailed(NudgeReason.SUPPRESSED, reasons))
 
 
-def _job(due: DueStep, automation: Automation, now: datetime) -> SendJob:
+def _job(due: DueStep, automation: Automation | None, now: datetime) -> SendJob:
     return SendJob(
         store_id=due.store_id,
-        source=f"automation:{automation.automation_id}",
+        source=f"automation:{due.automation_id}",
         occurrence=due.occurrence,
         customer_id=due.customer_id,
         business_key=due.business_key,
         step=due.step,
         variables=due.variables,
         queued_at=now,
-        owed_by_law=is_legal_notice(automation.template),
+        owed_by_law=automation is not None and is_legal_notice(automation.template),
+    )
+
+
+def _stop(
+    due: DueStep, automation: Automation | None, outcome: Verdict, deps: AutomationDependencies, now: datetime
+) -> None:
+    """Record the stopped step under its job's send key (see the module's docstring)."""
+    job = _job(due, automation, now)
+    message = (
+        automation.steps[due.step].message
+        if automation is not None and due.step < len(automation.steps)
+        else None
+    )
+    deps.stops.record_stop(
+        SendRecord(
+            send_id=send_id_of(job.send_key),
+            store_id=job.store_id,
+            source=job.source,
+            customer_id=job.customer_id,
+            occurrence=job.occurrence,
+            state=SendState.SUPPRESSED,
+            created_at=now,
+            reasons=outcome.codes,
+            is_ad=message is not None and message.is_ad,
+            promotion_group=message.promotion_group if message is not None else None,
+            step=due.step,
+            owed_by_law=job.owed_by_law,
+        )
     )
 
 
@@ -254,9 +304,11 @@ def start_journeys(
             cycle_days = repurchase_cycle_days(cycles, order.products if order else ())
         expires_at = event.expires_at if isinstance(event, CouponIssued) else None
         for index, step in enumerate(automation.steps):
-            if step.delay.before_expiry and expires_at is not None and expires_at <= now:
-                result.stopped.append(f"{automation.automation_id}[{index}]: {Reason.EXPIRED}")
-                continue
+            # A coupon already expired has no "days before its expiry": the step stops at once.
+            expired = step.delay.before_expiry and expires_at is not None and expires_at <= now
+            when = (
+                now if expired else due_at(event.occurred_at, step.delay, store.zone, cycle_days, expires_at)
+            )
             due = DueStep(
                 store_id=store.store_id,
                 automation_id=automation.automation_id,
@@ -265,14 +317,17 @@ def start_journeys(
                 step=index,
                 occurrence=event.event_id,
                 trigger_at=event.occurred_at,
-                due_at=due_at(event.occurred_at, step.delay, store.zone, cycle_days, expires_at),
+                due_at=when,
                 variables=variables,
             )
-            if due.due_at > now + IMMEDIATE_WINDOW:
+            if expired:
+                outcome = Verdict("stop", Reason.EXPIRED)
+            elif due.due_at > now + IMMEDIATE_WINDOW:
                 _schedule(due, store, deps, now)
                 result.scheduled += 1
                 continue
-            outcome = verdict(automation, due, profile, store, now)
+            else:
+                outcome = verdict(automation, due, profile, store, now)
             if outcome.action == "send":
                 deps.send_queue.enqueue([_job(due, automation, now)])
                 result.queued += 1
@@ -280,6 +335,7 @@ def start_journeys(
                 _schedule(replace(due, due_at=outcome.send_at), store, deps, now)
                 result.scheduled += 1
             else:
+                _stop(due, automation, outcome, deps, now)
                 result.stopped.append(f"{automation.automation_id}[{index}]: {outcome.reason}")
     return result
 
@@ -323,10 +379,14 @@ def fire_slot(store: Store, slot: datetime, deps: AutomationDependencies, now: d
                 result.deferred += 1
             else:
                 result.already_handled += 1
-        elif deps.due_steps.mark(due, slot, "stopped", outcome.reason, now):
-            result.stopped[outcome.reason] = result.stopped.get(outcome.reason, 0) + 1
         else:
-            result.already_handled += 1
+            # The record first, then the mark (as a send job is queued first): a crash in between leaves
+            # the step due, and the slot's retry finds its record there and only marks it.
+            _stop(due, automation, outcome, deps, now)
+            if deps.due_steps.mark(due, slot, "stopped", outcome.reason, now):
+                result.stopped[outcome.reason] = result.stopped.get(outcome.reason, 0) + 1
+            else:
+                result.already_handled += 1
     return result
 
 

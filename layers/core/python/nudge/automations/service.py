@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from nudge.alimtalk.service import Paused, ProblemOf, TemplateDependencies, save_problems, template_fields
 from nudge.automations.definitions import (
     AUTOMATION,
     REPURCHASE_CYCLES,
@@ -18,10 +19,12 @@ from nudge.automations.definitions import (
 from nudge.automations.templates import TEMPLATES, template_definition
 from nudge.catalog import document_or_404, unknown
 from nudge.errors import FieldError, InvalidPayload, NotFound
+from nudge.images import ImageStore
 from nudge.ports import Catalog, StoreDirectory
 from nudge.profiles.profile import Profile
 from nudge.segments.repurchase import learn_cycles, purchases
 from nudge.store_settings import get_store
+from nudge.stores import Store
 
 
 class StoreProfiles(Protocol):
@@ -37,6 +40,42 @@ class AutomationSetupDependencies:
     stores: StoreDirectory
     catalog: Catalog
     profiles: StoreProfiles
+    templates: TemplateDependencies  # an active automation's AlimTalk templates must be approved
+    images: ImageStore | None = None  # the images a message names must be the store's (none: no image)
+
+
+def _check_templates(
+    deps: AutomationSetupDependencies, automation: Automation, store: Store, now: datetime
+) -> None:
+    """An active automation is saved only with AlimTalk templates its store's gateway has approved; a
+    paused one may wait for a template still under review (activating it checks again)."""
+    if not automation.active:
+        return
+    steps = [(f"steps[{i}].message", step.message) for i, step in enumerate(automation.steps)]
+    problems = save_problems(deps.templates, store, template_fields(steps), now)
+    if problems:
+        raise InvalidPayload("automation is not valid", problems)
+
+
+def pause_for_templates(catalog: Catalog, store: Store, problem_of: ProblemOf, now: datetime) -> list[Paused]:
+    """Pause each active automation with a step whose AlimTalk template may no longer be sent (`problem_of`
+    says why): its due steps stop, the reason is on its document, until the marketer resumes it."""
+    out = []
+    for document in catalog.documents(store.store_id, AUTOMATION):
+        automation = Automation.from_document(document)
+        if not automation.active:
+            continue
+        steps = [(f"steps[{i}].message", step.message) for i, step in enumerate(automation.steps)]
+        reasons = [
+            f"{where}: {reason}" for where, code in template_fields(steps) if (reason := problem_of(code))
+        ]
+        if not reasons:
+            continue
+        paused = {**document, "status": "paused", "paused_reason": "; ".join(reasons)}
+        paused["paused_at"] = now.isoformat()
+        if catalog.put(store.store_id, AUTOMATION, automation.automation_id, paused, create=False):
+            out.append(Paused(AUTOMATION, automation.automation_id, automation.name, paused["paused_reason"]))
+    return out
 
 
 def list_automations(deps: AutomationSetupDependencies, store_id: str) -> list[dict[str, Any]]:
@@ -50,7 +89,8 @@ def create_automation(
     """Validate and save an automation; it starts journeys with the next matching event."""
     store = get_store(deps.stores, store_id)
     automation_id = new_automation_id()
-    _, document = validate_automation(payload, store, now, automation_id)
+    automation, document = validate_automation(payload, store, now, automation_id, images=deps.images)
+    _check_templates(deps, automation, store, now)
     deps.catalog.put(store_id, AUTOMATION, automation_id, document, create=True)
     return document
 
@@ -68,7 +108,10 @@ def update_automation(
     store = get_store(deps.stores, store_id)
     current = get_automation(deps, store_id, automation_id)
     created_at = datetime.fromisoformat(current["created_at"])
-    _, document = validate_automation(payload, store, now, automation_id, created_at)
+    automation, document = validate_automation(
+        payload, store, now, automation_id, created_at, images=deps.images
+    )
+    _check_templates(deps, automation, store, now)  # saved again: no longer paused by a sync
     if not deps.catalog.put(store_id, AUTOMATION, automation_id, document, create=False):
         raise unknown(Automation, automation_id)
     return document

@@ -95,7 +95,6 @@ def _alimtalk(code: str, content: str, buttons: list[dict[str, Any]], kind: str 
         "channel": "alimtalk",
         "content": content,
         "template_code": code,
-        "template_approved": True,  # the store registers the template with Kakao under this code first
         "template_message_type": kind,
         "buttons": buttons,
         "fallback_sms": True,  # a customer without KakaoTalk (or who blocked the channel) gets it as SMS
@@ -120,6 +119,22 @@ def review_request(store: Store, p: TemplateParams) -> dict[str, Any]:
         "steps": [
             {"delay": delay, "message": _alimtalk("REVIEW_REQUEST", text, _button("후기 쓰기", p.link))}
         ],
+        "exit": {"when": ["order_canceled"]},
+        "reentry": {"policy": "once_per_business_key"},
+    }
+
+
+def shipping_started(store: Store, p: TemplateParams) -> dict[str, Any]:
+    """배송 출발: the carrier and tracking number the platform gave when the order shipped (Cafe24's order
+    items, Shopify's fulfillment, the Nudge format's order.shipped), sent at once."""
+    text = (
+        f"#{{name|고객}}님, {store.name}에서 주문하신 #{{order_item_summary|상품}}이(가) 출발했어요.\n"
+        "택배사: #{shipping_company}\n송장번호: #{tracking_number}"
+    )
+    return {
+        "name": "배송 출발 알림",
+        "trigger": {"event": "order.shipped"},
+        "steps": [{"delay": {}, "message": _alimtalk("ORDER_SHIPPED", text, _button("주문 조회", p.link))}],
         "exit": {"when": ["order_canceled"]},
         "reentry": {"policy": "once_per_business_key"},
     }
@@ -426,6 +441,7 @@ def legal_notice_automations(documents: Iterable[Mapping[str, Any]]) -> frozense
 
 TEMPLATES: dict[str, Callable[[Store, TemplateParams], dict[str, Any]]] = {
     "review_request": review_request,
+    "shipping_started": shipping_started,
     "cart_reminder": cart_reminder,
     "checkout_abandoned": checkout_abandoned,
     "unpaid_order": unpaid_order,

@@ -10,14 +10,18 @@ Reserved and recurring campaigns are EventBridge Scheduler schedules; every run 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, ClassVar, Literal, Self
+from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from compliance.message import Message, validate_message
 from nudge import ids
 from nudge.errors import FieldError, InvalidPayload, field_errors
+from nudge.images import ImageStore
+from nudge.images.service import facts_for, with_mms_image
 from nudge.ports import CAMPAIGN
 from nudge.schedules import InvalidSchedule, at_expression, validate_expression
+from nudge.sending.gateway import gateway_problems
 from nudge.sending.links import Tracking
 from nudge.sending.variables import CAMPAIGN_MESSAGE_TEXT, fillable
 from nudge.stores import Store
@@ -76,6 +80,10 @@ class Campaign(_Model):
     tracking: Tracking
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    # Set when its AlimTalk template stopped being approved at the gateway (nudge.alimtalk): its runs do
+    # nothing until the marketer saves it again (which checks the template again).
+    paused_reason: str | None = None
+    paused_at: AwareDatetime | None = None
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Self:
@@ -104,16 +112,22 @@ def validate_campaign(
     now: datetime,
     campaign_id: str,
     created_at: datetime | None = None,
+    images: ImageStore | None = None,
 ) -> Campaign:
-    """The campaign, or InvalidPayload naming every wrong field: nothing is saved before this passes."""
+    """The campaign, or InvalidPayload naming every wrong field: nothing is saved before this passes. The
+    images its message names must be the store's uploads and fit where they are shown (`images`)."""
     try:
         definition = CampaignDefinition.model_validate(payload)
     except ValidationError as exc:
         raise InvalidPayload("campaign is not valid", field_errors(exc)) from exc
     # A campaign's message has the profile's variables only (nudge.sending.variables).
+    facts = facts_for(images, store.store_id, [definition.message])
     problems: list[FieldError] = [
         FieldError(f"message.{p.field}" if p.field != "message" else "message", p.message)
-        for p in validate_message(definition.message, store.compliance, variables=fillable())
+        for p in [
+            *validate_message(definition.message, store.compliance, variables=fillable(), images=facts),
+            *gateway_problems(definition.message, store.gateway.provider if store.gateway else None),
+        ]
     ]
     if not segment_exists(definition.segment_id):
         problems.append(FieldError("segment_id", f"no segment {definition.segment_id!r} in this store"))
@@ -125,7 +139,7 @@ def validate_campaign(
         store_id=store.store_id,
         name=definition.name,
         segment_id=definition.segment_id,
-        message=Message.model_validate(definition.message),
+        message=Message.model_validate(with_mms_image(definition.message, facts)),
         send=definition.send,
         tracking=definition.tracking,
         created_at=created_at or now,
@@ -182,6 +196,16 @@ def schedule_of(campaign: Campaign, store: Store) -> ScheduleSpec | None:
             one_time=False,
         )
     return None
+
+
+def still_to_run(campaign: Campaign, now: datetime, zone: ZoneInfo) -> bool:
+    """Whether a schedule of the campaign has a run ahead (an immediate campaign ran when it was made)."""
+    send = campaign.send
+    if isinstance(send, Reserved):
+        return send.at > now
+    if isinstance(send, Recurring):
+        return send.end >= now.astimezone(zone).date()
+    return False
 
 
 def runs_on(campaign: Campaign, day: date) -> bool:

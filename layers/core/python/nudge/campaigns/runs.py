@@ -101,7 +101,7 @@ def run_campaign(
     now: datetime,
     settings: StoreSettings,
 ) -> RunResult:
-    if not runs_on(campaign, now.astimezone(settings.zone).date()):
+    if campaign.paused_reason or not runs_on(campaign, now.astimezone(settings.zone).date()):
         return RunResult(campaign.campaign_id, occurrence, 0, skipped=True)
     if not ledger.begin_run(campaign.store_id, campaign.campaign_id, occurrence, now):
         return RunResult(campaign.campaign_id, occurrence, 0, skipped=True)

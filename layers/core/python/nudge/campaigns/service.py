@@ -7,16 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from nudge.alimtalk.service import Paused, ProblemOf, TemplateDependencies, save_problems, template_fields
 from nudge.campaigns.definitions import (
     Campaign,
     Immediate,
     new_campaign_id,
     runs_on,
     schedule_of,
+    still_to_run,
     validate_campaign,
 )
 from nudge.catalog import document_or_404, exists, read, read_or_404
-from nudge.errors import NotFound
+from nudge.errors import Conflict, InvalidPayload, NotFound
+from nudge.images import ImageStore
+from nudge.images.service import stamped
 from nudge.ports import CAMPAIGN, Catalog, StoreDirectory
 from nudge.segments.evaluate import compile_segment
 from nudge.segments.service import MemberReader, SavedSegment
@@ -52,6 +56,8 @@ class CampaignDependencies:
     members: MemberReader
     scheduler: Scheduler
     run_requests: RunRequests
+    templates: TemplateDependencies  # an AlimTalk campaign's template must be approved at the gateway
+    images: ImageStore | None = None  # the images a message names must be the store's (none: no image)
 
 
 def _campaign_document(campaign: Campaign, definition: dict[str, Any]) -> dict[str, Any]:
@@ -60,12 +66,37 @@ def _campaign_document(campaign: Campaign, definition: dict[str, Any]) -> dict[s
         "store_id": campaign.store_id,
         "name": campaign.name,
         "segment_id": campaign.segment_id,
-        "message": definition["message"],
+        "message": stamped(definition["message"], campaign.message.mms_image),  # as validated, + mms_image
         "send": campaign.send.model_dump(mode="json"),
         "tracking": campaign.tracking.model_dump(mode="json", exclude_none=True),
         "created_at": campaign.created_at.isoformat(),
         "updated_at": campaign.updated_at.isoformat(),
     }
+
+
+def _check_template(deps: CampaignDependencies, campaign: Campaign, store: Store, now: datetime) -> None:
+    """An AlimTalk campaign is saved only with a template its store's gateway has approved."""
+    problems = save_problems(deps.templates, store, template_fields([("message", campaign.message)]), now)
+    if problems:
+        raise InvalidPayload("campaign is not valid", problems)
+
+
+def pause_for_templates(catalog: Catalog, store: Store, problem_of: ProblemOf, now: datetime) -> list[Paused]:
+    """Pause each campaign still to run whose AlimTalk template may no longer be sent (`problem_of` says
+    why): its runs do nothing, the reason is on its document, until the marketer saves it again."""
+    out = []
+    for document in catalog.documents(store.store_id, CAMPAIGN):
+        campaign = Campaign.from_document(document)
+        code = campaign.message.template_code
+        if campaign.paused_reason or campaign.message.channel != "alimtalk" or not code:
+            continue
+        if not still_to_run(campaign, now, store.zone) or (reason := problem_of(code)) is None:
+            continue
+        paused = {**document, "paused_reason": f"message.template_code: {reason}"}
+        paused["paused_at"] = now.isoformat()
+        if catalog.put(store.store_id, CAMPAIGN, campaign.campaign_id, paused, create=False):
+            out.append(Paused(CAMPAIGN, campaign.campaign_id, campaign.name, paused["paused_reason"]))
+    return out
 
 
 def run_request(campaign: Campaign, occurrence: str) -> dict[str, str]:
@@ -100,8 +131,14 @@ def create_campaign(deps: CampaignDependencies, store_id: str, payload: Any, now
     store = get_store(deps.stores, store_id)
     campaign_id = new_campaign_id()
     campaign = validate_campaign(
-        payload, store, lambda s: exists(deps.catalog, store_id, SavedSegment, s), now, campaign_id
+        payload,
+        store,
+        lambda s: exists(deps.catalog, store_id, SavedSegment, s),
+        now,
+        campaign_id,
+        images=deps.images,
     )
+    _check_template(deps, campaign, store, now)
     document = _campaign_document(campaign, payload)
     _schedule(deps, campaign, store, now)
     try:
@@ -129,7 +166,9 @@ def update_campaign(
         now,
         campaign_id,
         created_at=old.created_at,
+        images=deps.images,
     )
+    _check_template(deps, campaign, store, now)  # saved again: no longer paused (`pause_for_templates`)
     if (old_spec := schedule_of(old, store)) is not None and schedule_of(campaign, store) is None:
         deps.scheduler.delete(old_spec.name)
     _schedule(deps, campaign, store, now)
@@ -157,6 +196,9 @@ def run_campaign_now(
 ) -> dict[str, str]:
     get_store(deps.stores, store_id)
     campaign = read_or_404(deps.catalog, store_id, Campaign, campaign_id)
+    if campaign.paused_reason:
+        reason = campaign.paused_reason
+        raise Conflict(f"campaign {campaign_id!r} is paused ({reason}); save it again to resume")
     request = run_request(campaign, f"now-{now:%Y%m%dT%H%M%S}-{campaign_id}")
     deps.run_requests.send([_json(request)])
     return request

@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 from nudge.errors import FieldError, InvalidPayload, field_errors
 from nudge.privacy import Mobile, NotMobile, PhoneReading, read_phone
 from nudge.profiles.events import (
+    Attributes,
     ConsentChanged,
     ConsentChannel,
     MemberDetails,
@@ -90,6 +91,8 @@ class ImportedMember(_Model):
     consents: dict[ConsentChannel, ImportedConsent] = {}
     channel_friend: bool | None = None
     adult_verified: bool | None = None
+    grade: Annotated[str, Field(min_length=1, max_length=64)] | None = None  # the store's member grade
+    attributes: Attributes | None = None  # the store's own facts about the member: #{attr_<key>}
     orders: Annotated[list[ImportedOrder], Field(max_length=200)] = []
 
     @field_validator("phone")
@@ -173,6 +176,7 @@ def events_of(store_id: str, member: ImportedMember) -> list[NormalizedEvent]:
     details = MemberDetails(
         phone=member.mobile, name=member.name, email=member.email,
         channel_friend=member.channel_friend, adult_verified=member.adult_verified,
+        grade=member.grade, attributes=member.attributes,
     )  # fmt: skip
     events: list[NormalizedEvent] = [
         MemberJoined(event_id=ids("joined"), occurred_at=member.signed_up_at, member=details, **base)

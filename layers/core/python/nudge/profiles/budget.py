@@ -11,7 +11,7 @@ which the platform retries, then gives up on). So every profile has a budget, an
 | cart (lines, prices, names, categories) | CART (20 KB) | the line added longest ago |
 | orders | ORDERS (128 KB) | the oldest order |
 | products bought | PRODUCTS_BOUGHT (16 KB) | the product bought longest ago |
-| identity, consents, checkout, counters | their fields' own limits (a test builds the largest) | never |
+| identity, attributes, consents, checkout, counters | their own limits (a test builds the largest) | never |
 
 Every part has its own budget, so one part can never take another's room: page views and product views,
 which the public tracker writes, can never crowd out an order or a consent. The budgets and the largest
@@ -168,13 +168,18 @@ def checkout_size(checkout: Checkout | None) -> int:
 
 def order_size(order: Order) -> int:
     """One order as stored: [status, status_at, placed_at, amount, products, paid_at, delivered_at,
-    checkout_id], `refunded` after them when the order was refunded or has categories (null when not
-    refunded), and then its categories when it has any."""
-    refunded: tuple[int, ...] = ()
-    if order.refunded is not None or order.categories:
-        refunded = (1 if order.refunded is None else number_size(order.refunded),)
-    if order.categories:
-        refunded = (*refunded, _categories_size(order.categories))
+    checkout_id], then [refunded, categories, first item's name, item count] without those that trail
+    empty (null, an empty list); an empty one before a later one is a null or an empty list."""
+    tail: list[int] = []
+    for value in _order_tail(order):
+        if value is None:
+            tail.append(1)
+        elif isinstance(value, tuple):
+            tail.append(_categories_size(value))
+        elif isinstance(value, str):
+            tail.append(text_size(value))
+        else:
+            tail.append(number_size(value))
     return list_size(
         (
             text_size(order.status.value),
@@ -185,9 +190,19 @@ def order_size(order: Order) -> int:
             instant_size(order.paid_at),
             instant_size(order.delivered_at),
             1 if order.checkout_id is None else text_size(order.checkout_id),
-            *refunded,
+            *tail,
         )
     )
+
+
+def _order_tail(order: Order) -> list[Decimal | tuple[str, ...] | str | int | None]:
+    """The stored order's elements after its eighth (nudge.adapters.profile_item.order_tail)."""
+    tail: list[Decimal | tuple[str, ...] | str | int | None] = [
+        order.refunded, order.categories, order.first_item, order.item_count or None,
+    ]  # fmt: skip
+    while tail and tail[-1] in (None, ()):
+        tail.pop()
+    return tail
 
 
 def orders_size(profile: Profile) -> int:
@@ -221,6 +236,8 @@ def identity_size(profile: Profile) -> int:
     for value in (profile.phone, profile.name, profile.email, profile.grade):
         if value is not None:
             size += _attribute(text_size(value))
+    if profile.attributes:
+        size += _attribute(map_size((k, text_size(v)) for k, v in profile.attributes.items()))
     for flag in (profile.channel_friend, profile.adult_verified or None):
         if flag is not None:
             size += _attribute(1)

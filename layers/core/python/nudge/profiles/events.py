@@ -88,6 +88,15 @@ UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=200)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
 
+# A store's own facts about a member (an import's column, the Nudge format's `attributes`): up to
+# MAX_ATTRIBUTES per event and per profile, each a short key a message names as `#{attr_<key>}` (letters,
+# digits and `_` only: Solapi refuses a variable name with a '.') and a value of up to 60 characters; an
+# empty value removes the key.
+MAX_ATTRIBUTES = 10
+AttributeKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+AttributeValue = Annotated[str, Field(max_length=60)]
+Attributes = Annotated[dict[AttributeKey, AttributeValue], Field(max_length=MAX_ATTRIBUTES)]
+
 
 class _Event(BaseModel):
     model_config = _CONFIG
@@ -108,6 +117,7 @@ class MemberDetails(BaseModel):
     channel_friend: bool | None = None
     adult_verified: bool | None = None
     grade: Annotated[str, Field(min_length=1, max_length=64)] | None = None  # the store's member grade
+    attributes: Attributes | None = None  # the store's own facts about the member (see Attributes)
 
 
 class MemberJoined(_Event):
@@ -200,7 +210,13 @@ class OrderPaid(_OrderEvent):
 
 
 class OrderShipped(_OrderEvent):
+    """The order left the warehouse, with the carrier and the tracking number when the platform gives them
+    (Cafe24: the first shipped item's; Shopify: the fulfillment's; the Nudge format: as sent)."""
+
     type: Literal[EventType.ORDER_SHIPPED] = EventType.ORDER_SHIPPED
+    shipping_company: Annotated[str, Field(min_length=1, max_length=100)] | None = None  # e.g. CJ대한통운
+    tracking_number: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    tracking_url: Annotated[str, Field(max_length=2048)] | None = None  # the carrier's tracking page
 
 
 class OrderDelivered(_OrderEvent):

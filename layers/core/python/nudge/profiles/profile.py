@@ -19,6 +19,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from nudge.profiles.events import (
+    MAX_ATTRIBUTES,
     CartUpdated,
     CheckoutStarted,
     ConsentChanged,
@@ -50,6 +51,7 @@ PAGE_VIEW_DAY_BYTES = 8 * 1024
 MAX_PATH_LENGTH = 256  # characters of a path kept; segment conditions compare the same first characters
 MAX_CART_LINES = 100  # the lines added most recently
 MAX_CATEGORIES_PER_ORDER = 30  # an order keeps the first 30 distinct categories of its lines
+MAX_ITEM_NAME = 100  # characters kept of an order's first item's name (#{order_first_item})
 # Product pages viewed (PageViewed.product_id, the tracker's): per product the instants of its last
 # MAX_VIEWS_PER_PRODUCT views within PRODUCT_VIEW_HISTORY_DAYS, for at most MAX_VIEWED_PRODUCTS products
 # (those viewed longest ago go first). A view within REPEAT_VIEW of the product's previous one is the same
@@ -106,6 +108,10 @@ class Order:
     # amount ends the order (REFUNDED); one below it keeps the purchase at its net amount.
     refunded: Decimal | None = None
     categories: tuple[str, ...] = ()  # the catalog's categories of its lines (purchase.categories)
+    # What a message about the order names after it was placed (a shipped or delivered event carries no
+    # lines): the first named line's name and how many lines it has (0: not known).
+    first_item: str | None = None
+    item_count: int = 0
 
     @property
     def counts_as_purchase(self) -> bool:
@@ -192,6 +198,8 @@ class Profile:
     channel_friend_at: datetime | None = None
     adult_verified: bool = False
     grade: str | None = None  # the store's member grade (Cafe24 group_no), as the store names it
+    # The store's own facts about the member (key -> value; events.Attributes): at most MAX_ATTRIBUTES.
+    attributes: dict[str, str] = field(default_factory=dict)
     first_visit_at: datetime | None = None
     last_visit_at: datetime | None = None
     visit_count: int = 0
@@ -258,6 +266,7 @@ def _apply_details(profile: Profile, details: MemberDetails, at: datetime) -> No
         profile.name = profile.name or details.name
         profile.email = profile.email or details.email
         profile.grade = profile.grade or details.grade
+        _apply_attributes(profile.attributes, details.attributes or {}, stale=True)
         return
     profile.details_at = at
     if details.phone is not None:
@@ -270,6 +279,19 @@ def _apply_details(profile: Profile, details: MemberDetails, at: datetime) -> No
         profile.adult_verified = details.adult_verified
     if details.grade is not None:
         profile.grade = details.grade
+    _apply_attributes(profile.attributes, details.attributes or {}, stale=False)
+
+
+def _apply_attributes(current: dict[str, str], given: dict[str, str], *, stale: bool) -> None:
+    """The member's attributes with these applied: a newer value replaces the key's (an empty one removes
+    it); a stale one only fills a key not known yet. A new key past MAX_ATTRIBUTES is not kept."""
+    for key, value in given.items():
+        if stale and key in current:
+            continue
+        if not value:
+            current.pop(key, None)
+        elif key in current or len(current) < MAX_ATTRIBUTES:
+            current[key] = value
 
 
 def _set_status(order: Order, status: OrderStatus, at: datetime) -> None:
@@ -453,6 +475,9 @@ def apply_event(profile: Profile, event: NormalizedEvent, zone: ZoneInfo) -> Non
             products = dict.fromkeys(line.product_id for line in event.lines)
             order.products = tuple(products)[:MAX_PRODUCTS_PER_ORDER]
             order.categories = _order_categories(event)
+            order.item_count = len(event.lines)
+            named = next((line.name for line in event.lines if line.name), None)
+            order.first_item = named[:MAX_ITEM_NAME] if named else None
             order.checkout_id = event.checkout_id
             _clear_cart_for_order(profile, at)
             checkout = profile.checkout

@@ -1,5 +1,8 @@
 """What a campaign or an automation did: targeted, suppressed and deferred (by reason), sent, delivered,
-failed (by the gateway's code), fell back, clicked, converted and the revenue of those conversions.
+failed (by the gateway's code), fell back, clicked, converted and the revenue of those conversions; and an
+automation's steps stopped before any send because the journey ended (by reason: the exit condition met,
+the automation paused or deleted, the step removed; nudge.automations.runs records them in the ledger).
+A step the rules refused when it fell due counts as suppressed, as if the sender had refused it.
 
 Conversion: an order placed within the attribution window after a click on a message (default 7 days), or
 failing that after its delivery (default 1 day), is attributed to that message — the latest such touch
@@ -27,7 +30,7 @@ from nudge.errors import FieldError, InvalidPayload, NotFound
 from nudge.ports import AUTOMATION, CAMPAIGN
 from nudge.profiles.profile import Order, OrderStatus
 from nudge.sending.notices import is_owed_by_law
-from nudge.sending.reasons import NudgeReason, meaning
+from nudge.sending.reasons import NudgeReason, ends_journey, meaning
 from nudge.sending.records import SendRecord, State
 
 CLICK_WINDOW = timedelta(days=7)
@@ -100,11 +103,15 @@ def report(
     `left_out`: members a campaign's runs left out before any send (nudge.campaigns.runs), by reason;
     they count as targeted and suppressed. `owed`: the store's legal-notice automations (`attribute`)."""
     suppressed: Counter[str] = Counter(left_out or {})
+    stopped: Counter[str] = Counter()
     deferred: Counter[str] = Counter()
     failed: Counter[str] = Counter()
     for record in records:
         blocking = [r for r in record.reasons if r not in SEND_REASONS] or [NudgeReason.UNSPECIFIED]
-        if record.state is State.SUPPRESSED:
+        ended = [r for r in record.reasons if ends_journey(r)]
+        if record.state is State.SUPPRESSED and ended:
+            stopped.update(ended)
+        elif record.state is State.SUPPRESSED:
             suppressed.update(blocking)
         elif record.state is State.DEFERRED:
             deferred.update(blocking)
@@ -132,9 +139,11 @@ def report(
     return {
         "source": source,
         "targeted": len(records) + screened,
-        "suppressed": sum(1 for r in records if r.state is State.SUPPRESSED) + screened,
+        "suppressed": sum(1 for r in records if r.state is State.SUPPRESSED) - stopped.total() + screened,
         "suppressed_by_reason": dict(suppressed.most_common()),
         "left_out_at_targeting": screened,
+        "stopped": stopped.total(),
+        "stopped_by_reason": dict(stopped.most_common()),
         "deferred": sum(1 for r in records if r.state is State.DEFERRED),
         "deferred_by_reason": dict(deferred.most_common()),
         "sent": sum(1 for r in records if r.sent_at is not None),
@@ -194,12 +203,14 @@ def report_html(name: str, data: dict[str, Any]) -> str:
         "<body style='font-family:sans-serif;max-width:760px;margin:2em auto'>"
         f"<h1>{html.escape(name)}</h1>"
         f"<p>left out before any send (consent): {data.get('left_out_at_targeting', 0)} · "
+        f"stopped before any send (the journey ended): {data.get('stopped', 0)} · "
         f"fell back to SMS: {data['fell_back']} · revenue: ₩{html.escape(data['revenue'])} · "
         f"attribution: {data['windows']['click_days']} days after a click, "
         f"{data['windows']['delivery_days']} day after a delivery</p>"
         + _bars("Funnel", funnel)
         + _bars("Suppressed by reason", data["suppressed_by_reason"], codes=True)
         + _bars("Deferred by reason", data["deferred_by_reason"], codes=True)
+        + _bars("Stopped by reason (the journey ended)", data.get("stopped_by_reason", {}), codes=True)
         + _bars("Failed by gateway code", data["failed_by_code"], codes=True)
         + "</body></html>"
     )
@@ -233,6 +244,8 @@ class _Named(BaseModel):
     catalog_kind: ClassVar[str]
 
     name: Any = None
+    # Why a sync paused it (its AlimTalk template no longer approved: nudge.alimtalk), shown in the report.
+    paused_reason: str | None = None
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Self:
@@ -281,4 +294,5 @@ def source_report(
         left_out,
         owed,
     )
-    return name, {"name": name, **data}
+    paused = {"paused_reason": named.paused_reason} if named is not None and named.paused_reason else {}
+    return name, {"name": name, **paused, **data}

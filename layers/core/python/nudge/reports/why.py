@@ -4,7 +4,10 @@ agent asks for ("why did I get this at 8 a.m.?", "why did she not get the Dog Da
 For every message Nudge decided about, from the send ledger: the source (campaign or automation step), how
 the customer came to be targeted, the compliance decision at send time with its reason codes (consent,
 night window, frequency, the one-per-promotion-per-day rule, …), the exactly-once claim, and what the
-gateway answered (delivered, failed with its code, fell back to SMS, clicked). For every campaign that ran
+gateway answered (delivered, failed with its code, fell back to SMS, clicked). An automation's step
+stopped when it fell due, before any send job (nudge.automations.runs), is told as such: `stopped`, when,
+and why (the exit condition met, the automation paused or deleted, the step removed); or, refused by the
+rules then, `suppressed` with the compliance reasons. For every campaign that ran
 without a message to this customer: that its run left them out for their consent or channel friendship
 (nudge.campaigns.runs), or that they were not in its segment when it ran, and whether they are now.
 Every reason code is told in English and in Korean (`meaning`, `meaning_ko`: nudge.sending.reasons).
@@ -19,7 +22,7 @@ from typing import Any
 from nudge.privacy import mask_name, mask_phone
 from nudge.profiles.profile import Profile
 from nudge.sending.notices import CONSENT_RESULT_NOTICE, is_owed_by_law
-from nudge.sending.reasons import meaning
+from nudge.sending.reasons import ends_journey, meaning
 from nudge.sending.records import SendRecord, State
 
 
@@ -55,7 +58,38 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _stopped_when_due(record: SendRecord) -> bool:
+    """An automation's step stopped before it was queued: no sender ever claimed its send key (attempt 0)."""
+    return record.state is State.SUPPRESSED and record.attempt == 0
+
+
+def _state(record: SendRecord) -> str:
+    if _stopped_when_due(record) and any(ends_journey(code) for code in record.reasons):
+        return "stopped"
+    return record.state.value
+
+
+def _stop_chain(record: SendRecord) -> list[dict[str, Any]]:
+    """A step stopped when it fell due: what became of it then, and that nothing of it is ever sent."""
+    reasons = [_reason(code) for code in record.reasons]
+    checked = "checked again when the step fell due, before any send job was queued: nothing was sent"
+    if _state(record) == "stopped":
+        decided: dict[str, Any] = {"step": "stopped", "detail": f"the journey ended; {checked}"}
+    else:
+        decided = {"step": "compliance", "decision": "suppressed", "detail": checked}
+    return [
+        {"step": "targeted", "detail": "the automation's trigger matched: the journey started"},
+        {**decided, "at": _iso(record.created_at), "reasons": reasons},
+        {
+            "step": "exactly once",
+            "detail": "recorded under the step's send key: a late job of it sends nothing",
+        },
+    ]
+
+
 def _chain(record: SendRecord, source: Source | None) -> list[dict[str, Any]]:
+    if _stopped_when_due(record):
+        return _stop_chain(record)
     automation = record.source.startswith("automation:")
     chain: list[dict[str, Any]] = [
         {
@@ -122,7 +156,7 @@ def explain(
             "source": record.source,
             "name": source.name if source else _unnamed(record.source),
             "occurrence": record.occurrence,
-            "state": record.state.value,
+            "state": _state(record),
             "chain": _chain(record, source),
         }
         if record.step is not None and (source is None or source.steps > 1):

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from compliance.message import Message
+from compliance.problems import Problem
+from compliance.reasons import Reason
+
 # Delivery result codes that mean "this person cannot get a Kakao message", for which a Kakao message falls
 # back to SMS/LMS (NHN 3018 not active, 3019 not a KakaoTalk user, 3020 blocked; Solapi 3104, 3107).
 KAKAO_UNREACHABLE = frozenset({"3018", "3019", "3020", "3104", "3107"})
@@ -33,15 +37,81 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
-class SmsPart:
-    """An SMS/LMS: the message itself, or the fallback a gateway sends when Kakao cannot deliver."""
+class Picture:
+    """An image as the gateway knows it once uploaded (`Gateway.upload_image`): NHN's imageUrl (brand
+    messages) or attachment fileId (MMS), Solapi's storage fileId; and where a tap on it leads."""
 
-    kind: str  # SMS | LMS
+    ref: str
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSet:
+    """Where a tap leads: a web link (mobile, PC) and the app's own links."""
+
+    link_mo: str | None = None
+    link_pc: str | None = None
+    scheme_android: str | None = None
+    scheme_ios: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WideItem:
+    """One item of a WIDE_ITEM_LIST bubble: the first is the wide (2:1) one, the others square."""
+
+    title: str
+    picture: Picture
+    links: LinkSet
+
+
+@dataclass(frozen=True, slots=True)
+class CouponPart:
+    title: str  # one of Kakao's five forms ("10% 할인 쿠폰", …)
+    description: str
+    links: LinkSet = LinkSet()
+
+
+@dataclass(frozen=True, slots=True)
+class CommercePart:
+    title: str
+    regular_price: int
+    discount_price: int | None = None
+    discount_rate: int | None = None
+    discount_fixed: int | None = None
+    additional_info: str = ""  # the gateways' `additionalContent`
+
+
+@dataclass(frozen=True, slots=True)
+class CardPart:
+    """A carousel card (CAROUSEL_FEED: header, text, picture, buttons, coupon; CAROUSEL_COMMERCE: picture,
+    commerce, buttons, coupon), or a CAROUSEL_COMMERCE intro (header, text, picture whose link is the
+    intro's link)."""
+
+    header: str = ""
+    text: str = ""
+    picture: Picture | None = None
+    buttons: tuple[Link, ...] = ()
+    commerce: CommercePart | None = None
+    coupon: CouponPart | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VideoPart:
+    url: str  # a Kakao TV address
+    thumbnail: Picture | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SmsPart:
+    """An SMS/LMS/MMS: the message itself, or the fallback sent when Kakao cannot deliver."""
+
+    kind: str  # SMS | LMS | MMS
     text: str
     title: str | None
     is_ad: bool
     sender_number: str
     optout_number: str | None = None
+    image: Picture | None = None  # MMS: its picture, uploaded for MMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +120,7 @@ class Outbound:
 
     send_id: str  # idempotency key (NHN) / correlation field (Solapi) / recipientGroupingKey
     to: str  # domestic form, 01012345678: personal data, never logged
-    kind: str  # ALIMTALK | BRAND_MESSAGE | SMS | LMS
+    kind: str  # ALIMTALK | BRAND_MESSAGE | SMS | LMS | MMS
     text: str
     is_ad: bool
     sender_number: str
@@ -62,7 +132,17 @@ class Outbound:
     adult: bool = False
     buttons: tuple[Link, ...] = ()
     optout_number: str | None = None
-    fallback: SmsPart | None = None  # sent by the gateway when Kakao delivery fails (3018/3019/3020)
+    fallback: SmsPart | None = None  # sent when Kakao delivery fails (3018/3019/3020): carries_fallback
+    # Brand message parts by chatBubbleType (kakao-rich-messages.md §1.1), and an MMS's picture (`image`).
+    header: str | None = None  # WIDE_ITEM_LIST (required), PREMIUM_VIDEO
+    image: Picture | None = None  # IMAGE, WIDE, COMMERCE; an MMS's picture
+    items: tuple[WideItem, ...] = ()  # WIDE_ITEM_LIST: 3-4, the first the wide one
+    cards: tuple[CardPart, ...] = ()  # CAROUSEL_FEED, CAROUSEL_COMMERCE
+    intro: CardPart | None = None  # CAROUSEL_COMMERCE head
+    tail: LinkSet | None = None  # a carousel's "more" link
+    commerce: CommercePart | None = None  # COMMERCE
+    coupon: CouponPart | None = None  # TEXT, IMAGE, WIDE, WIDE_ITEM_LIST, COMMERCE, PREMIUM_VIDEO
+    video: VideoPart | None = None  # PREMIUM_VIDEO
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +202,12 @@ class Gateway(Protocol):
         on the delivery report)."""
         ...
 
+    def upload_image(self, use: str, name: str, data: bytes) -> str:
+        """Upload an image for one use (compliance.images.ImageUse: IMAGE, WIDE_IMAGE, …, MMS) to the
+        store's gateway account: the ref a message then names it by (Picture.ref). Rejected: the gateway
+        refused the image (its format, size or ratio for that use)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
@@ -154,3 +240,25 @@ class ReportFormat:
     parse: Callable[[bytes], list[DeliveryReport]]
     carrier: str  # header | query
     signature: str  # the header's or the query parameter's name
+
+
+# --- What one gateway takes beyond Kakao's own rules (compliance.formats) ----------------------------------
+# Solapi sends a WIDE_ITEM_LIST as a main item and at least 3 sub items (solapi-nodejs `bms` kakaoOption.ts,
+# mainWideItem + subWideItemList), where NHN takes 3 or 4 items in all: through Solapi it needs 4.
+SOLAPI_WIDE_ITEMS = 4
+
+
+def gateway_problems(message: Message, provider: str | None) -> list[Problem]:
+    """What the store's gateway would refuse in a definition Kakao's rules allow, each naming its field, so
+    the marketer hears it when saving and not from every send."""
+    out: list[Problem] = []
+    wide = message.channel == "brand_message" and message.bubble == "WIDE_ITEM_LIST"
+    if provider == "solapi" and wide and message.items and len(message.items) != SOLAPI_WIDE_ITEMS:
+        out.append(
+            Problem(
+                "items",
+                Reason.TOO_FEW,
+                f"through Solapi a WIDE_ITEM_LIST has {SOLAPI_WIDE_ITEMS} items (a main item and 3 more)",
+            )
+        )
+    return out

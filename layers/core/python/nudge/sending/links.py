@@ -8,16 +8,17 @@ LMS) is the count of what is sent.
 
 import re
 from datetime import datetime
-from typing import Annotated, Protocol
+from typing import Annotated, Protocol, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from compliance.links import web_link_problem
-from compliance.message import Message
+from compliance.message import Button, Card, Image, LinkSet, Message
 from nudge.sending.records import SendRecord
 from nudge.stores import Store
 
+L = TypeVar("L", LinkSet, Button)
 URL = re.compile(r"https?://[^\s<>\"')\]]+")
 
 
@@ -109,22 +110,44 @@ def rewrite(
     fallback_text = (
         URL.sub(lambda m: tracked(m.group(0)), message.fallback_text) if message.fallback_text else None
     )
-    # Web links are tracked; an AL button's app links open the app and are left as they are.
-    buttons = tuple(
-        b.model_copy(
+
+    # Web links are tracked wherever a tap leads (buttons, a card's buttons, an item, a coupon, an image, a
+    # carousel's "more" link); app links open the app and are left as they are.
+    def web(links: L) -> L:
+        if not (links.link_mo or links.link_pc):
+            return links
+        return links.model_copy(
             update={
-                "link_mo": tracked(b.link_mo) if b.link_mo else None,
-                "link_pc": tracked(b.link_pc) if b.link_pc else None,
+                "link_mo": tracked(links.link_mo) if links.link_mo else None,
+                "link_pc": tracked(links.link_pc) if links.link_pc else None,
             }
         )
-        for b in message.buttons
-    )
+
+    def image(picture: Image | None) -> Image | None:
+        if picture is None or not picture.link:
+            return picture
+        return picture.model_copy(update={"link": tracked(picture.link)})
+
+    def card(item: Card) -> Card:
+        coupon = web(item.coupon) if item.coupon is not None else None
+        buttons = tuple(web(b) for b in item.buttons)
+        return item.model_copy(update={"buttons": buttons, "coupon": coupon, "image": image(item.image)})
+
+    buttons = tuple(web(b) for b in message.buttons)
+    update = {
+        "content": content,
+        "fallback_text": fallback_text,
+        "buttons": buttons,
+        "image": image(message.image),
+        "items": tuple(web(item) for item in message.items),
+        "coupon": web(message.coupon) if message.coupon is not None else None,
+        "cards": tuple(card(c) for c in message.cards),
+        "intro": card(message.intro) if message.intro is not None else None,
+        "tail": web(message.tail) if message.tail is not None else None,
+    }
     if not destinations:
         return message, ()
-    changed = message.model_copy(
-        update={"content": content, "buttons": buttons, "fallback_text": fallback_text}
-    )
-    return changed, tuple(destinations)
+    return message.model_copy(update=update), tuple(destinations)
 
 
 class ClickLedger(Protocol):

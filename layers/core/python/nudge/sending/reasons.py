@@ -24,6 +24,7 @@ class NudgeReason(StrEnum):
     FALLBACK_NOT_OFFERED = "fallback_not_offered"
     # Recorded as the failure's code, where a gateway's own code goes otherwise.
     NO_GATEWAY = "no_gateway"
+    IMAGE_GONE = "image_gone"  # an image the message shows is no longer among the store's images
 
     # Why an automation's due step stopped (the journey's record and the slot's answer).
     AUTOMATION_DELETED = "automation_deleted"
@@ -40,6 +41,22 @@ class NudgeReason(StrEnum):
 def detailed(reason: NudgeReason, detail: str) -> str:
     """A code with its detail, as stored: `exited:order_canceled`, `suppressed:no_consent,frequency_cap`."""
     return f"{reason.value}:{detail}"
+
+
+_JOURNEY_ENDS = frozenset(
+    {
+        NudgeReason.AUTOMATION_DELETED,
+        NudgeReason.AUTOMATION_PAUSED,
+        NudgeReason.STEP_REMOVED,
+        NudgeReason.EXITED,
+    }
+)
+
+
+def ends_journey(code: str) -> bool:
+    """An automation's step stopped because its journey ended (an exit condition met, the automation paused
+    or deleted, the step removed), not because the rules refused the message: a report counts it stopped."""
+    return code.partition(":")[0] in _JOURNEY_ENDS
 
 
 class Meaning(NamedTuple):
@@ -132,6 +149,11 @@ MEANINGS: dict[str, Meaning] = {
         "a variable nothing can fill where it stands, and no fallback declared",
         "채울 수 없는 변수 (기본값 없음)",
     ),
+    Reason.UNKNOWN_IMAGE: Meaning("the image was never uploaded to this store", "업로드되지 않은 이미지"),
+    Reason.INVALID_IMAGE: Meaning(
+        "an image breaks Kakao's or the carriers' rule for where it is used (format, size, ratio)",
+        "이미지 규격 오류 (형식, 크기, 비율)",
+    ),
     # Nudge's own: why the sender recorded no send.
     NudgeReason.STORE_DELETED: Meaning("the store was removed", "스토어 삭제됨"),
     NudgeReason.SOURCE_DELETED: Meaning(
@@ -151,6 +173,9 @@ MEANINGS: dict[str, Meaning] = {
         "no SMS fallback could be sent for this message", "대체 문자 발송 불가"
     ),
     NudgeReason.NO_GATEWAY: Meaning("the store has no message gateway set up", "발송 게이트웨이 미연결"),
+    NudgeReason.IMAGE_GONE: Meaning(
+        "an image the message shows was deleted from the store's images", "메시지 이미지가 삭제됨"
+    ),
     # Why an automation's step stopped.
     NudgeReason.AUTOMATION_DELETED: Meaning(
         "the automation was deleted before the step was due", "단계 실행 전 자동화 삭제됨"

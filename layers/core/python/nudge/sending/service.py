@@ -30,6 +30,7 @@ queue's maxReceiveCount the job waits in the dead-letter queue: never lost, neve
 refusal code is permanent and recorded with the gateway's code.
 """
 
+import hashlib
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -39,17 +40,40 @@ from typing import Any, ClassVar, Protocol, Self
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from compliance.content import Content
+from compliance.content import fill as fill_variables
 from compliance.decision import Decision, Outcome, decide
 from compliance.formats import variable_parts
-from compliance.message import Message, prepared
+from compliance.images import ImageNeed, ImageUse, image_uses, read_facts
+from compliance.message import (
+    Button,
+    Card,
+    Commerce,
+    Coupon,
+    LinkSet,
+    Message,
+    filled_texts,
+    labelled,
+    prepared,
+)
 from compliance.recipient import RecentSend
 from nudge.catalog import CatalogItems, read
 from nudge.ports import AUTOMATION, CAMPAIGN, StoreDirectory
 from nudge.privacy import domestic_phone
 from nudge.profiles.consent import recipient_of
 from nudge.profiles.profile import Profile
+from nudge.sending import gateway as wire
 from nudge.sending import links as tracking_links
-from nudge.sending.gateway import Accepted, Expired, Gateway, Link, Outbound, Rejected, SmsPart, Transient
+from nudge.sending.gateway import (
+    Accepted,
+    Expired,
+    Gateway,
+    Link,
+    Outbound,
+    Picture,
+    Rejected,
+    SmsPart,
+    Transient,
+)
 from nudge.sending.jobs import SendJob
 from nudge.sending.links import Tracking
 from nudge.sending.notices import CONSENT_RESULT_NOTICE, NOTICE
@@ -91,8 +115,30 @@ class Deferrals(Protocol):
         ...
 
 
+class ImageBytes(Protocol):
+    """The store's images (nudge.images.ImageStore): the bytes an upload to a gateway sends."""
+
+    def data(self, store_id: str, image_id: str) -> bytes | None: ...
+
+
+class GatewayImages(Protocol):
+    """What each gateway account holds already: the ref an upload answered, per account, image use and image
+    id (nudge.adapters.gateway_images). An image is uploaded once and named by every message after."""
+
+    def ref(self, account: str, use: str, image_id: str) -> str | None: ...
+
+    def remember(self, account: str, use: str, image_id: str, ref: str) -> str:
+        """Keep the ref, unless another sender kept one first: the ref to use."""
+        ...
+
+
 class Busy(RuntimeError):
     """Another attempt of this job is in progress, or the gateway stayed unavailable: try again later."""
+
+
+class ImageGone(Exception):
+    """An image the message shows is no longer among the store's images (deleted after the message was
+    saved): nothing can be uploaded, and the send fails (NudgeReason.IMAGE_GONE)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +154,8 @@ class SendDependencies:
     sleep: Callable[[float], None]
     tracking_base_url: str = ""
     jitter: Callable[[], float] = field(default=random.random)
+    images: ImageBytes | None = None  # the store's images, uploaded to the gateway on first use
+    gateway_images: GatewayImages | None = None  # what each gateway account holds already
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,12 +235,15 @@ def load_source(catalog: CatalogItems, job: SendJob) -> Source:
         raise SourceGone(NudgeReason.SOURCE_INVALID) from exc
 
 
-def personalisation(names: tuple[str, ...], job: SendJob, profile: Profile) -> dict[str, str]:
-    """Values for the message's variables: the job's own, then the profile's (`name`). A variable may
+def personalisation(
+    names: tuple[str, ...], job: SendJob, profile: Profile, store: Store | None = None
+) -> dict[str, str]:
+    """Values for the message's variables: the job's own, then the profile's (`name`), then the store's
+    (`store_name`). A variable may
     declare a fallback for a missing value: `#{name|고객}`. One with neither is left out, and the compliance
     layer then refuses the message (`missing_variable`): a raw `#{...}` never reaches a customer. Which
     variables exist is one table (nudge.sending.variables), which the admin API checks messages against."""
-    return fill(names, job.variables, profile)
+    return fill(names, job.variables, profile, store)
 
 
 def recent_sends(recent: list[SendRecord], zone_now: datetime) -> tuple[RecentSend, ...]:
@@ -204,7 +255,9 @@ def recent_sends(recent: list[SendRecord], zone_now: datetime) -> tuple[RecentSe
     )
 
 
-def _sms_part(content: Content | None, store: Store) -> SmsPart | None:
+def _sms_part(
+    content: Content | None, store: Store, pictures: Mapping[str, Picture] | None = None
+) -> SmsPart | None:
     if content is None:
         return None
     return SmsPart(
@@ -214,14 +267,77 @@ def _sms_part(content: Content | None, store: Store) -> SmsPart | None:
         is_ad=content.is_ad,
         sender_number=content.sender_number or store.contact_phone or "",
         optout_number=content.optout_number,
+        image=(pictures or {}).get(FALLBACK_IMAGE),
+    )
+
+
+FALLBACK_IMAGE = "fallback.image"  # the picture of a fallback MMS, beside the message's own fields
+
+
+def _links(links: LinkSet | Button) -> wire.LinkSet:
+    return wire.LinkSet(links.link_mo, links.link_pc, links.scheme_android, links.scheme_ios)
+
+
+def _buttons(buttons: tuple[Button, ...]) -> tuple[Link, ...]:
+    return tuple(Link(b.name, b.type, b.link_mo, b.link_pc, b.scheme_android, b.scheme_ios) for b in buttons)
+
+
+def _coupon(coupon: Coupon | None) -> wire.CouponPart | None:
+    return None if coupon is None else wire.CouponPart(coupon.title, coupon.description, _links(coupon))
+
+
+def _commerce(commerce: Commerce | None) -> wire.CommercePart | None:
+    if commerce is None or commerce.title is None or commerce.regular_price is None:
+        return None  # validate_message refuses a bubble that needs one and lacks it
+    return wire.CommercePart(
+        commerce.title,
+        commerce.regular_price,
+        commerce.discount_price,
+        commerce.discount_rate,
+        commerce.discount_fixed,
+        commerce.additional_info,
+    )
+
+
+def _card(card: Card, picture: Picture | None, text: Callable[[str, str], str], prefix: str) -> wire.CardPart:
+    return wire.CardPart(
+        header=text(f"{prefix}.header", card.header),
+        text=text(f"{prefix}.text", card.text),
+        picture=picture,
+        buttons=_buttons(card.buttons),
+        commerce=_commerce(card.commerce),
+        coupon=_coupon(card.coupon),
     )
 
 
 def outbound(
-    send_id: str, phone: str, message: Message, decision: Decision, store: Store, variables: Mapping[str, str]
+    send_id: str,
+    phone: str,
+    message: Message,
+    decision: Decision,
+    store: Store,
+    variables: Mapping[str, str],
+    pictures: Mapping[str, Picture] | None = None,
 ) -> Outbound:
+    """The message for one person, as the gateway is handed it: the decision's content (variables filled,
+    labelled), the bubble's parts, and each image as the gateway account knows it (`pictures`, by the field
+    compliance.images.image_uses names: "image", "items[0].image", "cards[1].image", …)."""
     content = decision.content
     assert content is not None
+    pictures = pictures or {}
+    # Variables are filled where the compliance layer fills them (filled_texts); any other text goes as it
+    # was written, and validate_message refuses a variable there (unfillable_variable).
+    filled = {name for name, _ in filled_texts(message)}
+
+    def text(name: str, value: str) -> str:
+        return fill_variables(value, variables) if name in filled else value
+
+    brand = message.channel == "brand_message"
+    bubble = message.bubble if brand else "TEXT"
+    shown = labelled(message)  # a layout without content carries the ad label in its first text
+    video = None
+    if brand and message.video_url:
+        video = wire.VideoPart(message.video_url, pictures.get("video_thumbnail"))
     return Outbound(
         send_id=send_id,
         to=domestic_phone(phone),
@@ -232,16 +348,78 @@ def outbound(
         title=content.title,
         template_code=message.template_code,
         template_parameters={variable_parts(token)[0]: value for token, value in variables.items()},
-        bubble=message.bubble if message.channel == "brand_message" else "TEXT",
+        bubble=bubble,
         targeting=content.targeting,
         adult=message.adult_only,
-        buttons=tuple(
-            Link(b.name, b.type, b.link_mo, b.link_pc, b.scheme_android, b.scheme_ios)
-            for b in message.buttons
-        ),
+        buttons=_buttons(message.buttons),
         optout_number=content.optout_number,
-        fallback=_sms_part(decision.fallback, store),
+        fallback=_sms_part(decision.fallback, store, pictures),
+        header=text("title", shown.title)
+        if shown.title and bubble in ("WIDE_ITEM_LIST", "PREMIUM_VIDEO")
+        else None,
+        image=pictures.get("image"),
+        items=tuple(
+            wire.WideItem(text(f"items[{i}].title", item.title), picture, _links(item))
+            for i, item in enumerate(shown.items)
+            if brand and (picture := pictures.get(f"items[{i}].image")) is not None
+        ),
+        cards=tuple(
+            _card(card, pictures.get(f"cards[{i}].image"), text, f"cards[{i}]")
+            for i, card in enumerate(shown.cards)
+        )
+        if brand
+        else (),
+        intro=_card(shown.intro, pictures.get("intro.image"), text, "intro")
+        if brand and shown.intro is not None
+        else None,
+        tail=_links(shown.tail) if brand and shown.tail is not None else None,
+        commerce=_commerce(shown.commerce) if brand else None,
+        coupon=_coupon(shown.coupon) if brand else None,
+        video=video,
     )
+
+
+def images_account(store: Store) -> str:
+    """Whose uploads a ref names: the gateway-side account (NHN's appKeys, Solapi's API key, and the address
+    they answer at), not Nudge's label for it, so a store that changes its keys uploads again."""
+    account = store.gateway
+    assert account is not None
+    parts = (account.provider, account.api_key, account.kakao_appkey, account.sms_appkey, account.base_url)
+    # A digest: the keys themselves have no business in a table key.
+    return hashlib.sha256("|".join(part or "" for part in parts).encode()).hexdigest()[:32]
+
+
+def _file_name(image_id: str, data: bytes) -> str:
+    """The name an upload carries: the image id and its format's extension (NHN's MMS upload takes only
+    .jpg/.jpeg names of at most 45 characters; the id is 36)."""
+    facts = read_facts(data)
+    return f"{image_id}.{'png' if facts is not None and facts.format == 'png' else 'jpg'}"
+
+
+def pictures_for(
+    deps: SendDependencies, gateway: Gateway, store: Store, needs: list[ImageNeed]
+) -> dict[str, Picture]:
+    """Each needed image as the store's gateway account knows it: the ref it holds already, or the ref an
+    upload of the store's bytes answers (kept for every later message). Raises ImageGone, or the
+    gateway's Rejected / Transient from the upload."""
+    account = images_account(store)
+    out: dict[str, Picture] = {}
+    refs: dict[tuple[str, str], str] = {}
+    for need in needs:
+        key = (str(need.use), need.image_id)
+        ref = refs.get(key)
+        if ref is None:
+            ref = deps.gateway_images.ref(account, *key) if deps.gateway_images is not None else None
+        if ref is None:
+            data = deps.images.data(store.store_id, need.image_id) if deps.images is not None else None
+            if data is None:
+                raise ImageGone(need.image_id)
+            ref = gateway.upload_image(str(need.use), _file_name(need.image_id, data), data)
+            if deps.gateway_images is not None:
+                ref = deps.gateway_images.remember(account, *key, ref)
+        refs[key] = ref
+        out[need.field] = Picture(ref, need.link)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +501,7 @@ def _prepare(job: SendJob, deps: SendDependencies, record: SendRecord, link_id: 
     message, links = tracking_links.rewrite(
         source.message, link_id, deps.tracking_base_url, source.tracking, job.source.partition(":")[2], store
     )
-    variables = personalisation(prepared(message).variables, job, profile)
+    variables = personalisation(prepared(message).variables, job, profile, store)
     # The frequency rules count ads only and apply to ads only: an informational message needs no lookup.
     recent = (
         deps.ledger.recent(job.store_id, job.customer_id, now - FREQUENCY_LOOKBACK) if message.is_ad else []
@@ -360,8 +538,11 @@ def process(job: SendJob, deps: SendDependencies) -> Result:
         return _finish(deps, record, State.DEFERRED, now, deferred_until=until)
     if store.gateway is None:
         return _finish(deps, record, State.FAILED, now, code=NudgeReason.NO_GATEWAY)
-    out = outbound(send_id, ready.phone, ready.message, decision, store, ready.variables)
     gateway = deps.gateway_for(store)
+    pictures = _pictures(deps, gateway, store, record, image_uses(ready.message))
+    if isinstance(pictures, Result):
+        return pictures
+    out = outbound(send_id, ready.phone, ready.message, decision, store, ready.variables, pictures)
     by_nudge = out.fallback is not None and not gateway.carries_fallback(out)
     record = replace(
         record,
@@ -373,11 +554,13 @@ def process(job: SendJob, deps: SendDependencies) -> Result:
 
 
 def send_fallback(original: SendRecord, deps: SendDependencies) -> Result:
-    """The SMS/LMS fallback of a Kakao message its gateway could not deliver and does not fall back itself
-    (a Solapi brand message): Nudge sends it when the delivery report says so. It is a send of its own
-    (send key + FALLBACK, exactly once like any other, however often the report comes), decided again now
-    (SMS consent, the night window), and it is only sent when the Kakao message did not arrive: the person
-    gets one message. Its ledger source is `{source}|fallback`, so reports count the message once."""
+    """The SMS/LMS/MMS fallback of a Kakao message its gateway could not deliver and does not fall back
+    itself (a Solapi brand message; an MMS fallback on either gateway, whose resend knows SMS and LMS only):
+    Nudge sends it when the delivery report says so, an MMS with its picture uploaded for MMS. It is a send
+    of its own (send key + FALLBACK, exactly once like any other, however often the report comes), decided
+    again now (SMS consent, the night window), and it is only sent when the Kakao message did not arrive:
+    the person gets one message. Its ledger source is `{source}|fallback`, so reports count the message
+    once."""
     if not original.job:
         return Result(original.send_id, "no_fallback")
     job = SendJob.model_validate_json(original.job)
@@ -392,7 +575,13 @@ def send_fallback(original: SendRecord, deps: SendDependencies) -> Result:
     if decision.outcome is not Outcome.SEND or fallback is None or ready.store.gateway is None:
         reasons = (*ready.record.reasons, *decision.fallback_blocked) or (NudgeReason.FALLBACK_NOT_OFFERED,)
         return _finish(deps, ready.record, State.SUPPRESSED, now, reasons=reasons)
-    part = _sms_part(fallback, ready.store)
+    gateway = deps.gateway_for(ready.store)
+    record = replace(ready.record, kind=fallback.kind)
+    needs = [ImageNeed(FALLBACK_IMAGE, fallback.image_id, ImageUse.MMS)] if fallback.image_id else []
+    pictures = _pictures(deps, gateway, ready.store, record, needs)
+    if isinstance(pictures, Result):
+        return pictures
+    part = _sms_part(fallback, ready.store, pictures)
     assert part is not None
     out = Outbound(
         send_id=send_id,
@@ -403,10 +592,28 @@ def send_fallback(original: SendRecord, deps: SendDependencies) -> Result:
         sender_number=part.sender_number,
         title=part.title,
         optout_number=part.optout_number,
+        image=part.image,
     )
-    record = replace(ready.record, kind=part.kind)
-    gateway = deps.gateway_for(ready.store)
     return _send(deps, gateway, out, ready.store, record, takeover=claim.status is ClaimStatus.TAKEOVER)
+
+
+def _pictures(
+    deps: SendDependencies, gateway: Gateway, store: Store, record: SendRecord, needs: list[ImageNeed]
+) -> "dict[str, Picture] | Result":
+    """The images a send shows, uploaded where the gateway account lacks them (pictures_for); or the
+    finished record when one cannot be: an image deleted from the store (IMAGE_GONE), an upload the gateway
+    refused (its code). An upload the gateway could not answer ends the attempt as a send would (Busy)."""
+    if not needs:
+        return {}
+    try:
+        return pictures_for(deps, gateway, store, needs)
+    except ImageGone:
+        return _finish(deps, record, State.FAILED, deps.now(), code=NudgeReason.IMAGE_GONE)
+    except Rejected as refused:
+        return _finish(deps, record, State.FAILED, deps.now(), code=refused.code)
+    except Transient as unclear:
+        deps.ledger.finish(replace(record, lease_until=deps.now()), deps.now())
+        raise Busy(f"gateway unavailable for an image of send {record.send_id}: {unclear.code}") from unclear
 
 
 def send_notice(

@@ -10,8 +10,13 @@ Ads go to the ad-SMS endpoints (`/sender/ad-sms`, `/sender/ad-mms`), which refus
 "(광고)…무료수신거부 080…". NHN's 080 opt-out service keeps the list of numbers that called the store's
 080 number; an ad SMS to one of them fails (-6001), and the list itself is read by `opt_outs`
 (`GET …/blockservice/recipients`, dates in Korean time) so Nudge records the refusal on the profile.
+A brand message's body is its chatBubbleType's (`brand_fields`: image, item list, carousel, commerce, coupon,
+video); its images are uploaded first (`upload_image`: brand images by imageType, MMS pictures as SMS
+attachments), and an MMS names its attachment (`attachFileIdList`). NHN's resend knows SMS and LMS only: an
+MMS fallback is Nudge's to send (`carries_fallback`).
 """
 
+import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,9 +27,15 @@ from nudge.adapters.gateways.transport import call
 from nudge.http import read_json
 from nudge.sending.gateway import (
     Accepted,
+    CardPart,
+    CommercePart,
+    CouponPart,
     DeliveryReport,
+    Link,
+    LinkSet,
     OptOut,
     Outbound,
+    Picture,
     Rejected,
     ReportFormat,
     ReportInvalid,
@@ -36,10 +47,17 @@ ALREADY_REQUESTED = -1005  # the idempotency key was used within 10 minutes: the
 LOOKUP_WINDOW = timedelta(days=1)
 NHN_ZONE = ZoneInfo("Asia/Seoul")  # the 080 list's requestDate and its query dates are Korean time
 OPT_OUT_PAGE = 1000  # the most entries NHN lists per page
+# `createUser` is required by the attachment upload (SMS API v3.0 "첨부 파일 업로드"): who uploaded it.
+UPLOADER = "nudge"
+RESEND_KINDS = ("SMS", "LMS")
+SMS_KINDS = ("SMS", "LMS", "MMS")
+MMS_USE = "MMS"  # compliance.images.ImageUse.MMS: an SMS attachment; every other use is a brand image
 
 
 def _resend(part: SmsPart | None) -> dict[str, Any] | None:
-    if part is None:
+    # resendType is SMS or LMS only (friendtalkupgrade-api-guide.md, alimtalk-api-guide.md): an MMS
+    # fallback is Nudge's to send on the delivery report (carries_fallback).
+    if part is None or part.kind not in RESEND_KINDS:
         return None
     out: dict[str, Any] = {
         "isResend": True,
@@ -54,20 +72,121 @@ def _resend(part: SmsPart | None) -> dict[str, Any] | None:
     return out
 
 
-def _buttons(message: Outbound) -> list[dict[str, Any]]:
-    out = []
-    for i, button in enumerate(message.buttons, start=1):
-        item: dict[str, Any] = {"ordering": i, "type": button.type, "name": button.name}
-        if button.link_mo:
-            item["linkMo"] = button.link_mo
-        if button.link_pc:
-            item["linkPc"] = button.link_pc
-        if button.scheme_android:
-            item["schemeAndroid"] = button.scheme_android
-        if button.scheme_ios:
-            item["schemeIos"] = button.scheme_ios
-        out.append(item)
+def _links(links: LinkSet | Link) -> dict[str, str]:
+    out = {}
+    for key, value in (
+        ("linkMo", links.link_mo),
+        ("linkPc", links.link_pc),
+        ("schemeAndroid", links.scheme_android),
+        ("schemeIos", links.scheme_ios),
+    ):
+        if value:
+            out[key] = value
     return out
+
+
+def _buttons(buttons: tuple[Link, ...]) -> list[dict[str, Any]]:
+    return [
+        {"ordering": i, "type": button.type, "name": button.name, **_links(button)}
+        for i, button in enumerate(buttons, start=1)
+    ]
+
+
+def _image(picture: Picture) -> dict[str, str]:
+    out = {"imageUrl": picture.ref}
+    if picture.link:
+        out["imageLink"] = picture.link
+    return out
+
+
+def _coupon(coupon: CouponPart) -> dict[str, Any]:
+    return {"title": coupon.title, "description": coupon.description, **_links(coupon.links)}
+
+
+def _commerce(commerce: CommercePart) -> dict[str, Any]:
+    out: dict[str, Any] = {"title": commerce.title, "regularPrice": commerce.regular_price}
+    for key, value in (
+        ("discountPrice", commerce.discount_price),
+        ("discountRate", commerce.discount_rate),
+        ("discountFixed", commerce.discount_fixed),
+    ):
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def _card(card: CardPart, bubble: str) -> dict[str, Any]:
+    """A carousel card: CAROUSEL_FEED `{header, message, imageUrl, imageLink, buttons, coupon}`,
+    CAROUSEL_COMMERCE `{additionalContent, imageUrl, imageLink, commerce, buttons, coupon}`."""
+    out: dict[str, Any] = {}
+    if bubble == "CAROUSEL_FEED":
+        out.update(header=card.header, message=card.text)
+    elif card.commerce is not None:
+        if card.commerce.additional_info:
+            out["additionalContent"] = card.commerce.additional_info
+        out["commerce"] = _commerce(card.commerce)
+    if card.picture is not None:
+        out.update(_image(card.picture))
+    out["buttons"] = _buttons(card.buttons)
+    if card.coupon is not None:
+        out["coupon"] = _coupon(card.coupon)
+    return out
+
+
+def _head(intro: CardPart) -> dict[str, Any]:
+    """A CAROUSEL_COMMERCE head: header, content, its image and the intro's link (linkMo…)."""
+    out: dict[str, Any] = {"header": intro.header, "content": intro.text}
+    if intro.picture is not None:
+        out["imageUrl"] = intro.picture.ref
+        if intro.picture.link:
+            out["linkMo"] = intro.picture.link
+    return out
+
+
+def brand_fields(message: Outbound) -> dict[str, Any]:
+    """The freestyle message's fields for its chatBubbleType (friendtalkupgrade-api-guide.md, "메시지 자유형
+    발송 요청": one request body per type). `content` is TEXT/IMAGE/WIDE's text and PREMIUM_VIDEO's optional
+    one; WIDE_ITEM_LIST, COMMERCE and the carousels have none."""
+    bubble = message.bubble
+    out: dict[str, Any] = {}
+    if bubble in ("TEXT", "IMAGE", "WIDE") or (bubble == "PREMIUM_VIDEO" and message.text):
+        out["content"] = message.text
+    if bubble in ("WIDE_ITEM_LIST", "PREMIUM_VIDEO") and message.header:
+        out["header"] = message.header
+    if bubble in ("IMAGE", "WIDE", "COMMERCE") and message.image is not None:
+        out["image"] = _image(message.image)
+    if bubble == "WIDE_ITEM_LIST":
+        out["item"] = {
+            "list": [
+                {"title": item.title, "imageUrl": item.picture.ref, **_links(item.links)}
+                for item in message.items
+            ]
+        }
+    if bubble == "PREMIUM_VIDEO" and message.video is not None:
+        video = {"videoUrl": message.video.url}
+        if message.video.thumbnail is not None:
+            video["thumbnailUrl"] = message.video.thumbnail.ref
+        out["video"] = video
+    if bubble == "COMMERCE" and message.commerce is not None:
+        if message.commerce.additional_info:
+            out["additionalContent"] = message.commerce.additional_info
+        out["commerce"] = _commerce(message.commerce)
+    if bubble in ("CAROUSEL_FEED", "CAROUSEL_COMMERCE"):
+        carousel: dict[str, Any] = {"list": [_card(card, bubble) for card in message.cards]}
+        if bubble == "CAROUSEL_COMMERCE" and message.intro is not None:
+            carousel["head"] = _head(message.intro)
+        if message.tail is not None:
+            carousel["tail"] = _links(message.tail)
+        out["carousel"] = carousel
+    elif message.buttons:
+        out["buttons"] = _buttons(message.buttons)
+    if message.coupon is not None and bubble not in ("CAROUSEL_FEED", "CAROUSEL_COMMERCE"):
+        out["coupon"] = _coupon(message.coupon)
+    return out
+
+
+def _image_mime(name: str) -> str:
+    return "image/png" if name.lower().endswith(".png") else "image/jpeg"
 
 
 class NhnGateway:
@@ -97,7 +216,7 @@ class NhnGateway:
     # ------------------------------------------------------------------ requests
     def request(self, message: Outbound) -> tuple[str, dict[str, str], dict[str, Any]]:
         """(url, headers, body) of the send: the exact wire format, separate so tests can read it."""
-        if message.kind in ("SMS", "LMS"):
+        if message.kind in SMS_KINDS:
             return self._sms_request(message)
         if not (self.kakao_appkey and self.kakao_secret and self.sender_key):
             raise Rejected("config", "the store's NHN account has no KakaoTalk appKey, secret or sender key")
@@ -123,31 +242,70 @@ class NhnGateway:
                 "chatBubbleType": message.bubble,
                 "pushAlarm": True,
                 "adult": message.adult,
-                "content": message.text,
+                **brand_fields(message),
                 "recipientList": [recipient],
             }
-            if message.buttons:
-                body["buttons"] = _buttons(message)
             return url, headers, body
         raise Rejected("unsupported", f"NHN adapter does not send {message.kind}")
 
     def _sms_request(self, message: Outbound) -> tuple[str, dict[str, str], dict[str, Any]]:
         if not (self.sms_appkey and self.sms_secret):
             raise Rejected("config", "the store's NHN account has no SMS appKey or secret")
-        kind = "mms" if message.kind == "LMS" else "sms"
+        kind = "sms" if message.kind == "SMS" else "mms"  # LMS and MMS: the 장문 MMS endpoint
         path = f"ad-{kind}" if message.is_ad else kind
         body: dict[str, Any] = {
             "body": message.text,
             "sendNo": message.sender_number.replace("-", ""),
             "recipientList": [{"recipientNo": message.to, "recipientGroupingKey": message.send_id}],
         }
-        if message.kind == "LMS" and message.title:
+        if message.kind != "SMS" and message.title:
             body["title"] = message.title
+        if message.kind == "MMS":
+            if message.image is None:
+                raise Rejected("image", "an MMS needs its picture")
+            # The fileId the attachment upload answered (an Integer on NHN's wire).
+            body["attachFileIdList"] = [int(message.image.ref)]
         headers = {"X-Secret-Key": self.sms_secret, IDEMPOTENCY_HEADER: message.send_id}
         return f"{self.sms_url}/sms/v3.0/appKeys/{self.sms_appkey}/sender/{path}", headers, body
 
     def carries_fallback(self, message: Outbound) -> bool:
-        return message.kind in ("ALIMTALK", "BRAND_MESSAGE")  # resendParameter
+        # resendParameter: SMS or LMS only. An MMS fallback is sent by Nudge on the delivery report.
+        fallback = message.fallback
+        return message.kind in ("ALIMTALK", "BRAND_MESSAGE") and (
+            fallback is None or fallback.kind in RESEND_KINDS
+        )
+
+    def upload_image(self, use: str, name: str, data: bytes) -> str:
+        """A brand-message image (`POST /brand-message/v1.0/appkeys/{appKey}/images`, multipart `image` +
+        `imageType` = the use: friendtalkupgrade-api-guide.md "이미지 업로드") → `image.imageUrl`; an MMS
+        attachment (`POST /sms/v3.0/appKeys/{appKey}/attachfile/binaryUpload`, JSON with the bytes in
+        base64 and `createUser`: api-guide.md "첨부 파일 업로드") → `body.data.fileId`."""
+        if use == MMS_USE:
+            if not (self.sms_appkey and self.sms_secret):
+                raise Rejected("config", "the store's NHN account has no SMS appKey or secret")
+            url = f"{self.sms_url}/sms/v3.0/appKeys/{self.sms_appkey}/attachfile/binaryUpload"
+            body = {"fileName": name, "fileBody": base64.b64encode(data).decode(), "createUser": UPLOADER}
+            answer = self._call("POST", url, {"X-Secret-Key": self.sms_secret}, json=body)
+            _succeeded(answer)
+            file_id = ((answer.get("body") or {}).get("data") or {}).get("fileId")
+            if file_id is None:
+                raise Rejected("fileId", "NHN answered the upload without a fileId")
+            return str(file_id)
+        if not (self.kakao_appkey and self.kakao_secret):
+            raise Rejected("config", "the store's NHN account has no KakaoTalk appKey or secret")
+        url = f"{self.kakao_url}/brand-message/v1.0/appkeys/{self.kakao_appkey}/images"
+        answer = self._call(
+            "POST",
+            url,
+            {"X-Secret-Key": self.kakao_secret},
+            files={"image": (name, data, _image_mime(name))},
+            data={"imageType": use},
+        )
+        _succeeded(answer)
+        image_url = (answer.get("image") or {}).get("imageUrl")
+        if not image_url:
+            raise Rejected("imageUrl", "NHN answered the upload without an imageUrl")
+        return str(image_url)
 
     # ------------------------------------------------------------------ calls
     def prepare(self, message: Outbound) -> None:
@@ -163,7 +321,7 @@ class NhnGateway:
             return Accepted(gateway_message_id="", already=True)
         if not header.get("isSuccessful") or code != 0:
             raise Rejected(str(code), str(header.get("resultMessage", "")))
-        if message.kind in ("SMS", "LMS"):
+        if message.kind in SMS_KINDS:
             data = (answer.get("body") or {}).get("data") or {}
             results = data.get("sendResultList") or []
         else:
@@ -183,8 +341,8 @@ class NhnGateway:
             "startRequestDate": (now - LOOKUP_WINDOW).strftime("%Y-%m-%d %H:%M"),
             "endRequestDate": (now + timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M"),
         }
-        if message.kind in ("SMS", "LMS"):
-            kind = "mms" if message.kind == "LMS" else "sms"
+        if message.kind in SMS_KINDS:
+            kind = "sms" if message.kind == "SMS" else "mms"
             url = f"{self.sms_url}/sms/v3.0/appKeys/{self.sms_appkey}/sender/{kind}"
             headers = {"X-Secret-Key": self.sms_secret or ""}
             answer = self._call("GET", url, headers, params=params)
@@ -231,6 +389,13 @@ class NhnGateway:
                 return answer
             raise Rejected(str(code), str(header.get("resultMessage", reason)))
         return answer if isinstance(answer, dict) else {}
+
+
+def _succeeded(answer: dict[str, Any]) -> None:
+    header = answer.get("header") or {}
+    code = int(header.get("resultCode", -1))
+    if not header.get("isSuccessful") or code != 0:
+        raise Rejected(str(code), str(header.get("resultMessage", "")))
 
 
 # --- Delivery reports (webhook "MESSAGE_RESULT_UPDATE") ---------------------------------------------------

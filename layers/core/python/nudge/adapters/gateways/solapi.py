@@ -36,8 +36,13 @@ adding to a group that is not PENDING answers. Nudge relies on none of these.
 The correlation field `customFields.nudge_send` (the send id) rides on every message: delivery reports
 carry it back (a JSON array, see nudge.reports), and a record without a group (an attempt that stopped
 before holding one) is still looked up in the message list by it.
+
+A brand message is `type: BMS_FREE` with `kakaoOptions.bms` per chatBubbleType (`bms`, solapi-nodejs
+src/models/base/kakao/bms); its images, and an MMS's (`{type: MMS, subject, text, imageId}`), are storage
+files (`upload_image`: `POST /storage/v1/files` with the use's type, STORAGE_TYPES).
 """
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -51,8 +56,13 @@ from nudge.adapters.gateways.transport import call
 from nudge.http import read_json
 from nudge.sending.gateway import (
     Accepted,
+    CardPart,
+    CommercePart,
+    CouponPart,
     DeliveryReport,
     Expired,
+    Link,
+    LinkSet,
     Outbound,
     Rejected,
     ReportFormat,
@@ -70,6 +80,139 @@ GROUP_SENT = frozenset({"SENDING", "COMPLETE", "SCHEDULED"})
 SENT_ALREADY = frozenset({"GroupInProcessing", "AlreadySent"})
 # ... and when it is gone, never sent, and can never be (404, 400).
 NEVER_SENT = frozenset({"ResourceNotFound", "DeletedGroup", "FailedGroup"})
+
+
+# The storage file type (`POST /storage/v1/files` `type`) each image use is uploaded as: solapi-nodejs
+# src/models/requests/messages/groupMessageRequest.ts FileType and its examples (send_bms_free_image.js
+# "IMAGE 타입은 반드시 'BMS' fileType", send_bms_free_wide.js 'BMS_WIDE', send_bms_free_wide_item_list.js
+# 'BMS_WIDE_MAIN_ITEM_LIST' / 'BMS_WIDE_SUB_ITEM_LIST', send_bms_free_carousel_*.js, send_mms.js 'MMS').
+# A PREMIUM_VIDEO thumbnail is an IMAGE use here (BMS); the SDK's example uploads it as KAKAO, which Solapi
+# documents for FriendTalk images: not confirmed either way.
+STORAGE_TYPES = {
+    "IMAGE": "BMS",
+    "WIDE_IMAGE": "BMS_WIDE",
+    "MAIN_WIDE_ITEMLIST_IMAGE": "BMS_WIDE_MAIN_ITEM_LIST",
+    "NORMAL_WIDE_ITEMLIST_IMAGE": "BMS_WIDE_SUB_ITEM_LIST",
+    "CAROUSEL_FEED_IMAGE": "BMS_CAROUSEL_FEED_LIST",
+    "CAROUSEL_COMMERCE_IMAGE": "BMS_CAROUSEL_COMMERCE_LIST",
+    "MMS": "MMS",
+}
+# The bubbles whose text goes in the message's `text` (solapi-nodejs kakaoOption.ts: "TEXT: content는
+# 메시지의 text 필드에서 가져옴"; the IMAGE, WIDE and PREMIUM_VIDEO examples send theirs there too). The
+# others (WIDE_ITEM_LIST, COMMERCE, the carousels) have no body text.
+TEXT_BUBBLES = frozenset({"TEXT", "IMAGE", "WIDE", "PREMIUM_VIDEO"})
+CAROUSELS = frozenset({"CAROUSEL_FEED", "CAROUSEL_COMMERCE"})
+
+
+def _links(links: LinkSet | Link) -> dict[str, str]:
+    """Solapi's names for a link set: linkMobile, linkPc, linkAndroid, linkIos."""
+    out = {}
+    for key, value in (
+        ("linkMobile", links.link_mo),
+        ("linkPc", links.link_pc),
+        ("linkAndroid", links.scheme_android),
+        ("linkIos", links.scheme_ios),
+    ):
+        if value:
+            out[key] = value
+    return out
+
+
+def _buttons(buttons: tuple[Link, ...]) -> list[dict[str, Any]]:
+    return [{"linkType": b.type, "name": b.name, **_links(b)} for b in buttons]
+
+
+def _coupon(coupon: CouponPart) -> dict[str, Any]:
+    return {"title": coupon.title, "description": coupon.description, **_links(coupon.links)}
+
+
+def _commerce(commerce: CommercePart) -> dict[str, Any]:
+    out: dict[str, Any] = {"title": commerce.title, "regularPrice": commerce.regular_price}
+    for key, value in (
+        ("discountPrice", commerce.discount_price),
+        ("discountRate", commerce.discount_rate),
+        ("discountFixed", commerce.discount_fixed),
+    ):
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def _card(card: CardPart, bubble: str) -> dict[str, Any]:
+    """bmsCarousel.ts: a FEED card `{header, content, imageId, imageLink?, buttons, coupon?}`, a COMMERCE
+    card `{commerce, imageId, imageLink?, buttons, additionalContent?, coupon?}`."""
+    out: dict[str, Any] = {}
+    if bubble == "CAROUSEL_FEED":
+        out.update(header=card.header, content=card.text)
+    elif card.commerce is not None:
+        out["commerce"] = _commerce(card.commerce)
+        if card.commerce.additional_info:
+            out["additionalContent"] = card.commerce.additional_info
+    if card.picture is not None:
+        out["imageId"] = card.picture.ref
+        if card.picture.link:
+            out["imageLink"] = card.picture.link
+    out["buttons"] = _buttons(card.buttons)
+    if card.coupon is not None:
+        out["coupon"] = _coupon(card.coupon)
+    return out
+
+
+def bms(message: Outbound) -> dict[str, Any]:
+    """`kakaoOptions.bms` for the message's chatBubbleType, with the fields solapi-nodejs allows each type
+    (bmsConstraints.ts BMS_ACCEPTABLE_FIELDS: WIDE and COMMERCE take no `imageLink`, the carousels only
+    `carousel`; a field another type has is refused)."""
+    bubble = message.bubble
+    out: dict[str, Any] = {
+        "targeting": message.targeting or "I",
+        "chatBubbleType": bubble,
+        "adult": message.adult,
+    }
+    if bubble in ("WIDE_ITEM_LIST", "PREMIUM_VIDEO") and message.header:
+        out["header"] = message.header
+    if bubble in ("IMAGE", "WIDE", "COMMERCE") and message.image is not None:
+        out["imageId"] = message.image.ref
+        if bubble == "IMAGE" and message.image.link:
+            out["imageLink"] = message.image.link
+    if bubble == "WIDE_ITEM_LIST" and message.items:
+        first, *rest = message.items
+        main: dict[str, Any] = {"imageId": first.picture.ref, **_links(first.links)}
+        if first.title:
+            main["title"] = first.title
+        out["mainWideItem"] = main
+        out["subWideItemList"] = [
+            {"title": item.title, "imageId": item.picture.ref, **_links(item.links)} for item in rest
+        ]
+    if bubble == "PREMIUM_VIDEO" and message.video is not None:
+        video: dict[str, Any] = {"videoUrl": message.video.url}
+        if message.video.thumbnail is not None:
+            video["imageId"] = message.video.thumbnail.ref
+            if message.video.thumbnail.link:
+                video["imageLink"] = message.video.thumbnail.link
+        out["video"] = video
+    if bubble == "COMMERCE" and message.commerce is not None:
+        out["commerce"] = _commerce(message.commerce)
+        if message.commerce.additional_info:
+            out["additionalContent"] = message.commerce.additional_info
+    if bubble in CAROUSELS:
+        carousel: dict[str, Any] = {"list": [_card(card, bubble) for card in message.cards]}
+        if bubble == "CAROUSEL_COMMERCE" and message.intro is not None:
+            intro = message.intro
+            head: dict[str, Any] = {"header": intro.header, "content": intro.text}
+            if intro.picture is not None:
+                head["imageId"] = intro.picture.ref
+                if intro.picture.link:
+                    head["linkMobile"] = intro.picture.link
+            carousel["head"] = head
+        if message.tail is not None:
+            carousel["tail"] = _links(message.tail)
+        out["carousel"] = carousel
+        return out
+    if message.buttons:
+        out["buttons"] = _buttons(message.buttons)
+    if message.coupon is not None:
+        out["coupon"] = _coupon(message.coupon)
+    return out
 
 
 def authorization(api_key: str, api_secret: str, date: str, salt: str) -> str:
@@ -112,41 +255,48 @@ class SolapiGateway:
             "to": message.to,
             "from": message.sender_number.replace("-", ""),
             "type": _type(message),
-            "text": message.text,
             "customFields": {CORRELATION_FIELD: message.send_id},
         }
-        if message.title and message.kind == "LMS":
+        if message.kind != "BRAND_MESSAGE" or message.bubble in TEXT_BUBBLES:
+            item["text"] = message.text
+        if message.title and message.kind in ("LMS", "MMS"):
             item["subject"] = message.title
+        if message.kind == "MMS":
+            # `{type: MMS, subject, text, imageId}`: the storage fileId of an MMS upload (send_mms.js).
+            if message.image is None:
+                raise Rejected("image", "an MMS needs its picture")
+            item["imageId"] = message.image.ref
         if message.kind in ("ALIMTALK", "BRAND_MESSAGE"):
             # Solapi's substitute SMS repeats the message's own text: right for an AlimTalk (informational),
             # not a complete ad SMS for a brand message, so brand messages never use it.
-            substitute = message.kind == "ALIMTALK" and message.fallback is not None
+            substitute = self.carries_fallback(message) and message.fallback is not None
             kakao: dict[str, Any] = {"pfId": self.pf_id, "disableSms": not substitute}
             if message.kind == "ALIMTALK":
                 kakao["templateId"] = message.template_code
                 kakao["variables"] = {f"#{{{k}}}": v for k, v in message.template_parameters.items()}
             else:
-                kakao["bms"] = {
-                    "targeting": message.targeting or "I",
-                    "chatBubbleType": message.bubble,
-                    "adult": message.adult,
-                    "buttons": [
-                        {
-                            "linkType": b.type,
-                            "name": b.name,
-                            **({"linkMobile": b.link_mo} if b.link_mo else {}),
-                            **({"linkPc": b.link_pc} if b.link_pc else {}),
-                            **({"linkAndroid": b.scheme_android} if b.scheme_android else {}),
-                            **({"linkIos": b.scheme_ios} if b.scheme_ios else {}),
-                        }
-                        for b in message.buttons
-                    ],
-                }
+                kakao["bms"] = bms(message)
             item["kakaoOptions"] = kakao
         return {"messages": [item]}
 
     def carries_fallback(self, message: Outbound) -> bool:
-        return message.kind == "ALIMTALK"  # brand messages: Nudge sends the ad SMS itself on the report
+        # AlimTalk's substitute SMS/LMS repeats its text (no picture: an MMS fallback is Nudge's); brand
+        # messages: Nudge sends the ad SMS itself on the report.
+        fallback = message.fallback
+        return message.kind == "ALIMTALK" and (fallback is None or fallback.kind != "MMS")
+
+    def upload_image(self, use: str, name: str, data: bytes) -> str:
+        """`POST /storage/v1/files` `{file: base64, type, name}` (api-reference/storage/uploadfile.md;
+        the BMS types from solapi-nodejs) → its `fileId`, which messages name as `imageId`."""
+        kind = STORAGE_TYPES.get(use)
+        if kind is None:
+            raise Rejected("imageType", f"no Solapi storage type for the image use {use}")
+        body = {"file": base64.b64encode(data).decode(), "type": kind, "name": name}
+        answer = self._call("POST", f"{self.base_url}/storage/v1/files", json=body)
+        file_id = answer.get("fileId")
+        if not file_id:
+            raise Rejected("fileId", "Solapi answered the upload without a fileId")
+        return str(file_id)
 
     def prepare(self, message: Outbound) -> str:
         """A new message group holding the message, not sent: its groupId (steps 1 and 2)."""

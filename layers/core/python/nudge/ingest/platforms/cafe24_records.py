@@ -8,7 +8,10 @@ heard of it:
 
 - placed: always, at `order_date`;
 - paid: `paid` = T, at `payment_date`;
-- shipped: `shipping_status` M (in transit) or T (delivered), at the earliest item `shipped_date`;
+- shipped: `shipping_status` M (in transit) or T (delivered), at the earliest item `shipped_date`, with the
+  carrier (`shipping_company_name`) and `tracking_no` of the first item shipped (`_shipment`): items of one
+  order may ship under different numbers, and a message names one. Cafe24 gives no tracking link, and none
+  is made up;
 - delivered: `shipping_status` T, at the latest item `delivered_date`;
 - canceled: `canceled` = T (the whole order), at `cancel_date`;
 - refund:{order_item_code}: a paid item cancelled or returned (`order_status` C40-C43, R40-R43) while the
@@ -114,6 +117,24 @@ def _line(item: Record) -> OrderLine | None:
     )
 
 
+def _shipment(items: list[Record], store: Store) -> dict[str, str]:
+    """The carrier and tracking number of the first item that shipped with a tracking number (the earliest
+    `shipped_date`, then the order's own item order): OrderShipped's fields, those Cafe24 gives."""
+    tracked = [i for i in items if _text(i.get("tracking_no"))]
+    if not tracked:
+        return {}
+    floor = datetime.max.replace(tzinfo=UTC)
+
+    def shipped_at(item: Record) -> datetime:
+        return cafe24_time(item.get("shipped_date"), store) or floor
+
+    first = min(tracked, key=shipped_at)  # min keeps the first of equals: the order's own item order
+    fields = {"tracking_number": str(_text(first.get("tracking_no")))[:100]}
+    if company := _text(first.get("shipping_company_name")):
+        fields["shipping_company"] = company[:100]
+    return fields
+
+
 def _item_amount(item: Record) -> Decimal | None:
     paid = money(item.get("payment_amount"))
     if paid is not None:
@@ -196,7 +217,7 @@ def order_deliveries(order: Record, store: Store, source: str) -> list[Delivery]
     shipped = [t for t in (cafe24_time(i.get("shipped_date"), store) for i in items) if t]
     delivered = [t for t in (cafe24_time(i.get("delivered_date"), store) for i in items) if t]
     if status in (SHIPPING_IN_TRANSIT, SHIPPING_DELIVERED):
-        add("shipped", min(shipped) if shipped else placed_at, OrderShipped)
+        add("shipped", min(shipped) if shipped else placed_at, OrderShipped, **_shipment(items, store))
     if status == SHIPPING_DELIVERED:
         add("delivered", max(delivered) if delivered else max(shipped, default=placed_at), OrderDelivered)
     if order.get("canceled") == "T":

@@ -10,7 +10,9 @@
      "customer": {"id": "m-1001", "phone": "010-1234-5678", "name": "홍길동"},
      "data": {"order_id": "20260320-0001", "amount": 45000, "lines": [{"product_id": "P-7", "quantity": 1}]}}
 
-`type` is any normalized event type (nudge.profiles.events.EventType); `data` holds that event's fields.
+`type` is any normalized event type (nudge.profiles.events.EventType); `data` holds that event's fields
+(an `order.shipped`'s `shipping_company`, `tracking_number`, `tracking_url` too). `customer.attributes` are
+the store's own facts about the member (`{"pet_name": "초코"}`), which a message names `#{attr_pet_name}`.
 Requests older or newer than five minutes are refused (replay protection); `event_id` dedupes retries.
 See docs/webhooks.md.
 """
@@ -27,6 +29,7 @@ from nudge.errors import FieldError, InvalidPayload, Unauthenticated, field_erro
 from nudge.http import read_json
 from nudge.ingest.platforms.delivery import Delivery, WebhookRequest, contact_phone, validate
 from nudge.profiles.events import (
+    Attributes,
     EventType,
     MemberDetails,
     MemberUpdated,
@@ -49,6 +52,7 @@ class CustomerRef(BaseModel):
     email: Annotated[str, Field(max_length=254)] | None = None
     channel_friend: bool | None = None
     adult_verified: bool | None = None
+    attributes: Attributes | None = None  # the store's own facts about the member: #{attr_<key>}
 
 
 class NudgeEnvelope(BaseModel):
@@ -116,6 +120,7 @@ class NudgeJson:
             email=customer.email,
             channel_friend=customer.channel_friend,
             adult_verified=customer.adult_verified,
+            attributes=customer.attributes,
         )
         common: _Common = {
             "store_id": store.store_id,
@@ -149,5 +154,3 @@ class NudgeJson:
         if envelope.type not in _MEMBER_TYPES and details.model_dump(exclude_none=True):
             events.append(MemberUpdated(**common, event_id=delivery_event_id(key, 1), member=details))
         return Delivery(key=key, customer_id=customer.id, events=events, not_kept=not_kept)
-
-

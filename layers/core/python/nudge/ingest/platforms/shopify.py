@@ -104,6 +104,7 @@ class LineItem(_Model):
     variant_id: int | str | None = None
     quantity: int = 1
     price: Decimal | None = None
+    title: str | None = None  # the product's title (`name` adds the variant's)
 
 
 class Order(_Model):
@@ -128,6 +129,24 @@ class Fulfillment(_Model):
     shipment_status: str | None = None
     created_at: Timestamp | None = None
     updated_at: Timestamp | None = None
+    # The shipment (the fulfillments/create sample payload): one carrier for all its numbers; the number
+    # and link given once, or as lists when the fulfillment has several (a message names the first).
+    tracking_company: str | None = None
+    tracking_number: str | None = None
+    tracking_numbers: list[str | None] = []
+    tracking_url: str | None = None
+    tracking_urls: list[str | None] = []
+
+    def tracking(self) -> dict[str, str]:
+        """OrderShipped's shipping fields, those this fulfillment gives (too long a value is left out)."""
+        number = self.tracking_number or next((n for n in self.tracking_numbers if n), None)
+        url = self.tracking_url or next((u for u in self.tracking_urls if u), None)
+        given = {
+            "shipping_company": (self.tracking_company, 100),
+            "tracking_number": (number, 100),
+            "tracking_url": (url, 2048),
+        }
+        return {k: v.strip() for k, (v, most) in given.items() if v and v.strip() and len(v.strip()) <= most}
 
 
 class Checkout(_Model):
@@ -360,7 +379,12 @@ def _order(payload: Any, signed: _Signed, store: Store) -> Delivery:
     order_id = str(order.id)
     if topic == "orders/create":
         lines = [
-            OrderLine(product_id=p, quantity=max(line.quantity, 1), price=line.price)
+            OrderLine(
+                product_id=p,
+                quantity=max(line.quantity, 1),
+                price=line.price,
+                name=line.title.strip()[:250] if line.title and line.title.strip() else None,
+            )
             for line in order.line_items
             if (p := _product(line))
         ]
@@ -413,9 +437,11 @@ def _fulfillment(payload: Any, signed: _Signed, store: Store) -> Delivery:
     else:
         return Delivery(key=key, customer_id=None, ignored=f"fulfillment status {fulfillment.status!r}")
 
+    shipping = fulfillment.tracking() if event_type is OrderShipped else {}
+
     def events(customer_id: str) -> list[NormalizedEvent]:
         b = _Builder(key, store, customer_id, topic)
-        b.add(event_type, at, order_id=order_id)
+        b.add(event_type, at, order_id=order_id, **shipping)
         return b.events
 
     # A fulfillment names only its order: the customer comes from the order index.
