@@ -13,6 +13,7 @@ from nudge.adapters.wiring import campaign_dependencies as dependencies
 from nudge.adapters.wiring import message_preview_dependencies
 from nudge.campaigns import service as campaigns
 from nudge.campaigns.definitions import CampaignDefinition
+from nudge.errors import FieldError, InvalidPayload
 from nudge.http import JSON
 from nudge.sending.preview import MessagePreviewRequest
 
@@ -140,6 +141,11 @@ def preview_campaign(
     request: Annotated[MessagePreviewRequest | None, Body(openapi_examples=MESSAGE_PREVIEW_EXAMPLE)] = None,
 ) -> dict[str, Any]:
     if request is None:
+        if (router.current_event.body or "").strip() not in ("", "null"):  # a body, but no preview request
+            raise InvalidPayload(
+                "a message preview takes {\"customer_id\": …}",
+                [FieldError("body", "must be a JSON object with customer_id, or absent")],
+            )
         return campaigns.preview_campaign(dependencies(), store_id, campaign_id, clock.now())
     payload = router.current_event.json_body  # as sent: read strictly (nudge.sending.preview)
     from nudge.campaigns.preview import preview_message  # loaded when a preview is asked for

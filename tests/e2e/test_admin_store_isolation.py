@@ -9,6 +9,7 @@ gateway's outbox changed. The same marketer at its own store is not refused, a r
 and is not declared store-less needs the operator, a store only the operator creates, and a principal
 without the tag may do nothing."""
 
+import base64
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from nudge_local.demo import pictures
 from nudge_local.runtime import apigw
 from nudge_local.runtime.apigw import LOCAL_ADMIN_TOKEN, LocalPrincipal, local_store_token
 from nudge_local.runtime.runtime import LocalRuntime
@@ -77,6 +79,7 @@ def b_ids(runtime: LocalRuntime, document: dict[str, Any]) -> dict[str, str]:
     campaign = post("/campaigns", {**example("/campaigns"), "segment_id": "b-all", "send": daily})
     automation = post("/automations", example("/automations"))
     assert post("/members/import", example("/members/import"))["created"] == 1
+    image = post("/images", {"name": "b.png", "data": base64.b64encode(pictures.png(800, 400)).decode()})
     products = runtime.template.tables["ProductsTable"].name
     runtime.client("dynamodb").put_item(
         TableName=products,
@@ -94,6 +97,8 @@ def b_ids(runtime: LocalRuntime, document: dict[str, Any]) -> dict[str, str]:
         "source_id": campaign["campaign_id"],
         "name": "solapi-api-secret",  # store B's gateway secret
         "product_id": "P-b-1",  # a product of store B's catalog, written below
+        "step": "0",  # the automation's first step
+        "image_id": image["image_id"],  # store B's banner
     }
 
 

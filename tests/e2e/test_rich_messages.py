@@ -111,7 +111,8 @@ def test_an_image_and_a_carousel_reach_every_recipient_with_their_images_each_up
     assert all((m["image"]["width"], m["image"]["height"]) == (800, 400) for m in images)
     card_ref = next(u["ref"] for u in uploads if u["type"] == "CAROUSEL_FEED_IMAGE")
     assert all([c["image"]["ref"] for c in m["cards"]] == [card_ref] * 3 for m in carousels)
-    assert [c["header"] for c in carousels[0]["cards"]] == ["신상 0", "신상 1", "신상 2"]
+    # A carousel has no text of its own: the ad label leads its first card's header.
+    assert [c["header"] for c in carousels[0]["cards"]] == ["(광고) 신상 0", "신상 1", "신상 2"]
 
 
 def test_an_mms_campaign_reaches_the_phone_with_its_picture(runtime: LocalRuntime) -> None:

@@ -191,6 +191,14 @@ def test_the_morning_opt_out_read_covers_the_nhn_store(capsys: pytest.CaptureFix
     assert response == {"stores": 1, "listed": 0, "withdrawn": 0, "unknown": 0, "failed": 0}
 
 
+def test_the_hourly_template_sync_reads_both_stores_templates(capsys: pytest.CaptureFixture[str]) -> None:
+    response, logs = invoke(capsys, "alimtalk_templates_every_hour")
+    # Both local stores have a gateway (NHN, Solapi); their approved templates are new to Nudge.
+    assert response["stores"] == 2 and response["failed"] == 0 and response["paused"] == 0, response
+    assert response["changed"] > 0
+    logged(logs, "alimtalk templates changed")
+
+
 # ---------------------------------------------------------------- each sample with what it names in place
 
 

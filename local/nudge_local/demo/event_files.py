@@ -293,6 +293,10 @@ OTHER_SAMPLES: dict[str, tuple[str, Callable[[Template], dict[str, Any]]]] = {
     "sender_send_job": ("SenderFunction", _send_job),
     "optouts_every_morning": ("OptOutSyncFunction", _scheduled("OptOutSyncFunction")),
     "cafe24_reconcile_every_hour": ("Cafe24ReconcileFunction", _scheduled("Cafe24ReconcileFunction")),
+    "alimtalk_templates_every_hour": (
+        "AlimTalkTemplateSyncFunction",
+        _scheduled("AlimTalkTemplateSyncFunction"),
+    ),
 }
 
 

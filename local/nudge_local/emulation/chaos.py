@@ -32,6 +32,8 @@ from typing import Any
 
 import botocore.endpoint
 import botocore.retries.bucket
+import botocore.retries.quota
+import botocore.retries.standard
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import CapacityNotAvailableError
 
@@ -220,6 +222,36 @@ def _wait_on_nudges_clock() -> None:
     botocore.retries.bucket.TokenBucket._acquire = _acquire
 
 
+# Each function's own retry quota. In Lambda every function runs in containers of its own, whose clients
+# each hold botocore's retry quota (500 units; a throttled retry costs 5, a 500's 14, a success without retry
+# gives 1 back). The local runtime loads Nudge once for all its functions, so they would share one cached
+# client, and one quota: an hourly job's throttled retries would drain the quota a webhook's retries need.
+_quotas: dict[tuple[int, str], botocore.retries.quota.RetryQuota] = {}
+_quotas_lock = threading.Lock()
+_Checker = botocore.retries.standard.RetryQuotaChecker
+_quota_acquire, _quota_release = _Checker.acquire_retry_quota, _Checker.release_retry_quota
+
+
+def _own_quota(checker: Any) -> None:
+    """Point the client's quota checker at the quota of the function making the request in progress."""
+    key = (id(checker), _origin())
+    with _quotas_lock:
+        quota = _quotas.get(key)
+        if quota is None:
+            quota = _quotas[key] = botocore.retries.quota.RetryQuota()
+    checker._quota = quota
+
+
+def _acquire_own(self: Any, context: Any) -> bool:
+    _own_quota(self)
+    return bool(_quota_acquire(self, context))
+
+
+def _release_own(self: Any, context: Any, http_response: Any, **kwargs: Any) -> None:
+    _own_quota(self)
+    _quota_release(self, context, http_response, **kwargs)
+
+
 def install_hooks(origin: Callable[[], str]) -> None:
     """Crash before AWS requests, and answer some with a service error, while a plan is active; `origin`
     names who makes the request in progress (a function's logical id, or one of _NOT_FUNCTIONS): the runtime
@@ -228,3 +260,5 @@ def install_hooks(origin: Callable[[], str]) -> None:
     _origin = origin
     _wait_on_nudges_clock()
     hooks.register(("before-send", _maybe_crash), ("before-send", _maybe_fail))
+    _Checker.acquire_retry_quota = _acquire_own
+    _Checker.release_retry_quota = _release_own

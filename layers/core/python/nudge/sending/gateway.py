@@ -7,10 +7,12 @@ idempotency key, or the same held request sent) and `Rejected` (4xx or a refusal
 nothing; the gateway's code is recorded).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
+
+from pydantic import ValidationError
 
 from compliance.message import Message
 from compliance.problems import Problem
@@ -248,9 +250,14 @@ class ReportFormat:
 SOLAPI_WIDE_ITEMS = 4
 
 
-def gateway_problems(message: Message, provider: str | None) -> list[Problem]:
+def gateway_problems(definition: Message | Mapping[str, Any], provider: str | None) -> list[Problem]:
     """What the store's gateway would refuse in a definition Kakao's rules allow, each naming its field, so
-    the marketer hears it when saving and not from every send."""
+    the marketer hears it when saving and not from every send (a definition that does not parse has its
+    problems told by validate_message)."""
+    try:
+        message = definition if isinstance(definition, Message) else Message.model_validate(definition)
+    except ValidationError:
+        return []
     out: list[Problem] = []
     wide = message.channel == "brand_message" and message.bubble == "WIDE_ITEM_LIST"
     if provider == "solapi" and wide and message.items and len(message.items) != SOLAPI_WIDE_ITEMS:
