@@ -49,7 +49,7 @@ def _image(runtime: LocalRuntime, name: str, data: bytes) -> str:
     return str(image["image_id"])
 
 
-def _campaign(runtime: LocalRuntime, name: str, message: dict[str, Any]) -> None:
+def _campaign(runtime: LocalRuntime, name: str, message: dict[str, Any]) -> str:
     status, campaign = call(
         runtime,
         "POST",
@@ -57,6 +57,7 @@ def _campaign(runtime: LocalRuntime, name: str, message: dict[str, Any]) -> None
         {"name": name, "segment_id": "everyone", "message": message, "send": {"mode": "immediate"}},
     )
     assert status == 201, campaign
+    return str(campaign["campaign_id"])
 
 
 def _outbox(runtime: LocalRuntime) -> list[dict[str, Any]]:
@@ -94,10 +95,15 @@ def test_an_image_and_a_carousel_reach_every_recipient_with_their_images_each_up
          "buttons": [{"name": "보기", "type": "WL", "link_mo": f"https://dogday.example/p/{i}"}]}
         for i in range(3)
     ]  # fmt: skip
-    _campaign(runtime, "봄 추천", {
+    carousel = _campaign(runtime, "봄 추천", {
         "message_class": "advertising", "channel": "brand_message", "format": "CAROUSEL_FEED",
         "targeting": "I", "cards": cards, "tail": {"link_mo": "https://dogday.example/spring"},
     })  # fmt: skip
+    # The marketer's preview shows the cards as the phone will, the label in the first header.
+    status, preview = call(runtime, "POST", f"{BASE}/campaigns/{carousel}/preview", {"customer_id": "m000"})
+    assert status == 200 and preview["format"] == "CAROUSEL_FEED", preview
+    assert [c["header"] for c in preview["parts"]["cards"]] == ["(광고) 신상 0", "신상 1", "신상 2"]
+    assert {c["image"]["id"] for c in preview["parts"]["cards"]} == {card}
     runtime.run_until_idle()
     outbox = _outbox(runtime)
     images = [m for m in outbox if m.get("bubble") == "IMAGE"]

@@ -552,7 +552,7 @@ VALID_BRAND = [
         wil(
             (ITEM.model_copy(update={"title": "가" * 24 + "\n"}),)
             + (ITEM.model_copy(update={"title": "가" * 30}),) * 3,
-            title="가" * 20,
+            title="가" * 15,  # 20 with the ad label "(광고) " that leads it (message.labelled)
             coupon=COUPON.model_copy(update={"description": "가" * 18}),
         ),
     ),

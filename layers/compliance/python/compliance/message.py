@@ -749,8 +749,8 @@ def labelled(message: Message) -> Message:
         return labelling.label_kakao_ad(text, message.channel).rstrip()
 
     bubble = message.bubble
-    if bubble == "WIDE_ITEM_LIST":
-        return message.model_copy(update={"title": label(message.title or "")})
+    if bubble == "WIDE_ITEM_LIST":  # a missing header stays missing: validate_message asks for one
+        return message.model_copy(update={"title": label(message.title)}) if message.title else message
     if bubble == "CAROUSEL_COMMERCE" and message.intro is not None:
         intro = message.intro.model_copy(update={"header": label(message.intro.header)})
         return message.model_copy(update={"intro": intro})

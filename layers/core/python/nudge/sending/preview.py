@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from compliance.content import Content, fallback_sms, render
 from compliance.decision import Outcome, decide
 from compliance.formats import VARIABLE, variable_parts
-from compliance.message import Message, prepared
+from compliance.message import Message, labelled, prepared
 from compliance.reasons import Reason
 from nudge.catalog import CatalogItems
 from nudge.errors import FieldError, InvalidPayload, field_errors
@@ -211,9 +211,18 @@ def preview(
         shown_fallback := fallback_sms(message, store.compliance, masked), Content
     ):
         answer["fallback"] = _content(shown_fallback)
+    rich = message.channel == "brand_message" and message.bubble != "TEXT"
+    if rich or message.bubble == "MMS":
+        # The parts a phone shows besides the text, as the gateway gets them: images by their ids (GET
+        # …/images/{id}), a layout without content with its ad label in its first text.
+        answer["format"] = message.bubble
+        answer["parts"] = labelled(message).model_dump(mode="json", include=_PARTS, exclude_defaults=True)
     if not profile.phone:
         answer["note"] = "the customer has no mobile number: the sender would not send it (no_phone)"
     return answer
+
+
+_PARTS = {"title", "image", "items", "cards", "intro", "tail", "commerce", "coupon", "video_url"}
 
 
 def recent_records(
