@@ -401,3 +401,50 @@ def test_an_mms_fallback_is_sent_by_nudge_on_the_report_with_its_picture_uploade
     assert sent["kind"] == "MMS" and sent["text"].startswith("(광고)도그데이몰")
     assert sorted(u.wire_type for u in world.emulator.uploads) == ["IMAGE", "MMS"]
     assert sent["images"][0]["ref"] == next(u.ref for u in world.emulator.uploads if u.use == "MMS")
+
+
+def _held_by_another(world: World, store_id: str, image: str) -> tuple[str, str, str]:
+    """Another sender (a container the same fan-out started) has claimed the upload of `image`."""
+    from nudge.sending.service import images_account
+
+    store = world.stores.get(store_id)
+    assert store is not None
+    key = (images_account(store), "IMAGE", image)
+    assert world.gateway_images.claim(*key)
+    return key
+
+
+def test_a_sender_waits_for_the_upload_another_sender_is_making_and_uploads_nothing() -> None:
+    from dataclasses import replace
+
+    world = World()
+    image = world.images.add("dogday-mall", png(800, 400))
+    source = _image_campaign(world, "dogday-mall", image)
+    world.customer("a")
+    key = _held_by_another(world, "dogday-mall", image)
+    waits: list[float] = []
+
+    store = world.stores.get("dogday-mall")
+    assert store is not None
+    other = world.deps().gateway_for(store)
+    kept: list[str] = []
+
+    def sleep(seconds: float) -> None:  # meanwhile the other sender's upload lands, and its ref is kept
+        waits.append(seconds)
+        if not kept:
+            ref = other.upload_image("IMAGE", f"{image}.png", png(800, 400))
+            kept.append(world.gateway_images.remember(*key, ref))
+
+    assert process(world.job(source, "a"), replace(world.deps(), sleep=sleep)).state == "sent"
+    assert len(world.emulator.uploads) == 1 and waits == [0.5]  # the other's upload only
+    assert [m["image"]["ref"] for m in world.emulator.outbox] == kept
+
+
+def test_a_sender_uploads_itself_when_the_other_uploads_claim_never_delivers() -> None:
+    world = World()
+    image = world.images.add("dogday-mall", png(800, 400))
+    source = _image_campaign(world, "dogday-mall", image)
+    world.customer("a")
+    _held_by_another(world, "dogday-mall", image)  # its holder died
+    assert process(world.job(source, "a"), world.deps()).state == "sent"
+    assert len(world.emulator.uploads) == 1 and world.sleeps == [0.5, 1.0, 2.0, 4.0]

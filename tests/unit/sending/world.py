@@ -74,9 +74,17 @@ class GatewayRefs:
 
     def __init__(self) -> None:
         self.refs: dict[tuple[str, str, str], str] = {}
+        self.claimed: set[tuple[str, str, str]] = set()  # uploads under way (a claim never runs out here)
 
     def ref(self, account: str, use: str, image_id: str) -> str | None:
         return self.refs.get((account, use, image_id))
+
+    def claim(self, account: str, use: str, image_id: str) -> bool:
+        key = (account, use, image_id)
+        if key in self.refs or key in self.claimed:
+            return False
+        self.claimed.add(key)
+        return True
 
     def remember(self, account: str, use: str, image_id: str, ref: str) -> str:
         return self.refs.setdefault((account, use, image_id), ref)

@@ -9,7 +9,11 @@ the image is uploaded again: NHN warns that Kakao drops an image from its CDN on
 (friendtalkupgrade-api-guide.md "업로드 이미지 규격"), and neither gateway says how long an upload no
 template names stays usable. DynamoDB's TTL deletes expired items late (within days), so an expired item
 is read as absent and may be replaced. Refs are kept in the container for a minute as well: a campaign's
-recipients then cost one read per image and container, not one each."""
+recipients then cost one read per image and container, not one each.
+
+Before uploading, a sender claims the upload (`claim`: the same item, `uploading` and a lease of
+UPLOAD_LEASE instead of a ref), so the containers a campaign's fan-out starts at once wait for the one
+upload instead of each making its own; a claim whose holder died runs out and is taken over."""
 
 from collections.abc import Callable
 from datetime import timedelta
@@ -22,6 +26,7 @@ from nudge.adapters.dynamodb import dynamodb_client
 
 REF_LIFETIME = timedelta(days=7)
 MEMO_SECONDS = 60.0
+UPLOAD_LEASE = timedelta(seconds=30)  # longer than an upload with its retries takes
 
 
 class DynamoGatewayImages:
@@ -48,11 +53,32 @@ class DynamoGatewayImages:
         item = self.client.get_item(
             TableName=self.table, Key=self.key(account, use, image_id), ConsistentRead=True
         ).get("Item")
-        if item is None or int(item["ttl"]["N"]) <= now:
-            return None
+        if item is None or "ref" not in item or int(item["ttl"]["N"]) <= now:
+            return None  # absent, expired, or an upload still under way (claim)
         ref = str(item["ref"]["S"])
         self._memo[(account, use, image_id)] = (ref, now)
         return ref
+
+    def claim(self, account: str, use: str, image_id: str) -> bool:
+        """Take the upload of this image: False when another sender holds it (or has kept a ref)."""
+        now = self.now()
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item={
+                    **self.key(account, use, image_id),
+                    "uploading": {"BOOL": True},
+                    "ttl": {"N": str(int(now + UPLOAD_LEASE.total_seconds()))},
+                },
+                ConditionExpression="attribute_not_exists(pk) OR #ttl <= :now",
+                ExpressionAttributeNames={"#ttl": "ttl"},
+                ExpressionAttributeValues={":now": {"N": str(int(now))}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def remember(self, account: str, use: str, image_id: str, ref: str) -> str:
         """Keep `ref` unless another sender kept one first (then that one): the ref to use."""
@@ -62,8 +88,9 @@ class DynamoGatewayImages:
             self.client.put_item(
                 TableName=self.table,
                 Item={**self.key(account, use, image_id), "ref": {"S": ref}, "ttl": {"N": str(expires)}},
-                ConditionExpression="attribute_not_exists(pk) OR #ttl <= :now",
-                ExpressionAttributeNames={"#ttl": "ttl"},
+                # Over nothing, an expired item, or a claim (ours, or one whose holder is still uploading).
+                ConditionExpression="attribute_not_exists(pk) OR #ttl <= :now OR attribute_not_exists(#ref)",
+                ExpressionAttributeNames={"#ttl": "ttl", "#ref": "ref"},
                 ExpressionAttributeValues={":now": {"N": str(int(now))}},
             )
         except ClientError as error:

@@ -127,6 +127,11 @@ class GatewayImages(Protocol):
 
     def ref(self, account: str, use: str, image_id: str) -> str | None: ...
 
+    def claim(self, account: str, use: str, image_id: str) -> bool:
+        """Take the upload of an image no ref is kept for: False when another sender is uploading it (or
+        kept a ref meanwhile), whose ref this one then waits for (UPLOAD_WAITS)."""
+        ...
+
     def remember(self, account: str, use: str, image_id: str, ref: str) -> str:
         """Keep the ref, unless another sender kept one first: the ref to use."""
         ...
@@ -396,6 +401,22 @@ def _file_name(image_id: str, data: bytes) -> str:
     return f"{image_id}.{'png' if facts is not None and facts.format == 'png' else 'jpg'}"
 
 
+UPLOAD_WAITS = (0.5, 1.0, 2.0, 4.0)  # seconds between looks at the ref another sender is uploading
+
+
+def _uploaded_by_another(
+    deps: SendDependencies, cache: GatewayImages, account: str, key: tuple[str, str]
+) -> str | None:
+    """The ref another sender's upload keeps, waited for a few seconds (None: its holder died or is slow,
+    and this sender uploads; the cache keeps one ref either way)."""
+    for delay in UPLOAD_WAITS:
+        deps.sleep(delay)
+        ref = cache.ref(account, *key)
+        if ref is not None:
+            return ref
+    return None
+
+
 def pictures_for(
     deps: SendDependencies, gateway: Gateway, store: Store, needs: list[ImageNeed]
 ) -> dict[str, Picture]:
@@ -410,6 +431,8 @@ def pictures_for(
         ref = refs.get(key)
         if ref is None:
             ref = deps.gateway_images.ref(account, *key) if deps.gateway_images is not None else None
+        if ref is None and deps.gateway_images is not None and not deps.gateway_images.claim(account, *key):
+            ref = _uploaded_by_another(deps, deps.gateway_images, account, key)
         if ref is None:
             data = deps.images.data(store.store_id, need.image_id) if deps.images is not None else None
             if data is None:
