@@ -138,6 +138,7 @@ def test_dynamodb_throttling_and_scheduler_errors_lose_nothing_and_send_nothing_
     assert [refused for refused in throttled.refused if refused.startswith("5")] == []
     assert set(throttled.firings) == {"delivered"}
     assert throttled.capture["dead_letters"] == dict.fromkeys(throttled.capture["dead_letters"], 0)
+
     # ... every send of the clean month was queued and ended the same way, or (decided again after its
     # redrive) deferred or suppressed for a reason it records; every delivery report was taken ...
     # A consent-result notice answering a delivery report is keyed by the refusal's instant, which botocore's
@@ -229,3 +230,17 @@ def test_the_demo_counts_the_080_callers_whose_sms_ad_consent_the_list_withdrew(
     )
     # (a caller whose consent changed again later that month no longer shows the 080 list as its source)
     assert clean.called_080 and 0 < clean.withdrawn_by_080 == from_profiles <= len(clean.called_080)
+
+
+def test_no_message_of_the_month_is_refused_by_the_gateway(clean) -> None:
+    # Every AlimTalk is sent on a template registered as it reads (a `#{name|고객}` fallback is the value
+    # of the template's `#{name}`), every brand message with its images: the gateway refuses none.
+    failed = {
+        source: report["failed_by_code"]
+        for source, report in clean.reports.items()
+        if report.get("failed_by_code")
+    }
+    assert failed == {}
+    shipped = [r for s, r in clean.reports.items() if clean.automations.get(s.partition(":")[2], {}).get(
+        "template") == "shipping_started"]  # fmt: skip
+    assert shipped and shipped[0]["delivered"] > 0

@@ -4,6 +4,7 @@
 and the webhook secrets as SecureString parameters under STORE_SECRETS_PATH (see README, "Connect a store").
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -100,6 +101,12 @@ LOCAL_TEMPLATES = {
 }
 
 
+def _as_registered(content: str) -> str:
+    """The text as the store registers it with Kakao: `#{name|고객}` is Nudge's fallback, sent as the value of
+    the template's `#{name}` (templateParameter `name`)."""
+    return re.sub(r"#\{([^{}|]+)\|[^{}]*\}", r"#{\1}", content)
+
+
 def approved_templates(store: Store) -> dict[str, str]:
     """What the store registered with Kakao: the examples above and the AlimTalk messages of the
     ready-made automations (nudge.automations.templates) as they are written for this store."""
@@ -110,7 +117,7 @@ def approved_templates(store: Store) -> dict[str, str]:
         for step in template_definition(name, store, None).get("steps", []):
             message = step.get("message") or {}
             if message.get("channel") == "alimtalk" and message.get("template_code"):
-                out[message["template_code"]] = message["content"]
+                out[message["template_code"]] = _as_registered(message["content"])
     return out
 
 
