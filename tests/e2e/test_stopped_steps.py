@@ -66,8 +66,8 @@ def test_a_cart_reminder_stopped_by_a_purchase_is_in_why_and_counted_in_the_repo
     assert datetime.fromisoformat(first["stopped"]["at"]) == ADDED + timedelta(hours=3)  # when it fell due
     assert first["stopped"]["reasons"] == [
         {"code": "exited:purchased",
-         "meaning": "the customer met one of the automation's exit conditions (purchased)",
-         "meaning_ko": "자동화 종료 조건 충족 (purchased)"}
+         "meaning": "the customer met one of the automation's exit conditions: they bought something",
+         "meaning_ko": "자동화 종료 조건 충족: 구매함"}
     ]  # fmt: skip
     assert "gateway" not in first
 
@@ -79,7 +79,7 @@ def test_a_cart_reminder_stopped_by_a_purchase_is_in_why_and_counted_in_the_repo
     assert report["stopped_by_reason"] == {"exited:purchased": 2}
     assert report["suppressed_by_reason"] == {}
     status, _, page = runtime.http("GET", f"{BASE}/reports/automation/{automation_id}/page", AUTH, b"")
-    assert status == 200 and "자동화 종료 조건 충족 (purchased)" in page.decode()
+    assert status == 200 and "자동화 종료 조건 충족: 구매함" in page.decode()
 
     # A late copy of the buyer's first reminder job (a redelivery) finds its step done: nothing is sent.
     job = SendJob(store_id="dogday-mall", source=f"automation:{automation_id}",

@@ -160,7 +160,7 @@ def test_the_report_counts_steps_stopped_by_reason_apart_from_the_rules_refusals
     assert data["stopped_by_reason"] == {"exited:purchased": 1}
     assert "exited:purchased" not in data["suppressed_by_reason"] and data["suppressed_by_reason"]
     page = report_html("장바구니 리마인드", data)
-    assert "Stopped by reason" in page and "자동화 종료 조건 충족 (purchased)" in page
+    assert "Stopped by reason" in page and "자동화 종료 조건 충족: 구매함" in page
 
 
 def test_why_tells_the_stopped_step_its_source_when_and_why() -> None:
@@ -173,8 +173,8 @@ def test_why_tells_the_stopped_step_its_source_when_and_why() -> None:
     assert chain["stopped"]["at"] == FIRST.isoformat()
     assert chain["stopped"]["reasons"] == [
         {"code": "exited:purchased",
-         "meaning": "the customer met one of the automation's exit conditions (purchased)",
-         "meaning_ko": "자동화 종료 조건 충족 (purchased)"}
+         "meaning": "the customer met one of the automation's exit conditions: they bought something",
+         "meaning_ko": "자동화 종료 조건 충족: 구매함"}
     ]  # fmt: skip
     assert "compliance" not in chain and "gateway" not in chain
     # Refused by the rules when it fell due: suppressed, with the compliance reasons, at that moment.

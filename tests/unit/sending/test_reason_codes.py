@@ -91,9 +91,21 @@ def test_the_table_tells_only_codes_that_exist() -> None:
 
 def test_a_code_with_its_detail_is_told_by_its_kind() -> None:
     assert detailed(NudgeReason.EXITED, "purchased") == "exited:purchased"
+    exited = MEANINGS[NudgeReason.EXITED]
     assert meaning("exited:purchased") == Meaning(
-        f"{MEANINGS[NudgeReason.EXITED].en} (purchased)", f"{MEANINGS[NudgeReason.EXITED].ko} (purchased)"
+        f"{exited.en}: they bought something", f"{exited.ko}: 구매함"
     )
+    # A detail no table words is told as it is.
+    assert meaning("suppressed:quiet_hours").ko == f"{MEANINGS[NudgeReason.SUPPRESSED].ko} (quiet_hours)"
+
+
+def test_every_exit_condition_is_told_in_words() -> None:
+    from typing import get_args
+
+    from nudge.automations.definitions import CUSTOMER_GONE, ExitWhen
+    from nudge.sending.reasons import EXIT_DETAILS
+
+    assert set(EXIT_DETAILS) == {*get_args(ExitWhen), CUSTOMER_GONE}
     assert meaning("3022") == Meaning("3022", "3022")  # a gateway's code: its own words
 
 

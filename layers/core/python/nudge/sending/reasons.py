@@ -196,6 +196,24 @@ MEANINGS: dict[str, Meaning] = {
 }
 
 
+# What each automation exit condition (nudge.automations.definitions.ExitWhen, and the profile gone) says
+# after `exited:`: the marketer reads the condition in their words, not its code.
+EXIT_DETAILS: dict[str, Meaning] = {
+    "order_canceled": Meaning("the order was canceled or refunded", "주문 취소·환불"),
+    "cart_emptied": Meaning("the cart was emptied or checked out", "장바구니 비움·결제"),
+    "checkout_completed": Meaning("the checkout became an order", "주문 완료"),
+    "purchased": Meaning("they bought something", "구매함"),
+    "joined": Meaning("they signed up", "회원가입함"),
+    "consent_withdrawn": Meaning("the channel's consent was withdrawn", "수신 동의 철회"),
+    "order_paid": Meaning("the order was paid", "입금 완료"),
+    "consent_changed": Meaning("the consent was answered again", "수신 동의 재응답"),
+    "carted": Meaning("the product is in the cart", "상품을 장바구니에 담음"),
+    "not_in_cart": Meaning("the product left the cart", "상품이 장바구니에서 빠짐"),
+    "product_purchased": Meaning("the product was bought", "상품 구매함"),
+    "customer_gone": Meaning("the customer's profile is gone", "고객 정보 없음"),
+}
+
+
 def meaning(code: str) -> Meaning:
     """What a stored code means; a code with its detail (`exited:purchased`) by its kind, the detail after it.
     A code no table knows (a future one read by an older reader) is told by its own words."""
@@ -203,6 +221,8 @@ def meaning(code: str) -> Meaning:
         return known
     base, _, detail = code.partition(":")
     if detail and (kind := MEANINGS.get(base)) is not None:
+        if base == NudgeReason.EXITED and (said := EXIT_DETAILS.get(detail)) is not None:
+            return Meaning(f"{kind.en}: {said.en}", f"{kind.ko}: {said.ko}")
         return Meaning(f"{kind.en} ({detail})", f"{kind.ko} ({detail})")
     words = code.replace("_", " ")
     return Meaning(words, words)
