@@ -96,7 +96,9 @@ def _messages(result: demo_month.MonthResult) -> Counter[tuple[str, str]]:
 
 def test_every_webhook_three_times_some_out_of_order_changes_nothing(clean, triple) -> None:
     assert triple.requests["visit"] == 3 * clean.requests["visit"]
-    assert _profiles(triple) == _profiles(clean)
+    # Within ARRIVAL_SLACK: a message a jittered webhook set off goes out when it arrives, and a Kakao block
+    # its delivery report tells (3020) withdraws the consent at the report's time.
+    assert _same(_profiles(triple), _profiles(clean)), (_profiles(triple), _profiles(clean))
     assert _messages(triple) == _messages(clean)
     assert sum(clean.capture["dead_letters"].values()) == 0
 
