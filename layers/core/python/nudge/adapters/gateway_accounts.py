@@ -16,7 +16,7 @@ from nudge.ports import SecretStore
 from nudge.schedules import at_expression
 from nudge.sending.gateway import Gateway, ReportFormat
 from nudge.sending.jobs import SendJob
-from nudge.stores import GATEWAY_SECRET_NAMES, Store, gateway_url_problem
+from nudge.stores import GATEWAY_SECRET_NAMES, GatewayAccount, Store, gateway_url_problem
 
 # A gateway that does not answer within these limits is "unclear" (nudge.sending.service: ask, then retry).
 TIMEOUT = httpx.Timeout(5.0, connect=2.0)
@@ -42,19 +42,31 @@ def use_transport(transport: httpx.BaseTransport | None) -> None:
     http_client.cache_clear()
 
 
-def gateway_for(
-    store: Store, secrets: SecretStore, client: httpx.Client, base_url: str | None = None
-) -> Gateway:
+class GatewayAddressRefused(ValueError):
+    """The store item names a gateway address outside its provider's hosts: nothing is asked there."""
+
+
+def gateway_address(store: Store, base_url: str | None = None) -> tuple[GatewayAccount, str | None]:
+    """The store's gateway account and where to reach it: `base_url` (the deployment's: the local emulator),
+    else the account's own `base_url` held to its provider's hosts, else None (production)."""
     account = store.gateway
     if account is None:
         raise ValueError(f"store {store.store_id} has no gateway account")
     if not base_url and account.base_url:
         # The admin API refuses such an address before the store is written; a store item written around
-        # it (before the check existed, or straight into the table) sends nothing and hands out no secret.
+        # it (before the check existed, or straight into the table) is asked nothing and hands out no secret.
         problem = gateway_url_problem(account.provider, account.base_url)
         if problem is not None:
-            raise ValueError(f"store {store.store_id}: gateway.base_url {problem}; nothing is sent there")
-    base = base_url or account.base_url
+            raise GatewayAddressRefused(
+                f"store {store.store_id}: gateway.base_url {problem}; nothing is asked there"
+            )
+    return account, base_url or account.base_url
+
+
+def gateway_for(
+    store: Store, secrets: SecretStore, client: httpx.Client, base_url: str | None = None
+) -> Gateway:
+    account, base = gateway_address(store, base_url)
     if account.provider == "nhn":
         return NhnGateway(
             account.account_id,

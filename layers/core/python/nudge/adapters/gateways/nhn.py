@@ -23,12 +23,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from nudge.adapters.gateways.kakao_parts import commerce_block
 from nudge.adapters.gateways.transport import call
 from nudge.http import read_json
 from nudge.sending.gateway import (
     Accepted,
     CardPart,
-    CommercePart,
     CouponPart,
     DeliveryReport,
     Link,
@@ -103,18 +103,6 @@ def _coupon(coupon: CouponPart) -> dict[str, Any]:
     return {"title": coupon.title, "description": coupon.description, **_links(coupon.links)}
 
 
-def _commerce(commerce: CommercePart) -> dict[str, Any]:
-    out: dict[str, Any] = {"title": commerce.title, "regularPrice": commerce.regular_price}
-    for key, value in (
-        ("discountPrice", commerce.discount_price),
-        ("discountRate", commerce.discount_rate),
-        ("discountFixed", commerce.discount_fixed),
-    ):
-        if value is not None:
-            out[key] = value
-    return out
-
-
 def _card(card: CardPart, bubble: str) -> dict[str, Any]:
     """A carousel card: CAROUSEL_FEED `{header, message, imageUrl, imageLink, buttons, coupon}`,
     CAROUSEL_COMMERCE `{additionalContent, imageUrl, imageLink, commerce, buttons, coupon}`."""
@@ -124,7 +112,7 @@ def _card(card: CardPart, bubble: str) -> dict[str, Any]:
     elif card.commerce is not None:
         if card.commerce.additional_info:
             out["additionalContent"] = card.commerce.additional_info
-        out["commerce"] = _commerce(card.commerce)
+        out["commerce"] = commerce_block(card.commerce)
     if card.picture is not None:
         out.update(_image(card.picture))
     out["buttons"] = _buttons(card.buttons)
@@ -170,7 +158,7 @@ def brand_fields(message: Outbound) -> dict[str, Any]:
     if bubble == "COMMERCE" and message.commerce is not None:
         if message.commerce.additional_info:
             out["additionalContent"] = message.commerce.additional_info
-        out["commerce"] = _commerce(message.commerce)
+        out["commerce"] = commerce_block(message.commerce)
     if bubble in ("CAROUSEL_FEED", "CAROUSEL_COMMERCE"):
         carousel: dict[str, Any] = {"list": [_card(card, bubble) for card in message.cards]}
         if bubble == "CAROUSEL_COMMERCE" and message.intro is not None:

@@ -52,12 +52,12 @@ from typing import Any
 
 import httpx
 
+from nudge.adapters.gateways.kakao_parts import commerce_block
 from nudge.adapters.gateways.transport import call
 from nudge.http import read_json
 from nudge.sending.gateway import (
     Accepted,
     CardPart,
-    CommercePart,
     CouponPart,
     DeliveryReport,
     Expired,
@@ -126,18 +126,6 @@ def _coupon(coupon: CouponPart) -> dict[str, Any]:
     return {"title": coupon.title, "description": coupon.description, **_links(coupon.links)}
 
 
-def _commerce(commerce: CommercePart) -> dict[str, Any]:
-    out: dict[str, Any] = {"title": commerce.title, "regularPrice": commerce.regular_price}
-    for key, value in (
-        ("discountPrice", commerce.discount_price),
-        ("discountRate", commerce.discount_rate),
-        ("discountFixed", commerce.discount_fixed),
-    ):
-        if value is not None:
-            out[key] = value
-    return out
-
-
 def _card(card: CardPart, bubble: str) -> dict[str, Any]:
     """bmsCarousel.ts: a FEED card `{header, content, imageId, imageLink?, buttons, coupon?}`, a COMMERCE
     card `{commerce, imageId, imageLink?, buttons, additionalContent?, coupon?}`."""
@@ -145,7 +133,7 @@ def _card(card: CardPart, bubble: str) -> dict[str, Any]:
     if bubble == "CAROUSEL_FEED":
         out.update(header=card.header, content=card.text)
     elif card.commerce is not None:
-        out["commerce"] = _commerce(card.commerce)
+        out["commerce"] = commerce_block(card.commerce)
         if card.commerce.additional_info:
             out["additionalContent"] = card.commerce.additional_info
     if card.picture is not None:
@@ -191,7 +179,7 @@ def bms(message: Outbound) -> dict[str, Any]:
                 video["imageLink"] = message.video.thumbnail.link
         out["video"] = video
     if bubble == "COMMERCE" and message.commerce is not None:
-        out["commerce"] = _commerce(message.commerce)
+        out["commerce"] = commerce_block(message.commerce)
         if message.commerce.additional_info:
             out["additionalContent"] = message.commerce.additional_info
     if bubble in CAROUSELS:
